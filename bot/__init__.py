@@ -1,0 +1,1 @@
+"""seminar-bot: runs a university seminar's logistics in a Discord server."""

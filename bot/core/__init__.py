@@ -1,0 +1,1 @@
+"""The seminar domain: services, models, errors and rules. Never imports discord."""

@@ -1,0 +1,49 @@
+"""Typed settings read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # `DEV_GUILD_ID=` left blank in .env means "not set", not "invalid".
+        env_ignore_empty=True,
+    )
+
+    discord_token: SecretStr = Field(min_length=1)
+    database_path: Path = Path("data/seminar.db")
+    dev_guild_id: int | None = None
+    log_level: LogLevel = "INFO"
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    # Touched while the bot is connected and the database answers; Docker's
+    # HEALTHCHECK reads its age.
+    heartbeat_path: Path | None = None
+    heartbeat_interval_seconds: float = Field(default=30.0, gt=0)
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+
+
+class SettingsError(Exception):
+    """Start-up cannot continue; the message names the setting, never its value."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        # The message pydantic gives mentions the expected type, never the
+        # input itself, so a mistyped token is not echoed to the logs.
+        raise SettingsError(f"invalid or missing setting {name}: {first['msg']}") from None

@@ -1,0 +1,26 @@
+"""Shared fixtures: a real SQLite file per test and a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import FakeClock
+from bot.store.database import Database
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # 2026-10-01 10:00 UTC: the reference seminar's preference phase.
+    return FakeClock(1_790_848_800)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "seminar.db")
+    try:
+        yield database
+    finally:
+        await database.close()
