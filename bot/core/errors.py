@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 
 class DomainError(Exception):
-    """A request that cannot be carried out; nothing was changed."""
+    """A request that cannot be carried out; nothing was changed.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Instants named in the message are placeholders (`{due}`) filled in by the
+    front end, so each reader can see them in their own timezone.
+    """
+
+    def __init__(self, message: str, **instants: int) -> None:
+        self.template = message
+        self.instants = instants
+        super().__init__(self.render(_iso_utc))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    def render(self, format_instant: Callable[[int], str]) -> str:
+        if not self.instants:
+            return self.template
+        return self.template.format(
+            **{name: format_instant(value) for name, value in self.instants.items()}
+        )
+
+
+def _iso_utc(unix: int) -> str:
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class NoSeminar(DomainError):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import InvalidInput
+from bot.core.text import echo
 
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 _OFFSET_RE = re.compile(r"^\s*(\d{1,6})\s*([dhms])\s*$")
@@ -26,13 +27,13 @@ def zone(name: str) -> ZoneInfo:
     cleaned = name.strip()
     if not cleaned or cleaned not in _known_zones():
         raise InvalidInput(
-            f"`{_clip(cleaned)}` is not a known timezone. Use an IANA name such as "
+            f"`{echo(cleaned)}` is not a known timezone. Use an IANA name such as "
             "`Europe/Berlin` or `America/New_York`."
         )
     try:
         return ZoneInfo(cleaned)
     except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - guarded above
-        raise InvalidInput(f"`{_clip(cleaned)}` is not a known timezone.") from None
+        raise InvalidInput(f"`{echo(cleaned)}` is not a known timezone.") from None
 
 
 @functools.cache
@@ -52,7 +53,7 @@ def parse_local_time(text: str, tz: ZoneInfo) -> int:
     naive = _parse_naive(raw)
     if naive is None:
         raise InvalidInput(
-            f"`{_clip(raw)}` is not a time I can read. Use `YYYY-MM-DD HH:MM` in the "
+            f"`{echo(raw)}` is not a time I can read. Use `YYYY-MM-DD HH:MM` in the "
             f"seminar's timezone ({tz.key}), e.g. `2027-01-15 23:59`."
         )
     return int(resolve_wall_time(naive, tz).timestamp())
@@ -110,7 +111,7 @@ def parse_offsets(text: str) -> list[int]:
         match = _OFFSET_RE.match(part.lower())
         if match is None:
             raise InvalidInput(
-                f"`{_clip(part.strip())}` is not a reminder offset. Use a list like "
+                f"`{echo(part.strip())}` is not a reminder offset. Use a list like "
                 "`7d,1d,2h` (units d, h, m, s)."
             )
         value = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
@@ -150,8 +151,3 @@ def next_weekly(after: int, weekday: int, hour: int, minute: int, tz: ZoneInfo) 
             return instant
         day += timedelta(days=7)
     raise AssertionError("unreachable: a week later is always after")  # pragma: no cover
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    text = text.replace("`", "'")
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,136 @@
+"""The discord.py bot: wiring, command sync, the one error handler, the heartbeat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import DomainError
+from bot.core.services import Services
+from bot.settings import Settings
+from bot.ui import reply, when
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "cogs.seminar",
+    "cogs.registration",
+    "cogs.papers",
+    "cogs.prefs",
+    "cogs.admin",
+)
+
+
+class NotOrganiser(app_commands.CheckFailure):
+    """Raised by the organiser check; answered with a fixed message."""
+
+
+class SeminarTree(app_commands.CommandTree["SeminarBot"]):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # Commands are registered guild-only, but a client can still send one
+        # from a DM (or an old cached command); the seminar lives in a server.
+        if interaction.guild_id is None:
+            if interaction.type is discord.InteractionType.application_command:
+                await interaction.response.send_message(
+                    "Please use seminar commands in the seminar's server, not in DMs.",
+                    ephemeral=True,
+                )
+            return False
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, DomainError):
+            await _answer(interaction, original.render(when))
+            return
+        if isinstance(error, NotOrganiser):
+            await _answer(interaction, str(error))
+            return
+        if isinstance(error, app_commands.CheckFailure):
+            await _answer(interaction, "You cannot use this command here.")
+            return
+        error_id = uuid.uuid4().hex[:8]
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error(
+            "error %s in /%s (guild %s, user %s)",
+            error_id,
+            command,
+            interaction.guild_id,
+            interaction.user.id,
+            exc_info=original,
+        )
+        await _answer(
+            interaction,
+            f"Sorry, something went wrong on our side. Nothing you need to do; if it keeps "
+            f"happening, tell the organisers error id `{error_id}`.",
+        )
+
+
+async def _answer(interaction: discord.Interaction, text: str) -> None:
+    try:
+        await reply(interaction, text)
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply for interaction %s", interaction.id)
+
+
+class SeminarBot(commands.Bot):
+    def __init__(self, settings: Settings, services: Services) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False
+        intents.members = False
+        intents.presences = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            tree_cls=SeminarTree,
+            # User text in any reply can never ping anyone; a role ping is opted
+            # into per message where an organiser asked for it.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.services = services
+        self._heartbeat_task: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("synced %d application commands", len(synced))
+        if self.settings.heartbeat_path is not None:
+            self._heartbeat_task = asyncio.create_task(
+                self._heartbeat(self.settings.heartbeat_path), name="heartbeat"
+            )
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+        await super().close()
+
+    async def _heartbeat(self, path: Path) -> None:
+        """Touch `path` while connected and the database answers (Docker HEALTHCHECK)."""
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        while True:
+            try:
+                if self.is_ready() and not self.is_closed():
+                    await self.services.db.fetch_value("SELECT 1")
+                    await asyncio.to_thread(path.touch)
+            except Exception:
+                log.exception("heartbeat check failed")
+            await asyncio.sleep(self.settings.heartbeat_interval_seconds)

@@ -1,0 +1,24 @@
+"""What every service shares: the database, the clock and the seminar lookup."""
+
+from __future__ import annotations
+
+from bot.core.clock import Clock
+from bot.core.errors import NoSeminar
+from bot.core.models import Seminar
+from bot.store import seminars
+from bot.store.database import Database
+
+
+class Service:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def seminar(self, guild_id: int | None) -> Seminar:
+        """This server's seminar; every command but `/admin setup` starts here."""
+        if guild_id is None:
+            raise NoSeminar()
+        found = await seminars.by_guild(self.db, guild_id)
+        if found is None:
+            raise NoSeminar()
+        return found

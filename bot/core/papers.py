@@ -1,0 +1,165 @@
+"""The paper catalogue: browse, add, edit, remove, import."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from bot.core.base import Service
+from bot.core.catalogue import PaperFields, RefusedRow, parse_catalogue, validate_paper
+from bot.core.errors import Conflict, InvalidInput, NotFound
+from bot.core.models import Paper, Seminar
+from bot.core.text import echo
+from bot.store import audit, papers
+
+AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    refused: list[RefusedRow]
+
+
+@dataclass(frozen=True)
+class PaperRemoval:
+    paper: Paper
+    rankings_touched: int
+
+
+class PaperService(Service):
+    async def browse(self, guild_id: int | None, topic: str | None = None) -> list[Paper]:
+        seminar = await self.seminar(guild_id)
+        return await papers.list_all(self.db, seminar.id, topic)
+
+    async def topics(self, guild_id: int | None) -> list[str]:
+        seminar = await self.seminar(guild_id)
+        return await papers.topics(self.db, seminar.id)
+
+    async def get(self, guild_id: int | None, code: str) -> Paper:
+        seminar = await self.seminar(guild_id)
+        return await self._get(seminar, code)
+
+    async def suggest(self, guild_id: int | None, query: str) -> list[Paper]:
+        """Autocomplete: code or title contains the query (max 25, cheap)."""
+        seminar = await self.seminar(guild_id)
+        return await papers.search(self.db, seminar.id, query.strip()[:100], AUTOCOMPLETE_LIMIT)
+
+    async def add(self, guild_id: int | None, actor_id: int, fields: PaperFields) -> Paper:
+        seminar = await self.seminar(guild_id)
+        valid = validate_paper(fields)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            if await papers.by_code(tx, seminar.id, valid.code) is not None:
+                raise Conflict(
+                    f"A paper with code `{valid.code}` already exists; use `/admin paper edit`."
+                )
+            await papers.insert(tx, seminar.id, valid, now)
+            await audit.record(
+                tx, seminar.guild_id, actor_id, "paper.add", dataclasses.asdict(valid), now
+            )
+            added = await papers.by_code(tx, seminar.id, valid.code)
+        assert added is not None
+        return added
+
+    async def edit(
+        self, guild_id: int | None, actor_id: int, code: str, changes: dict[str, object]
+    ) -> Paper:
+        seminar = await self.seminar(guild_id)
+        paper = await self._get(seminar, code)
+        current = _fields_of(paper)
+        given = {key: value for key, value in changes.items() if value is not None}
+        if not given:
+            raise InvalidInput("Nothing to change: give at least one field.")
+        valid = validate_paper(dataclasses.replace(current, **given))
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            if valid.code != paper.code and await papers.by_code(tx, seminar.id, valid.code):
+                raise Conflict(f"Another paper already has the code `{valid.code}`.")
+            await papers.update(tx, paper.id, valid, now)
+            await audit.record(
+                tx, seminar.guild_id, actor_id, "paper.edit", {"code": paper.code, **given}, now
+            )
+            edited = await papers.by_code(tx, seminar.id, valid.code)
+        assert edited is not None
+        return edited
+
+    async def remove(self, guild_id: int | None, actor_id: int, code: str) -> PaperRemoval:
+        seminar = await self.seminar(guild_id)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            paper = await papers.by_code(tx, seminar.id, code)
+            if paper is None:
+                raise NotFound(_unknown(code))
+            touched = await papers.ranked_by(tx, paper.id)
+            await papers.delete(tx, paper.id)
+            await audit.record(
+                tx,
+                seminar.guild_id,
+                actor_id,
+                "paper.remove",
+                {"code": paper.code, "rankings_touched": touched},
+                now,
+            )
+        return PaperRemoval(paper, touched)
+
+    async def import_file(
+        self, guild_id: int | None, actor_id: int, filename: str, data: bytes
+    ) -> ImportReport:
+        seminar = await self.seminar(guild_id)
+        parsed = parse_catalogue(filename, data)
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            for fields in parsed.papers:
+                existing = await papers.by_code(tx, seminar.id, fields.code)
+                if existing is None:
+                    await papers.insert(tx, seminar.id, fields, now)
+                    added.append(fields.code)
+                elif _fields_of(existing) == fields:
+                    unchanged.append(fields.code)
+                else:
+                    await papers.update(tx, existing.id, fields, now)
+                    updated.append(fields.code)
+            if added or updated:
+                await audit.record(
+                    tx,
+                    seminar.guild_id,
+                    actor_id,
+                    "paper.import",
+                    {
+                        "file": filename,
+                        "added": added,
+                        "updated": updated,
+                        "refused": len(parsed.refused),
+                    },
+                    now,
+                )
+        return ImportReport(added, updated, unchanged, parsed.refused)
+
+    async def _get(self, seminar: Seminar, code: str) -> Paper:
+        paper = await papers.by_code(self.db, seminar.id, code)
+        if paper is None:
+            raise NotFound(_unknown(code))
+        return paper
+
+
+def _fields_of(paper: Paper) -> PaperFields:
+    return PaperFields(
+        code=paper.code,
+        title=paper.title,
+        authors=paper.authors,
+        venue=paper.venue,
+        url=paper.url,
+        arxiv=paper.arxiv,
+        topic=paper.topic,
+        capacity=paper.capacity,
+    )
+
+
+def _unknown(code: str) -> str:
+    return f"There is no paper `{echo(code)}`. See `/papers`."

@@ -1,0 +1,118 @@
+"""Joining, leaving and the waitlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.base import Service
+from bot.core.errors import DeadlinePassed, NotFound
+from bot.core.models import DeadlineKind, Participant, ParticipantStatus, Seminar
+from bot.core.text import clip
+from bot.store import deadlines, participants
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    seminar: Seminar
+    status: ParticipantStatus
+    already: bool
+    waitlist_position: int | None
+
+
+@dataclass(frozen=True)
+class LeaveResult:
+    seminar: Seminar
+    left: Participant
+    promoted: Participant | None
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    participant: Participant
+    ranked: int
+    waitlist_position: int | None
+
+
+@dataclass(frozen=True)
+class ParticipantOverview:
+    seminar: Seminar
+    rows: list[ParticipantRow]
+
+
+class RegistrationService(Service):
+    async def join(self, guild_id: int | None, user_id: int, display_name: str) -> JoinResult:
+        seminar = await self.seminar(guild_id)
+        name = clip(display_name.strip(), 100)
+        async with self.db.transaction() as tx:
+            existing = await participants.get(tx, seminar.id, user_id)
+            if existing is not None:
+                if existing.display_name != name:
+                    await participants.set_display_name(tx, existing.id, name)
+                position = (
+                    await participants.waitlist_position(tx, existing)
+                    if existing.status is ParticipantStatus.WAITLISTED
+                    else None
+                )
+                return JoinResult(seminar, existing.status, True, position)
+            full = await participants.count_registered(tx, seminar.id) >= seminar.capacity
+            status = ParticipantStatus.WAITLISTED if full else ParticipantStatus.REGISTERED
+            await participants.insert(tx, seminar.id, user_id, name, status, self.clock.now())
+            joined = await participants.get(tx, seminar.id, user_id)
+            assert joined is not None
+            position = await participants.waitlist_position(tx, joined) if full else None
+        return JoinResult(seminar, status, False, position)
+
+    async def check_leave(self, guild_id: int | None, user_id: int) -> Participant:
+        """Who would leave; raises when leaving is not possible (asked before confirming)."""
+        seminar = await self.seminar(guild_id)
+        participant = await participants.get(self.db, seminar.id, user_id)
+        if participant is None:
+            raise NotFound("You are not registered for this seminar.")
+        await self._refuse_after_deadline(seminar, participant)
+        return participant
+
+    async def leave(self, guild_id: int | None, user_id: int) -> LeaveResult:
+        seminar = await self.seminar(guild_id)
+        async with self.db.transaction() as tx:
+            participant = await participants.get(tx, seminar.id, user_id)
+            if participant is None:
+                raise NotFound("You are not registered for this seminar.")
+            # Checked again inside the transaction: the deadline may have passed
+            # while the confirm button was waiting.
+            await self._refuse_after_deadline(seminar, participant)
+            await participants.delete(tx, participant.id)
+            promoted = None
+            if participant.status is ParticipantStatus.REGISTERED and (
+                await participants.count_registered(tx, seminar.id) < seminar.capacity
+            ):
+                promoted = await participants.promote_first_waiting(tx, seminar.id)
+        return LeaveResult(seminar, participant, promoted)
+
+    async def _refuse_after_deadline(self, seminar: Seminar, participant: Participant) -> None:
+        if participant.status is ParticipantStatus.WAITLISTED:
+            return  # leaving the waitlist frees nobody's paper
+        deadline = await deadlines.by_kind(self.db, seminar.id, DeadlineKind.DEREGISTRATION)
+        if deadline is not None and self.clock.now() > deadline.due_at:
+            whom = "Please contact the organisers"
+            if seminar.contact:
+                whom += f": {seminar.contact.replace('{', '(').replace('}', ')')}"
+            raise DeadlinePassed(
+                "The de-registration deadline ({due}) has passed, so you cannot leave with "
+                f"`/leave` any more. {whom}.",
+                due=deadline.due_at,
+            )
+
+    async def overview(self, guild_id: int | None) -> ParticipantOverview:
+        """Everyone registered or waiting, with what organisers check on them."""
+        seminar = await self.seminar(guild_id)
+        everyone = await participants.list_by_status(self.db, seminar.id)
+        sizes = await participants.ranking_sizes(self.db, seminar.id)
+        rows = []
+        waiting = 0
+        for participant in everyone:
+            position = None
+            if participant.status is ParticipantStatus.WAITLISTED:
+                waiting += 1
+                position = waiting
+            rows.append(ParticipantRow(participant, sizes.get(participant.id, 0), position))
+        return ParticipantOverview(seminar, rows)

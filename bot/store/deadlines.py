@@ -1,0 +1,64 @@
+"""SQL for deadlines."""
+
+from __future__ import annotations
+
+from bot.core.models import Deadline
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+_COLUMNS = "id, seminar_id, kind, due_at, reminder_offsets, note, revision"
+
+
+def _deadline(row: Row) -> Deadline:
+    offsets = tuple(int(part) for part in row["reminder_offsets"].split(",") if part)
+    return Deadline(
+        id=row["id"],
+        seminar_id=row["seminar_id"],
+        kind=row["kind"],
+        due_at=row["due_at"],
+        reminder_offsets=offsets,
+        note=row["note"],
+        revision=row["revision"],
+    )
+
+
+async def list_all(db: Reader, seminar_id: int) -> list[Deadline]:
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM deadlines WHERE seminar_id = ? ORDER BY due_at, kind",
+        (seminar_id,),
+    )
+    return [_deadline(row) for row in rows]
+
+
+async def by_kind(db: Reader, seminar_id: int, kind: str) -> Deadline | None:
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM deadlines WHERE seminar_id = ? AND kind = ?",
+        (seminar_id, kind),
+    )
+    return None if row is None else _deadline(row)
+
+
+async def upsert(
+    tx: Transaction,
+    seminar_id: int,
+    kind: str,
+    due_at: int,
+    offsets: list[int],
+    note: str,
+    now: int,
+) -> None:
+    """Create the deadline or move it; a changed time bumps the revision."""
+    await tx.execute(
+        "INSERT INTO deadlines (seminar_id, kind, due_at, reminder_offsets, note, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (seminar_id, kind) DO UPDATE SET "
+        "revision = revision + (CASE WHEN due_at != excluded.due_at "
+        "OR reminder_offsets != excluded.reminder_offsets THEN 1 ELSE 0 END), "
+        "due_at = excluded.due_at, reminder_offsets = excluded.reminder_offsets, "
+        "note = excluded.note, updated_at = excluded.updated_at",
+        (seminar_id, kind, due_at, ",".join(str(o) for o in offsets), note, now, now),
+    )
+
+
+async def delete(tx: Transaction, deadline_id: int) -> None:
+    await tx.execute("DELETE FROM deadlines WHERE id = ?", (deadline_id,))

@@ -1,0 +1,130 @@
+"""SQL for the paper catalogue."""
+
+from __future__ import annotations
+
+from bot.core.catalogue import PaperFields
+from bot.core.models import Paper
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+_COLUMNS = "id, seminar_id, code, title, authors, venue, url, arxiv, topic, capacity, position"
+
+
+def _paper(row: Row) -> Paper:
+    return Paper(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - sqlite3.Row
+
+
+async def list_all(db: Reader, seminar_id: int, topic: str | None = None) -> list[Paper]:
+    if topic:
+        rows = await db.fetch_all(
+            f"SELECT {_COLUMNS} FROM papers WHERE seminar_id = ? AND topic = ? COLLATE NOCASE "
+            "ORDER BY position",
+            (seminar_id, topic),
+        )
+    else:
+        rows = await db.fetch_all(
+            f"SELECT {_COLUMNS} FROM papers WHERE seminar_id = ? ORDER BY position",
+            (seminar_id,),
+        )
+    return [_paper(row) for row in rows]
+
+
+async def by_code(db: Reader, seminar_id: int, code: str) -> Paper | None:
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM papers WHERE seminar_id = ? AND code = ?",
+        (seminar_id, code.strip().lower()),
+    )
+    return None if row is None else _paper(row)
+
+
+async def by_codes(db: Reader, seminar_id: int, codes: list[str]) -> dict[str, Paper]:
+    if not codes:
+        return {}
+    marks = ", ".join("?" for _ in codes)
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM papers WHERE seminar_id = ? AND code IN ({marks})",
+        (seminar_id, *codes),
+    )
+    return {row["code"]: _paper(row) for row in rows}
+
+
+async def search(db: Reader, seminar_id: int, query: str, limit: int) -> list[Paper]:
+    """Papers whose code or title contains `query`, code-prefix matches first."""
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    prefix = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM papers WHERE seminar_id = ? "
+        "AND (code LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\') "
+        "ORDER BY (code LIKE ? ESCAPE '\\') DESC, position LIMIT ?",
+        (seminar_id, pattern, pattern, prefix, limit),
+    )
+    return [_paper(row) for row in rows]
+
+
+async def topics(db: Reader, seminar_id: int) -> list[str]:
+    rows = await db.fetch_all(
+        "SELECT topic FROM papers WHERE seminar_id = ? AND topic != '' "
+        "GROUP BY topic ORDER BY min(position)",
+        (seminar_id,),
+    )
+    return [row["topic"] for row in rows]
+
+
+async def insert(tx: Transaction, seminar_id: int, fields: PaperFields, now: int) -> int:
+    position = await tx.fetch_value(
+        "SELECT coalesce(max(position), 0) + 1 FROM papers WHERE seminar_id = ?", (seminar_id,)
+    )
+    return await tx.execute(
+        "INSERT INTO papers (seminar_id, code, title, authors, venue, url, arxiv, topic, "
+        "capacity, position, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            seminar_id,
+            fields.code,
+            fields.title,
+            fields.authors,
+            fields.venue,
+            fields.url,
+            fields.arxiv,
+            fields.topic,
+            fields.capacity,
+            position,
+            now,
+            now,
+        ),
+    )
+
+
+async def update(tx: Transaction, paper_id: int, fields: PaperFields, now: int) -> None:
+    await tx.execute(
+        "UPDATE papers SET code = ?, title = ?, authors = ?, venue = ?, url = ?, arxiv = ?, "
+        "topic = ?, capacity = ?, updated_at = ? WHERE id = ?",
+        (
+            fields.code,
+            fields.title,
+            fields.authors,
+            fields.venue,
+            fields.url,
+            fields.arxiv,
+            fields.topic,
+            fields.capacity,
+            now,
+            paper_id,
+        ),
+    )
+
+
+async def delete(tx: Transaction, paper_id: int) -> None:
+    await tx.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+
+
+async def count(db: Reader, seminar_id: int) -> int:
+    return int(
+        await db.fetch_value("SELECT count(*) FROM papers WHERE seminar_id = ?", (seminar_id,))
+    )
+
+
+async def ranked_by(db: Reader, paper_id: int) -> int:
+    """How many participants have this paper in their ranking."""
+    return int(
+        await db.fetch_value("SELECT count(*) FROM preferences WHERE paper_id = ?", (paper_id,))
+    )

@@ -1,0 +1,167 @@
+"""SQL for registrations, the waitlist, preferences and per-user settings."""
+
+from __future__ import annotations
+
+from bot.core.models import Paper, Participant, ParticipantStatus
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+_COLUMNS = "id, seminar_id, user_id, display_name, status, joined_at, prefs_updated_at"
+
+
+def _participant(row: Row) -> Participant:
+    return Participant(
+        id=row["id"],
+        seminar_id=row["seminar_id"],
+        user_id=row["user_id"],
+        display_name=row["display_name"],
+        status=ParticipantStatus(row["status"]),
+        joined_at=row["joined_at"],
+        prefs_updated_at=row["prefs_updated_at"],
+    )
+
+
+async def get(db: Reader, seminar_id: int, user_id: int) -> Participant | None:
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM participants WHERE seminar_id = ? AND user_id = ?",
+        (seminar_id, user_id),
+    )
+    return None if row is None else _participant(row)
+
+
+async def list_by_status(
+    db: Reader, seminar_id: int, status: ParticipantStatus | None = None
+) -> list[Participant]:
+    if status is None:
+        rows = await db.fetch_all(
+            f"SELECT {_COLUMNS} FROM participants WHERE seminar_id = ? ORDER BY status, queue_seq",
+            (seminar_id,),
+        )
+    else:
+        rows = await db.fetch_all(
+            f"SELECT {_COLUMNS} FROM participants WHERE seminar_id = ? AND status = ? "
+            "ORDER BY queue_seq",
+            (seminar_id, status.value),
+        )
+    return [_participant(row) for row in rows]
+
+
+async def count_registered(db: Reader, seminar_id: int) -> int:
+    return int(
+        await db.fetch_value(
+            "SELECT count(*) FROM participants WHERE seminar_id = ? AND status = 'registered'",
+            (seminar_id,),
+        )
+    )
+
+
+async def waitlist_position(db: Reader, participant: Participant) -> int:
+    """1-based place on the waitlist."""
+    return int(
+        await db.fetch_value(
+            "SELECT count(*) FROM participants p, participants me "
+            "WHERE me.id = ? AND p.seminar_id = me.seminar_id AND p.status = 'waitlisted' "
+            "AND p.queue_seq <= me.queue_seq",
+            (participant.id,),
+        )
+    )
+
+
+async def insert(
+    tx: Transaction,
+    seminar_id: int,
+    user_id: int,
+    display_name: str,
+    status: ParticipantStatus,
+    now: int,
+) -> int:
+    return await tx.execute(
+        "INSERT INTO participants (seminar_id, user_id, display_name, status, joined_at, "
+        "queue_seq) VALUES (?, ?, ?, ?, ?, "
+        "(SELECT coalesce(max(queue_seq), 0) + 1 FROM participants WHERE seminar_id = ?))",
+        (seminar_id, user_id, display_name, status.value, now, seminar_id),
+    )
+
+
+async def set_display_name(tx: Transaction, participant_id: int, display_name: str) -> None:
+    await tx.execute(
+        "UPDATE participants SET display_name = ? WHERE id = ?", (display_name, participant_id)
+    )
+
+
+async def delete(tx: Transaction, participant_id: int) -> None:
+    await tx.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
+
+
+async def promote_first_waiting(tx: Transaction, seminar_id: int) -> Participant | None:
+    row = await tx.fetch_one(
+        f"SELECT {_COLUMNS} FROM participants WHERE seminar_id = ? AND status = 'waitlisted' "
+        "ORDER BY queue_seq LIMIT 1",
+        (seminar_id,),
+    )
+    if row is None:
+        return None
+    await tx.execute("UPDATE participants SET status = 'registered' WHERE id = ?", (row["id"],))
+    return _participant(row)
+
+
+async def ranking(db: Reader, participant_id: int) -> list[Paper]:
+    from bot.store.papers import _COLUMNS as PAPER_COLUMNS  # one column list for papers
+
+    columns = ", ".join(f"p.{name.strip()}" for name in PAPER_COLUMNS.split(","))
+    rows = await db.fetch_all(
+        f"SELECT {columns} FROM preferences pr JOIN papers p ON p.id = pr.paper_id "
+        "WHERE pr.participant_id = ? ORDER BY pr.rank",
+        (participant_id,),
+    )
+    return [Paper(**{key: row[key] for key in row.keys()}) for row in rows]  # noqa: SIM118
+
+
+async def replace_ranking(
+    tx: Transaction, participant_id: int, paper_ids: list[int], now: int
+) -> None:
+    await tx.execute("DELETE FROM preferences WHERE participant_id = ?", (participant_id,))
+    await tx.executemany(
+        "INSERT INTO preferences (participant_id, rank, paper_id) VALUES (?, ?, ?)",
+        [(participant_id, rank, paper_id) for rank, paper_id in enumerate(paper_ids, start=1)],
+    )
+    await tx.execute(
+        "UPDATE participants SET prefs_updated_at = ? WHERE id = ?",
+        (now if paper_ids else None, participant_id),
+    )
+
+
+async def ranking_sizes(db: Reader, seminar_id: int) -> dict[int, int]:
+    """participant id -> number of ranked papers, for every participant."""
+    rows = await db.fetch_all(
+        "SELECT p.id, count(pr.rank) AS n FROM participants p "
+        "LEFT JOIN preferences pr ON pr.participant_id = p.id "
+        "WHERE p.seminar_id = ? GROUP BY p.id",
+        (seminar_id,),
+    )
+    return {row["id"]: row["n"] for row in rows}
+
+
+async def dm_reminders(db: Reader, seminar_id: int, user_id: int) -> bool:
+    value = await db.fetch_value(
+        "SELECT dm_reminders FROM user_settings WHERE seminar_id = ? AND user_id = ?",
+        (seminar_id, user_id),
+    )
+    return True if value is None else bool(value)
+
+
+async def set_dm_reminders(tx: Transaction, seminar_id: int, user_id: int, enabled: bool) -> None:
+    await tx.execute(
+        "INSERT INTO user_settings (seminar_id, user_id, dm_reminders) VALUES (?, ?, ?) "
+        "ON CONFLICT (seminar_id, user_id) DO UPDATE SET dm_reminders = excluded.dm_reminders",
+        (seminar_id, user_id, int(enabled)),
+    )
+
+
+async def counts(db: Reader, seminar_id: int) -> dict[ParticipantStatus, int]:
+    rows = await db.fetch_all(
+        "SELECT status, count(*) AS n FROM participants WHERE seminar_id = ? GROUP BY status",
+        (seminar_id,),
+    )
+    found = {ParticipantStatus(row["status"]): int(row["n"]) for row in rows}
+    return {status: found.get(status, 0) for status in ParticipantStatus}

@@ -1,0 +1,55 @@
+"""SQL for the seminars table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.models import Seminar
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+_COLUMNS = (
+    "id, guild_id, title, term, channel_id, organiser_role_id, timezone, capacity, "
+    "pref_count, contact, assessment"
+)
+EDITABLE = (
+    "title",
+    "term",
+    "channel_id",
+    "organiser_role_id",
+    "timezone",
+    "capacity",
+    "pref_count",
+    "contact",
+    "assessment",
+)
+
+
+def _seminar(row: Row) -> Seminar:
+    return Seminar(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - sqlite3.Row
+
+
+async def by_guild(db: Reader, guild_id: int) -> Seminar | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM seminars WHERE guild_id = ?", (guild_id,))
+    return None if row is None else _seminar(row)
+
+
+async def insert(tx: Transaction, guild_id: int, values: dict[str, Any], now: int) -> int:
+    columns = [key for key in EDITABLE if key in values]
+    placeholders = ", ".join("?" for _ in columns)
+    return await tx.execute(
+        f"INSERT INTO seminars (guild_id, {', '.join(columns)}, created_at, updated_at) "
+        f"VALUES (?, {placeholders}, ?, ?)",
+        (guild_id, *(values[key] for key in columns), now, now),
+    )
+
+
+async def update(tx: Transaction, seminar_id: int, values: dict[str, Any], now: int) -> None:
+    columns = [key for key in EDITABLE if key in values]
+    if not columns:
+        return
+    assignments = ", ".join(f"{key} = ?" for key in columns)
+    await tx.execute(
+        f"UPDATE seminars SET {assignments}, updated_at = ? WHERE id = ?",
+        (*(values[key] for key in columns), now, seminar_id),
+    )

@@ -1,0 +1,150 @@
+"""Discord-side rendering shared by the cogs: timestamps, safe text, embeds, views."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import discord
+
+from bot.core.text import clip
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+MESSAGE_LIMIT = 2000
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELD_NAME = 256
+EMBED_FIELD_VALUE = 1024
+EMBED_FIELDS = 25
+EMBED_TOTAL = 6000
+COLOUR = discord.Colour.from_rgb(0, 101, 189)  # TUM blue
+
+
+def ts(unix: int, style: str = "F") -> str:
+    """A Discord timestamp: every reader sees it in their own timezone."""
+    return f"<t:{int(unix)}:{style}>"
+
+
+def when(unix: int) -> str:
+    return f"{ts(unix, 'F')} ({ts(unix, 'R')})"
+
+
+def safe(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
+    """User-typed text shown verbatim: markdown escaped, clipped to `limit`.
+
+    Mentions cannot ping anyway (the bot's AllowedMentions are none), but
+    escaping keeps `@everyone` from even looking like a live mention.
+    """
+    escaped = discord.utils.escape_markdown(text)
+    escaped = escaped.replace("@", "@\u200b")
+    return clip(escaped, limit)
+
+
+def embed(title: str, description: str = "", **kwargs: Any) -> discord.Embed:
+    return discord.Embed(
+        title=clip(title, EMBED_TITLE),
+        description=clip(description, EMBED_DESCRIPTION) if description else None,
+        colour=COLOUR,
+        **kwargs,
+    )
+
+
+def add_field(target: discord.Embed, name: str, value: str, *, inline: bool = False) -> None:
+    """Add a field unless the embed is full; embeds over the limits are rejected whole."""
+    if len(target.fields) >= EMBED_FIELDS:
+        return
+    name = clip(name, EMBED_FIELD_NAME)
+    value = clip(value or "—", EMBED_FIELD_VALUE)
+    if len(target) + len(name) + len(value) > EMBED_TOTAL:
+        return
+    target.add_field(name=name, value=value, inline=inline)
+
+
+async def reply(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    ephemeral: bool = True,
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
+) -> None:
+    """Answer an interaction whether or not it was deferred."""
+    kwargs: dict[str, Any] = {"ephemeral": ephemeral}
+    if content is not None:
+        kwargs["content"] = clip(content, MESSAGE_LIMIT)
+    if embed is not None:
+        kwargs["embed"] = embed
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+class ConfirmView(discord.ui.View):
+    """Confirm / Cancel buttons for a destructive action, usable only by who asked."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        on_confirm: Callable[[discord.Interaction], Awaitable[None]],
+        *,
+        confirm_label: str = "Confirm",
+        timeout: float = 120,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self._on_confirm = on_confirm
+        self.confirm.label = confirm_label
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These buttons belong to someone else's request.", ephemeral=True
+            )
+            return False
+        return True
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await self._on_confirm(interaction)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Cancelled. Nothing changed.", view=None)
+
+
+class Pager(discord.ui.View):
+    """Previous / Next through pre-rendered embeds, for one reader."""
+
+    def __init__(self, owner_id: int, pages: Sequence[discord.Embed], timeout: float = 300):
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.pages = list(pages)
+        self.index = 0
+        self._sync()
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.owner_id
+
+    @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.index = max(0, self.index - 1)
+        self._sync()
+        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+
+    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        self.index = min(len(self.pages) - 1, self.index + 1)
+        self._sync()
+        await interaction.response.edit_message(embed=self.pages[self.index], view=self)

@@ -1,0 +1,66 @@
+"""/admin …: the organisers' commands, one group assembled from one mixin per area."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import NotOrganiser, SeminarBot
+from cogs.admin.deadlines import DeadlineCommands
+from cogs.admin.papers import PaperCommands
+from cogs.admin.participants import ParticipantCommands
+from cogs.admin.setup import SetupCommands
+from cogs.common import services_of
+
+log = logging.getLogger(__name__)
+
+
+# Hidden from members without Manage Server; checked again in interaction_check
+# because server admins can re-grant integration permissions to anyone.
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class Admin(
+    SetupCommands,
+    PaperCommands,
+    DeadlineCommands,
+    ParticipantCommands,
+    commands.GroupCog,
+    group_name="admin",
+    group_description="Organiser commands",
+):
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if await is_organiser(interaction):
+            return True
+        log.warning(
+            "refused /%s for user %s in guild %s: not an organiser",
+            interaction.command.qualified_name if interaction.command else "admin",
+            interaction.user.id,
+            interaction.guild_id,
+        )
+        raise NotOrganiser("Only the seminar's organisers can use `/admin` commands.")
+
+
+async def is_organiser(interaction: discord.Interaction) -> bool:
+    """Manage Server, or the seminar's organiser role."""
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return False
+    if member.guild_permissions.manage_guild:
+        return True
+    seminar = await services_of(interaction).seminars.find(interaction.guild_id)
+    return (
+        seminar is not None
+        and seminar.organiser_role_id is not None
+        and any(role.id == seminar.organiser_role_id for role in member.roles)
+    )
+
+
+async def setup(bot: SeminarBot) -> None:
+    await bot.add_cog(Admin(bot))

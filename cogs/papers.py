@@ -1,0 +1,89 @@
+"""/papers and /paper: the catalogue."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import SeminarBot
+from bot.core.models import Paper
+from bot.ui import Pager, add_field, embed, reply, safe
+from cogs.common import paper_autocomplete, services_of, topic_autocomplete
+
+PAGE_SIZE = 8
+
+
+def paper_line(paper: Paper) -> str:
+    line = f"`{paper.code}` — **{safe(paper.title, 200)}**"
+    if paper.authors:
+        line += f"\n{safe(paper.authors, 150)}"
+    extras = [safe(paper.venue, 80)] if paper.venue else []
+    if paper.topic:
+        extras.append(f"*{safe(paper.topic, 60)}*")
+    if extras:
+        line += "\n" + " · ".join(extras)
+    return line
+
+
+def paper_card(paper: Paper, presenters: list[str] | None = None) -> discord.Embed:
+    card = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
+    add_field(card, "Code", f"`{paper.code}`", inline=True)
+    if paper.venue:
+        add_field(card, "Venue", safe(paper.venue, 200), inline=True)
+    if paper.topic:
+        add_field(card, "Topic", safe(paper.topic, 100), inline=True)
+    if paper.url:
+        add_field(card, "Conference version", paper.url)
+    if paper.arxiv:
+        add_field(card, "arXiv (the report follows this longer version)", paper.arxiv)
+    if paper.capacity > 1:
+        add_field(card, "Presenters", f"up to {paper.capacity}", inline=True)
+    if presenters:
+        add_field(card, "Presented by", ", ".join(presenters))
+    return card
+
+
+class Papers(commands.Cog):
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="papers", description="Browse the paper catalogue")
+    @app_commands.describe(topic="Only papers on this topic")
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    @app_commands.guild_only()
+    async def papers(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        found = await services_of(interaction).papers.browse(interaction.guild_id, topic)
+        if not found:
+            await reply(
+                interaction,
+                f"No papers on topic `{safe(topic, 60)}`."
+                if topic
+                else "The catalogue is empty so far.",
+            )
+            return
+        chunks = [found[i : i + PAGE_SIZE] for i in range(0, len(found), PAGE_SIZE)]
+        heading = f"Papers on {safe(topic, 80)}" if topic else "Paper catalogue"
+        pages = []
+        for number, chunk in enumerate(chunks, start=1):
+            page = embed(heading, "\n\n".join(paper_line(p) for p in chunk))
+            page.set_footer(
+                text=f"Page {number}/{len(chunks)} · {len(found)} papers · /paper for details"
+            )
+            pages.append(page)
+        if len(pages) == 1:
+            await reply(interaction, embed=pages[0])
+        else:
+            await reply(interaction, embed=pages[0], view=Pager(interaction.user.id, pages))
+
+    @app_commands.command(name="paper", description="One paper: authors, venue, links, presenter")
+    @app_commands.describe(paper="Code or title of the paper")
+    @app_commands.autocomplete(paper=paper_autocomplete)
+    @app_commands.guild_only()
+    async def paper(self, interaction: discord.Interaction, paper: str) -> None:
+        found = await services_of(interaction).papers.get(interaction.guild_id, paper)
+        await reply(interaction, embed=paper_card(found))
+
+
+async def setup(bot: SeminarBot) -> None:
+    await bot.add_cog(Papers(bot))

@@ -1,0 +1,102 @@
+"""/join and /leave, with the waitlist."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import SeminarBot
+from bot.core.errors import DomainError
+from bot.core.models import ParticipantStatus
+from bot.ui import ConfirmView, reply, safe, when
+from cogs.common import display_name, services_of
+
+log = logging.getLogger(__name__)
+
+
+class Registration(commands.Cog):
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="join", description="Register as a participant of this seminar")
+    @app_commands.guild_only()
+    async def join(self, interaction: discord.Interaction) -> None:
+        result = await services_of(interaction).registration.join(
+            interaction.guild_id, interaction.user.id, display_name(interaction.user)
+        )
+        title = safe(result.seminar.title, 200)
+        if result.status is ParticipantStatus.REGISTERED:
+            text = (
+                f"You are already registered for **{title}**."
+                if result.already
+                else f"Welcome! You are registered for **{title}**. "
+                "Next: browse `/papers` and rank your favourites with `/prefs set`."
+            )
+        else:
+            prefix = (
+                "You are already on" if result.already else "The seminar is full, so you are on"
+            )
+            text = (
+                f"{prefix} the waitlist for **{title}**, position **{result.waitlist_position}**. "
+                "You will be told as soon as a place frees up."
+            )
+        await reply(interaction, text)
+
+    @app_commands.command(
+        name="leave", description="De-register from this seminar (asks to confirm)"
+    )
+    @app_commands.guild_only()
+    async def leave(self, interaction: discord.Interaction) -> None:
+        registration = services_of(interaction).registration
+        participant = await registration.check_leave(interaction.guild_id, interaction.user.id)
+        what = (
+            "leave the waitlist"
+            if participant.status is ParticipantStatus.WAITLISTED
+            else "de-register from the seminar; your paper preferences will be deleted"
+        )
+
+        async def confirmed(click: discord.Interaction) -> None:
+            try:
+                result = await registration.leave(click.guild_id, click.user.id)
+            except DomainError as exc:
+                await click.response.edit_message(content=exc.render(when), view=None)
+                return
+            await click.response.edit_message(
+                content="Done: you have left. You can `/join` again while places are free.",
+                view=None,
+            )
+            if result.promoted is not None:
+                await self._tell_promoted(
+                    click, result.promoted.user_id, result.seminar.title, result.seminar.channel_id
+                )
+
+        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, leave")
+        await reply(interaction, f"Do you really want to {what}?", view=view)
+
+    async def _tell_promoted(
+        self, click: discord.Interaction, user_id: int, title: str, channel_id: int | None
+    ) -> None:
+        """A DM to the student who moved up; the seminar channel if their DMs are closed."""
+        text = (
+            f"Good news: a place in **{safe(title, 200)}** has freed up and you are now "
+            "registered. Rank your papers with `/prefs set`."
+        )
+        try:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            await user.send(text)
+            return
+        except discord.HTTPException:
+            log.info("could not DM promoted user %s; posting in the channel", user_id)
+        channel = self.bot.get_channel(channel_id) if channel_id else None
+        if isinstance(channel, discord.abc.Messageable):
+            await channel.send(
+                f"<@{user_id}> {text}",
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
+            )
+
+
+async def setup(bot: SeminarBot) -> None:
+    await bot.add_cog(Registration(bot))

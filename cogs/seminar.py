@@ -1,0 +1,91 @@
+"""/seminar and /deadlines: what the seminar is and what is due."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import SeminarBot
+from bot.core.models import DeadlineKind
+from bot.ui import add_field, embed, reply, safe, when
+from cogs.common import services_of
+
+DEADLINE_LABELS: dict[str, str] = {
+    DeadlineKind.PREFERENCES: "Paper preferences",
+    DeadlineKind.DEREGISTRATION: "De-registration",
+    DeadlineKind.REPORT: "Report (PDF)",
+    DeadlineKind.SLIDES: "Slides (PDF)",
+    DeadlineKind.PRESENTATION: "Final presentation",
+}
+
+
+def deadline_label(kind: str) -> str:
+    return DEADLINE_LABELS.get(kind, kind.replace("-", " ").replace("_", " ").capitalize())
+
+
+class SeminarInfo(commands.Cog):
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="seminar", description="The course page: organisers, timeline, assessment"
+    )
+    @app_commands.guild_only()
+    async def seminar(self, interaction: discord.Interaction) -> None:
+        overview = await services_of(interaction).seminars.overview(interaction.guild_id)
+        seminar = overview.seminar
+        page = embed(seminar.title, safe(seminar.term, 200) if seminar.term else "")
+        if seminar.organiser_role_id:
+            add_field(page, "Organisers", f"<@&{seminar.organiser_role_id}>", inline=True)
+        if seminar.contact:
+            add_field(page, "Contact", safe(seminar.contact, 200), inline=True)
+        add_field(
+            page,
+            "Participants",
+            f"{overview.registered} of {seminar.capacity} places taken"
+            + (f", {overview.waitlisted} waiting" if overview.waitlisted else ""),
+            inline=True,
+        )
+        add_field(
+            page, "Papers", f"{overview.paper_count} in the catalogue — see `/papers`", inline=True
+        )
+        timeline = "\n".join(
+            f"**{deadline_label(d.kind)}** — {when(d.due_at)}"
+            + (f"\n  {safe(d.note, 200)}" if d.note else "")
+            for d in overview.deadlines
+        )
+        add_field(page, "Timeline", timeline or "No deadlines yet.")
+        add_field(page, "Assessment", safe(seminar.assessment or "—", 500))
+        if seminar.channel_id:
+            add_field(page, "Announcements", f"<#{seminar.channel_id}>", inline=True)
+        page.set_footer(
+            text=f"Times are shown in your own timezone. Seminar timezone: {seminar.timezone}"
+        )
+        await reply(interaction, embed=page)
+
+    @app_commands.command(
+        name="deadlines", description="Upcoming deadlines and whether you have done them"
+    )
+    @app_commands.guild_only()
+    async def deadlines(self, interaction: discord.Interaction) -> None:
+        _, statuses = await services_of(interaction).deadlines.for_user(
+            interaction.guild_id, interaction.user.id
+        )
+        if not statuses:
+            await reply(interaction, "There are no upcoming deadlines.")
+            return
+        lines = []
+        for status in statuses:
+            mark = {True: "✅ done", False: "⏳ not done yet", None: ""}[status.done]
+            line = f"**{deadline_label(status.deadline.kind)}** — {when(status.deadline.due_at)}"
+            if mark:
+                line += f" — {mark}"
+            if status.deadline.note:
+                line += f"\n  {safe(status.deadline.note, 200)}"
+            lines.append(line)
+        await reply(interaction, embed=embed("Upcoming deadlines", "\n".join(lines)))
+
+
+async def setup(bot: SeminarBot) -> None:
+    await bot.add_cog(SeminarInfo(bot))
