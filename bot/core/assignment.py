@@ -55,7 +55,7 @@ _INT64_MAX = (1 << 63) - 1
 _MAX_TIE_BITS = 20
 # Headroom left for node potentials, which in cost scaling can grow to a multiple of
 # the largest scaled arc cost; OR-tools detects (and reports) overflow, we avoid it.
-_POTENTIAL_HEADROOM = 1 << 12
+_POTENTIAL_HEADROOM = 1 << 6
 _U64 = np.uint64
 
 
