@@ -96,10 +96,13 @@ class PreferenceService(Service):
         if found is not None:
             return found
         # Someone may type a title by hand instead of picking from autocomplete.
+        # Compared over the whole catalogue: a search page could be filled by
+        # longer titles that merely contain the one typed.
+        wanted = choice.casefold()
         matches = [
             paper
-            for paper in await papers.search(self.db, seminar.id, choice, 2)
-            if paper.title.casefold() == choice.casefold()
+            for paper in await papers.list_all(self.db, seminar.id)
+            if paper.title.casefold() == wanted
         ]
         if len(matches) == 1:
             return matches[0]
