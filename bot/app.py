@@ -12,7 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import DomainError
+from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
+from bot.notifier import DiscordNotifier
+from bot.scheduler import ReminderScheduler
 from bot.settings import Settings
 from bot.ui import reply, when
 
@@ -23,6 +26,8 @@ EXTENSIONS = (
     "cogs.registration",
     "cogs.papers",
     "cogs.prefs",
+    "cogs.officehours",
+    "cogs.reminders",
     "cogs.admin",
 )
 
@@ -99,6 +104,13 @@ class SeminarBot(commands.Bot):
         self.settings = settings
         self.services = services
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self.notifier = DiscordNotifier(self.http, services.db)
+        self.reminders = ReminderScheduler(
+            services.db,
+            services.clock,
+            ReminderPlanner(services.db, services.clock),
+            Dispatcher(services.db, services.clock, self.notifier),
+        )
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -110,6 +122,8 @@ class SeminarBot(commands.Bot):
         else:
             synced = await self.tree.sync()
         log.info("synced %d application commands", len(synced))
+        self.services.schedule_changed.subscribe(self.reminders.request_rebuild)
+        await self.reminders.start()
         if self.settings.heartbeat_path is not None:
             self._heartbeat_task = asyncio.create_task(
                 self._heartbeat(self.settings.heartbeat_path), name="heartbeat"
@@ -121,6 +135,7 @@ class SeminarBot(commands.Bot):
     async def close(self) -> None:
         if self._heartbeat_task is not None:
             self._heartbeat_task.cancel()
+        await self.reminders.stop()
         await super().close()
 
     async def _heartbeat(self, path: Path) -> None:

@@ -5,14 +5,19 @@ from __future__ import annotations
 from bot.core.clock import Clock
 from bot.core.errors import NoSeminar
 from bot.core.models import Seminar
+from bot.core.signals import ScheduleChanged
 from bot.store import seminars
 from bot.store.database import Database
 
 
 class Service:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, schedule_changed: ScheduleChanged | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        # Fired after a commit that changes what the reminder engine must send.
+        self.schedule_changed = schedule_changed or ScheduleChanged()
 
     async def seminar(self, guild_id: int | None) -> Seminar:
         """This server's seminar; every command but `/admin setup` starts here."""

@@ -77,6 +77,7 @@ class DeadlineService(Service):
                 },
                 now,
             )
+        self.schedule_changed.fire()
         return DeadlineChange(seminar, after, before is None, due_at <= now)
 
     async def remove(self, guild_id: int | None, actor_id: int, kind: str) -> Deadline:
@@ -95,6 +96,7 @@ class DeadlineService(Service):
                 {"kind": name, "due_at": found.due_at},
                 self.clock.now(),
             )
+        self.schedule_changed.fire()
         return found
 
     async def get(self, guild_id: int | None, kind: str) -> Deadline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.base import Service
 from bot.core.catalogue import PaperFields, RefusedRow, parse_catalogue, validate_paper
@@ -65,7 +66,7 @@ class PaperService(Service):
         return added
 
     async def edit(
-        self, guild_id: int | None, actor_id: int, code: str, changes: dict[str, object]
+        self, guild_id: int | None, actor_id: int, code: str, changes: dict[str, Any]
     ) -> Paper:
         seminar = await self.seminar(guild_id)
         paper = await self._get(seminar, code)

@@ -104,6 +104,7 @@ class SeminarService(Service):
                 {**values, "promoted": [p.user_id for p in promoted]},
                 now,
             )
+        self.schedule_changed.fire()
         return SetupResult(seminar=seminar, created=existing is None, promoted=promoted)
 
     async def overview(self, guild_id: int | None) -> Overview:

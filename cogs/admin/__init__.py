@@ -9,10 +9,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NotOrganiser, SeminarBot
+from cogs.admin.announce import AnnounceCommands
 from cogs.admin.deadlines import DeadlineCommands
+from cogs.admin.officehours import OfficeHoursCommands
 from cogs.admin.papers import PaperCommands
 from cogs.admin.participants import ParticipantCommands
 from cogs.admin.setup import SetupCommands
+from cogs.admin.status import StatusCommands
 from cogs.common import services_of
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,9 @@ class Admin(
     PaperCommands,
     DeadlineCommands,
     ParticipantCommands,
+    AnnounceCommands,
+    OfficeHoursCommands,
+    StatusCommands,
     commands.GroupCog,
     group_name="admin",
     group_description="Organiser commands",

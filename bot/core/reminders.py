@@ -1,0 +1,461 @@
+"""The reminder engine's brain: what is due, to whom, and exactly-once delivery.
+
+Rows are the truth. Every message the clock sends is an *occurrence* derived
+from a row (a deadline's offset, a scheduled announcement, an office-hour
+notice) with a stable key. Sending is a fan-out over recipients, each claimed
+in the delivery log before it is sent, so a restart resumes a fan-out instead
+of repeating it. Discord is behind the `Notifier` protocol; this module never
+imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from bot.core.models import DeadlineKind
+from bot.core.text import clip
+from bot.store import reminders as store
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+# A delivery this much after its due time is marked late ("the bot was offline").
+LATE_AFTER = 120
+# Transient failures are retried this many times, with growing pauses, then reported.
+MAX_ATTEMPTS = 5
+OFFICE_HOUR_NOTICES = (86_400, 900)
+# Sends in flight at once during a fan-out; the notifier paces the actual rate.
+FANOUT_CONCURRENCY = 8  # the day before, and 15 minutes before
+ANNOUNCEMENT_USEFUL_FOR = 7 * 86_400
+
+
+class Source(StrEnum):
+    DEADLINE = "deadline"
+    ANNOUNCEMENT = "announcement"
+    OFFICE_HOURS = "officehours"
+
+
+@dataclass(frozen=True, order=True)
+class Occurrence:
+    due_at: int
+    key: str
+    seminar_id: int
+    source: Source
+    ref_id: int
+    # After this instant the message is no longer useful: recorded as missed.
+    expires_at: int
+    offset: int = 0
+    event_at: int = 0
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message with `{name}` placeholders for instants the front end renders."""
+
+    template: str
+    instants: dict[str, int] = field(default_factory=dict)
+    ping_role_id: int | None = None
+
+
+class DeliveryFailed(Exception):
+    """A send that did not go out; `permanent` says whether retrying can help."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, dms_closed: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.dms_closed = dms_closed
+
+
+class Notifier(Protocol):
+    async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None: ...
+
+    async def direct(self, user_id: int, notice: Notice, *, nonce: str) -> None: ...
+
+    async def mention(
+        self, channel_id: int, user_ids: list[int], notice: Notice, *, nonce: str
+    ) -> None: ...
+
+
+def literal(text: str) -> str:
+    """User text placed into a Notice template, with its braces kept literal."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+# -- planning --------------------------------------------------------------
+
+
+def deadline_occurrences(
+    deadline_id: int, seminar_id: int, due_at: int, offsets: Iterable[int], revision: int
+) -> list[Occurrence]:
+    return [
+        Occurrence(
+            due_at=due_at - offset,
+            key=f"deadline:{deadline_id}:r{revision}:{offset}",
+            seminar_id=seminar_id,
+            source=Source.DEADLINE,
+            ref_id=deadline_id,
+            expires_at=due_at,
+            offset=offset,
+            event_at=due_at,
+        )
+        for offset in offsets
+    ]
+
+
+def office_hour_starts(
+    weekday: int,
+    start_minute: int,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    cancelled: Iterable[str] = (),
+) -> list[int]:
+    """Every weekly occurrence's start, on the calendar in `tz` (DST-proof)."""
+    skip = set(cancelled)
+    day = first + timedelta(days=(weekday - first.weekday()) % 7)
+    starts = []
+    hour, minute = divmod(start_minute, 60)
+    while day <= last:
+        if day.isoformat() not in skip:
+            local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+            starts.append(int(local.timestamp()))
+        day += timedelta(days=7)
+    return starts
+
+
+def office_hour_occurrences(
+    seminar_id: int, revision: int, starts: Iterable[int], now: int
+) -> list[Occurrence]:
+    """Notices for the next occurrence, plus any still-useful one a restart missed."""
+    upcoming = [start for start in starts if start > now]
+    chosen = upcoming[:1]
+    found = []
+    for start in chosen:
+        for offset in OFFICE_HOUR_NOTICES:
+            found.append(
+                Occurrence(
+                    due_at=start - offset,
+                    key=f"officehours:{seminar_id}:r{revision}:{start}:{offset}",
+                    seminar_id=seminar_id,
+                    source=Source.OFFICE_HOURS,
+                    ref_id=seminar_id,
+                    expires_at=start,
+                    offset=offset,
+                    event_at=start,
+                )
+            )
+    return found
+
+
+class ReminderPlanner:
+    """Derives every pending occurrence from the rows."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def pending(self) -> list[Occurrence]:
+        now = self.clock.now()
+        finished = await store.finished_jobs(self.db)
+        found: list[Occurrence] = []
+        for row in await store.all_deadlines(self.db):
+            offsets = [int(part) for part in row["reminder_offsets"].split(",") if part]
+            found.extend(
+                deadline_occurrences(
+                    row["id"], row["seminar_id"], row["due_at"], offsets, row["revision"]
+                )
+            )
+        for row in await store.live_announcements(self.db):
+            found.append(
+                Occurrence(
+                    due_at=row["post_at"],
+                    key=f"announcement:{row['id']}",
+                    seminar_id=row["seminar_id"],
+                    source=Source.ANNOUNCEMENT,
+                    ref_id=row["id"],
+                    expires_at=row["post_at"] + ANNOUNCEMENT_USEFUL_FOR,
+                )
+            )
+        for row in await store.all_office_hours(self.db):
+            cancelled = await store.cancelled_dates(self.db, row["seminar_id"])
+            starts = office_hour_starts(
+                row["weekday"],
+                row["start_minute"],
+                date.fromisoformat(row["first_date"]),
+                date.fromisoformat(row["last_date"]),
+                ZoneInfo(row["timezone"]),
+                cancelled,
+            )
+            found.extend(office_hour_occurrences(row["seminar_id"], row["revision"], starts, now))
+        pending = [occ for occ in found if (occ.key, occ.due_at) not in finished]
+        pending.sort()
+        return pending
+
+    async def is_current(self, occurrence: Occurrence) -> bool:
+        """Whether the rows still imply this occurrence (not moved, removed or cancelled)."""
+        if occurrence.source is Source.DEADLINE:
+            row = await store.deadline_by_id(self.db, occurrence.ref_id)
+            if row is None:
+                return False
+            offsets = [int(part) for part in row["reminder_offsets"].split(",") if part]
+            return occurrence in deadline_occurrences(
+                row["id"], row["seminar_id"], row["due_at"], offsets, row["revision"]
+            )
+        if occurrence.source is Source.ANNOUNCEMENT:
+            row = await store.live_announcement(self.db, occurrence.ref_id)
+            return row is not None and row["post_at"] == occurrence.due_at
+        row = await store.office_hours_of(self.db, occurrence.seminar_id)
+        if row is None or f":r{row['revision']}:" not in occurrence.key:
+            return False
+        cancelled = await store.cancelled_dates(self.db, occurrence.seminar_id)
+        tz = ZoneInfo(row["timezone"])
+        local_day = datetime.fromtimestamp(occurrence.event_at, tz).date().isoformat()
+        return local_day not in cancelled
+
+
+# -- audience and wording ----------------------------------------------------
+
+DEADLINE_NAMES = {
+    DeadlineKind.PREFERENCES: "paper preferences",
+    DeadlineKind.DEREGISTRATION: "de-registration",
+    DeadlineKind.REPORT: "report (PDF)",
+    DeadlineKind.SLIDES: "slides (PDF)",
+    DeadlineKind.PRESENTATION: "final presentation",
+}
+DEADLINE_ACTIONS = {
+    DeadlineKind.PREFERENCES: "Rank your papers with `/prefs set` if you have not yet.",
+    DeadlineKind.DEREGISTRATION: "Last chance to leave with `/leave`; after this you stay in.",
+    DeadlineKind.REPORT: "Hand it in with `/submit kind:report`.",
+    DeadlineKind.SLIDES: "Hand them in with `/submit kind:slides`.",
+    DeadlineKind.PRESENTATION: "See `/talks` for the programme.",
+}
+
+
+@dataclass(frozen=True)
+class Audience:
+    channel_id: int | None
+    dm_user_ids: list[int]
+
+
+class ReminderContent:
+    """What an occurrence says and whom it reaches, decided at send time."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def audience(self, occurrence: Occurrence) -> Audience:
+        seminar = await store.seminar_audience_settings(self.db, occurrence.seminar_id)
+        if seminar is None:
+            return Audience(None, [])
+        channel_id = seminar["channel_id"]
+        if occurrence.source is not Source.DEADLINE:
+            return Audience(channel_id, [])
+        kind = await store.deadline_kind(self.db, occurrence.ref_id)
+        people = await store.registered_users(self.db, occurrence.seminar_id)
+        if kind == DeadlineKind.PREFERENCES:
+            people = [p for p in people if p["ranked"] < seminar["pref_count"]]
+        elif kind in (DeadlineKind.REPORT, DeadlineKind.SLIDES):
+            done = await store.submitted_users(self.db, occurrence.seminar_id, kind)
+            people = [p for p in people if p["user_id"] not in done]
+        return Audience(channel_id, [p["user_id"] for p in people if p["dm"]])
+
+    async def notice(self, occurrence: Occurrence, *, late: bool) -> Notice | None:
+        prefix = "(Sent late: the bot was offline.) " if late else ""
+        if occurrence.source is Source.DEADLINE:
+            row = await store.deadline_notice(self.db, occurrence.ref_id)
+            if row is None:
+                return None
+            kind = row["kind"]
+            name = DEADLINE_NAMES.get(kind, literal(clip(kind, 40)))
+            title = literal(clip(row["title"], 200))
+            text = f"{prefix}⏰ Reminder for **{title}**: the **{name}** deadline is {{due}}."
+            if row["note"]:
+                text += f"\n{literal(clip(row['note'], 500))}"
+            action = DEADLINE_ACTIONS.get(kind)
+            if action:
+                text += f"\n{action}"
+            return Notice(text, {"due": occurrence.event_at})
+        if occurrence.source is Source.ANNOUNCEMENT:
+            row = await store.live_announcement(self.db, occurrence.ref_id)
+            if row is None:
+                return None
+            return Notice(
+                f"{prefix}📣 {literal(row['message'])}", {}, ping_role_id=row["ping_role_id"]
+            )
+        row = await store.office_hours_of(self.db, occurrence.seminar_id)
+        if row is None:
+            return None
+        soon = "in 15 minutes" if occurrence.offset <= 900 else "tomorrow"
+        return Notice(
+            f"{prefix}🕑 Office hours {soon}: {{start}} for {row['duration_minutes']} min, "
+            f"{literal(clip(row['place'], 200))}.",
+            {"start": occurrence.event_at},
+        )
+
+
+# -- the fan-out -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    finished: bool
+    status: str  # 'done', 'missed', 'retry', 'gone'
+    sent: int = 0
+    retry_in: int = 0
+
+
+class Dispatcher:
+    """Runs one occurrence: claims, sends, marks; safe to call again after a crash."""
+
+    def __init__(self, db: Database, clock: Clock, notifier: Notifier) -> None:
+        self.db = db
+        self.clock = clock
+        self.notifier = notifier
+        self.content = ReminderContent(db)
+
+    async def run(self, occurrence: Occurrence) -> RunOutcome:
+        now = self.clock.now()
+        if await store.job_finished(self.db, occurrence.key, occurrence.due_at):
+            return RunOutcome(True, "done")
+        if now >= occurrence.expires_at:
+            async with self.db.transaction() as tx:
+                await store.finish_job(
+                    tx,
+                    occurrence.key,
+                    occurrence.due_at,
+                    occurrence.seminar_id,
+                    "missed",
+                    False,
+                    now,
+                )
+            log.warning("missed %s (due %s): no longer useful", occurrence.key, occurrence.due_at)
+            return RunOutcome(True, "missed")
+        late = now - occurrence.due_at > LATE_AFTER
+        notice = await self.content.notice(occurrence, late=late)
+        if notice is None:
+            return RunOutcome(True, "gone")
+        audience = await self.content.audience(occurrence)
+        recipients: list[str] = []
+        if audience.channel_id is not None:
+            recipients.append("channel")
+        recipients.extend(f"user:{user_id}" for user_id in audience.dm_user_ids)
+
+        results = await _bounded_gather(
+            (
+                self._deliver(occurrence, audience, notice, recipient, late, now)
+                for recipient in recipients
+            ),
+            limit=FANOUT_CONCURRENCY,
+        )
+        sent = sum(1 for result in results if result == "sent")
+        pending_retry = any(result == "retry" for result in results)
+
+        if pending_retry:
+            rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
+            attempts = max((d["attempts"] for d in rows if d["status"] == "claimed"), default=1)
+            return RunOutcome(False, "retry", sent, retry_in=min(30 * 2**attempts, 900))
+
+        sent += await self._fallback(occurrence, audience, notice, late, now)
+        async with self.db.transaction() as tx:
+            await store.finish_job(
+                tx,
+                occurrence.key,
+                occurrence.due_at,
+                occurrence.seminar_id,
+                "done",
+                late,
+                self.clock.now(),
+            )
+        return RunOutcome(True, "done", sent)
+
+    async def _deliver(
+        self,
+        occurrence: Occurrence,
+        audience: Audience,
+        notice: Notice,
+        recipient: str,
+        late: bool,
+        now: int,
+    ) -> str:
+        """Claim, send, mark one recipient; returns 'sent', 'skip', 'retry' or 'given-up'."""
+        async with self.db.transaction() as tx:
+            row = await store.claim(
+                tx, occurrence.seminar_id, occurrence.key, recipient, occurrence.due_at, late, now
+            )
+        if row["status"] != "claimed":
+            return "skip"
+        # The same nonce on a re-send after a crash lets Discord drop the duplicate.
+        nonce = f"sb{row['id']}"
+        try:
+            if recipient == "channel":
+                assert audience.channel_id is not None
+                await self.notifier.post(audience.channel_id, notice, nonce=nonce)
+            else:
+                await self.notifier.direct(
+                    int(recipient.removeprefix("user:")), notice, nonce=nonce
+                )
+        except DeliveryFailed as exc:
+            if exc.dms_closed:
+                status = "dm_closed"
+            elif exc.permanent or row["attempts"] + 1 >= MAX_ATTEMPTS:
+                status = "failed"
+            else:
+                status = "claimed"
+            async with self.db.transaction() as tx:
+                await store.mark(tx, row["id"], status, self.clock.now(), error=exc.reason)
+            log.info("delivery %s to %s: %s (%s)", occurrence.key, recipient, status, exc)
+            return "retry" if status == "claimed" else "given-up"
+        async with self.db.transaction() as tx:
+            await store.mark(tx, row["id"], "sent", self.clock.now())
+        return "sent"
+
+    async def _fallback(
+        self, occurrence: Occurrence, audience: Audience, notice: Notice, late: bool, now: int
+    ) -> int:
+        """One channel post mentioning everyone whose DMs are closed."""
+        if audience.channel_id is None:
+            return 0
+        rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
+        closed = sorted(int(r["recipient"][5:]) for r in rows if r["status"] == "dm_closed")
+        if not closed:
+            return 0
+        async with self.db.transaction() as tx:
+            row = await store.claim(
+                tx,
+                occurrence.seminar_id,
+                occurrence.key,
+                "fallback",
+                occurrence.due_at,
+                late,
+                now,
+            )
+        if row["status"] != "claimed":
+            return 0
+        try:
+            await self.notifier.mention(audience.channel_id, closed, notice, nonce=f"sb{row['id']}")
+        except DeliveryFailed as exc:
+            async with self.db.transaction() as tx:
+                await store.mark(tx, row["id"], "failed", self.clock.now(), error=exc.reason)
+            return 0
+        async with self.db.transaction() as tx:
+            await store.mark(tx, row["id"], "sent", self.clock.now())
+        return 1
+
+
+async def _bounded_gather(coroutines: Iterable[Awaitable[str]], *, limit: int) -> list[str]:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def guarded(coroutine: Awaitable[str]) -> str:
+        async with semaphore:
+            return await coroutine
+
+    return list(await asyncio.gather(*(guarded(c) for c in coroutines)))

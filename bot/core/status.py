@@ -1,0 +1,60 @@
+"""Health of a seminar's reminders for `/admin status`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.base import Service
+from bot.core.reminders import Occurrence, ReminderPlanner
+from bot.store import reminders as store
+
+
+@dataclass(frozen=True)
+class ProblemDelivery:
+    job_key: str
+    recipient: str
+    status: str
+    error: str
+    due_at: int
+
+
+@dataclass(frozen=True)
+class Status:
+    pending: int
+    next_up: list[Occurrence]
+    sent_late: int
+    missed: list[tuple[str, int]]
+    missed_count: int
+    failed: int
+    dms_closed: int
+    problems: list[ProblemDelivery]
+    last_start: int | None
+    database_bytes: int
+
+
+class StatusService(Service):
+    async def status(self, guild_id: int | None) -> Status:
+        seminar = await self.seminar(guild_id)
+        planner = ReminderPlanner(self.db, self.clock)
+        mine = [o for o in await planner.pending() if o.seminar_id == seminar.id]
+        counts = await store.status_counts(self.db, seminar.id)
+        missed = await store.missed_jobs(self.db, seminar.id)
+        problems = await store.problem_deliveries(self.db, seminar.id)
+        last_start = await store.get_state(self.db, "last_start")
+        return Status(
+            pending=len(mine),
+            next_up=mine[:5],
+            sent_late=counts.get("late", 0),
+            missed=[(row["job_key"], row["due_at"]) for row in missed],
+            missed_count=counts.get("missed", 0),
+            failed=counts.get("failed", 0),
+            dms_closed=counts.get("dm_closed", 0),
+            problems=[
+                ProblemDelivery(
+                    r["job_key"], r["recipient"], r["status"], r["error"] or "", r["due_at"]
+                )
+                for r in problems
+            ],
+            last_start=None if last_start is None else int(last_start),
+            database_bytes=await store.database_bytes(self.db),
+        )

@@ -1,0 +1,151 @@
+"""The reminder engine's clock: APScheduler jobs rebuilt from the database rows.
+
+APScheduler only holds in-memory date jobs for occurrences due within the
+horizon; an hourly job re-plans, so a long semester never means hundreds of
+thousands of timers in memory. Anything already due when jobs are rebuilt
+(the bot was down) runs at once: the dispatcher marks it late, or missed once
+it is no longer useful.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.core.clock import Clock
+from bot.core.reminders import Dispatcher, Occurrence, ReminderPlanner
+from bot.store import reminders as store
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+HORIZON_SECONDS = 36 * 3600
+REPLAN_EVERY_SECONDS = 3600
+JOB_PREFIX = "occ:"
+
+
+class ReminderScheduler:
+    def __init__(
+        self, db: Database, clock: Clock, planner: ReminderPlanner, dispatcher: Dispatcher
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.planner = planner
+        self.dispatcher = dispatcher
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={
+                # Our dispatcher decides late vs. missed; APScheduler must never
+                # skip a job for waking up a second late (its default grace is 1 s).
+                "misfire_grace_time": None,
+                "coalesce": True,
+                "max_instances": 1,
+            },
+        )
+        self._rebuild_lock = asyncio.Lock()
+        self._rebuild_pending = False
+        self.running: set[asyncio.Task[None]] = set()
+        # Occurrences being fanned out right now; a rebuild must not schedule a
+        # second, concurrent run of one (both would see the same claims).
+        self._in_flight: set[str] = set()
+
+    async def start(self) -> None:
+        self._scheduler.start()
+        async with self.db.transaction() as tx:
+            await store.set_state(tx, "last_start", str(self.clock.now()))
+        await self.rebuild()
+        self._scheduler.add_job(
+            self.rebuild,
+            "interval",
+            seconds=REPLAN_EVERY_SECONDS,
+            id="replan",
+            replace_existing=True,
+        )
+
+    async def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        # A fan-out in progress finishes its current sends; whatever it had not
+        # claimed yet is picked up at the next start.
+        for task in list(self.running):
+            task.cancel()
+        if self.running:
+            await asyncio.gather(*self.running, return_exceptions=True)
+
+    def request_rebuild(self) -> None:
+        """Called after any change to deadlines, announcements or office hours."""
+        if self._rebuild_pending:
+            return
+        self._rebuild_pending = True
+        task = asyncio.get_running_loop().create_task(self._debounced_rebuild())
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _debounced_rebuild(self) -> None:
+        await asyncio.sleep(0)
+        self._rebuild_pending = False
+        await self.rebuild()
+
+    async def rebuild(self) -> int:
+        """Replace the in-memory jobs with those the rows imply; returns how many."""
+        async with self._rebuild_lock:
+            pending = await self.planner.pending()
+            now = self.clock.now()
+            wanted = {_job_id(occ): occ for occ in pending if occ.due_at <= now + HORIZON_SECONDS}
+            existing = {
+                job.id for job in self._scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)
+            }
+            for job_id in existing - wanted.keys():
+                self._scheduler.remove_job(job_id)
+            for job_id in wanted.keys() - existing - self._in_flight:
+                self._add(wanted[job_id], max(wanted[job_id].due_at, now))
+            log.debug("scheduled %d of %d pending occurrences", len(wanted), len(pending))
+            return len(wanted)
+
+    def pending_jobs(self) -> int:
+        return sum(1 for job in self._scheduler.get_jobs() if job.id.startswith(JOB_PREFIX))
+
+    def _add(self, occurrence: Occurrence, run_at: int) -> None:
+        self._scheduler.add_job(
+            self._fire,
+            "date",
+            run_date=datetime.fromtimestamp(run_at, UTC),
+            args=[occurrence],
+            id=_job_id(occurrence),
+            replace_existing=True,
+        )
+
+    async def _fire(self, occurrence: Occurrence) -> None:
+        job_id = _job_id(occurrence)
+        if job_id in self._in_flight:
+            return
+        self._in_flight.add(job_id)
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)
+        try:
+            if not await self.planner.is_current(occurrence):
+                log.info("skipping %s: its row changed since it was planned", occurrence.key)
+                return
+            outcome = await self.dispatcher.run(occurrence)
+            if not outcome.finished:
+                log.warning(
+                    "%s: some deliveries failed, retrying in %d s",
+                    occurrence.key,
+                    outcome.retry_in,
+                )
+                self._add(occurrence, self.clock.now() + outcome.retry_in)
+        except Exception:
+            log.exception("reminder %s failed; retrying in 60 s", occurrence.key)
+            self._add(occurrence, self.clock.now() + 60)
+        finally:
+            self._in_flight.discard(job_id)
+            if task is not None:
+                self.running.discard(task)
+
+
+def _job_id(occurrence: Occurrence) -> str:
+    return f"{JOB_PREFIX}{occurrence.key}@{occurrence.due_at}"

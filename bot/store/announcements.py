@@ -1,0 +1,88 @@
+"""SQL for announcements and office hours."""
+
+from __future__ import annotations
+
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+
+async def insert_announcement(
+    tx: Transaction,
+    seminar_id: int,
+    author_id: int,
+    message: str,
+    ping_role_id: int | None,
+    post_at: int,
+    now: int,
+) -> int:
+    return await tx.execute(
+        "INSERT INTO announcements (seminar_id, author_id, message, ping_role_id, post_at, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (seminar_id, author_id, message, ping_role_id, post_at, now),
+    )
+
+
+async def scheduled(db: Reader, seminar_id: int) -> list[Row]:
+    """Announcements not cancelled and not yet posted, soonest first."""
+    return await db.fetch_all(
+        "SELECT a.id, a.message, a.ping_role_id, a.post_at, a.author_id FROM announcements a "
+        "WHERE a.seminar_id = ? AND a.cancelled_at IS NULL AND NOT EXISTS ("
+        "SELECT 1 FROM job_runs j WHERE j.job_key = 'announcement:' || a.id) "
+        "ORDER BY a.post_at",
+        (seminar_id,),
+    )
+
+
+async def cancel(tx: Transaction, seminar_id: int, announcement_id: int, now: int) -> int:
+    return await tx.execute_rowcount(
+        "UPDATE announcements SET cancelled_at = ? WHERE id = ? AND seminar_id = ? "
+        "AND cancelled_at IS NULL AND NOT EXISTS ("
+        "SELECT 1 FROM job_runs j WHERE j.job_key = 'announcement:' || announcements.id)",
+        (now, announcement_id, seminar_id),
+    )
+
+
+async def office_hours(db: Reader, seminar_id: int) -> Row | None:
+    return await db.fetch_one("SELECT * FROM office_hours WHERE seminar_id = ?", (seminar_id,))
+
+
+async def set_office_hours(
+    tx: Transaction,
+    seminar_id: int,
+    weekday: int,
+    start_minute: int,
+    duration_minutes: int,
+    place: str,
+    first_date: str,
+    last_date: str,
+    now: int,
+) -> None:
+    await tx.execute(
+        "INSERT INTO office_hours (seminar_id, weekday, start_minute, duration_minutes, place, "
+        "first_date, last_date, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (seminar_id) DO UPDATE SET weekday = excluded.weekday, "
+        "start_minute = excluded.start_minute, duration_minutes = excluded.duration_minutes, "
+        "place = excluded.place, first_date = excluded.first_date, "
+        "last_date = excluded.last_date, revision = revision + 1, "
+        "updated_at = excluded.updated_at",
+        (seminar_id, weekday, start_minute, duration_minutes, place, first_date, last_date, now),
+    )
+
+
+async def cancel_office_hour(
+    tx: Transaction, seminar_id: int, local_date: str, reason: str, now: int
+) -> None:
+    await tx.execute(
+        "INSERT INTO office_hour_cancellations (seminar_id, local_date, reason, created_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (seminar_id, local_date) DO UPDATE SET "
+        "reason = excluded.reason",
+        (seminar_id, local_date, reason, now),
+    )
+
+
+async def cancellations(db: Reader, seminar_id: int) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT local_date, reason FROM office_hour_cancellations WHERE seminar_id = ? "
+        "ORDER BY local_date",
+        (seminar_id,),
+    )

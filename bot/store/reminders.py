@@ -1,0 +1,241 @@
+"""SQL for the reminder engine: what is pending, the delivery log, job runs."""
+
+from __future__ import annotations
+
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+
+async def all_deadlines(db: Reader) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT d.id, d.seminar_id, d.kind, d.due_at, d.reminder_offsets, d.revision, d.note "
+        "FROM deadlines d"
+    )
+
+
+async def live_announcements(db: Reader) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT id, seminar_id, post_at FROM announcements WHERE cancelled_at IS NULL"
+    )
+
+
+async def all_office_hours(db: Reader) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT o.*, s.timezone FROM office_hours o JOIN seminars s ON s.id = o.seminar_id"
+    )
+
+
+async def cancelled_dates(db: Reader, seminar_id: int) -> dict[str, str]:
+    rows = await db.fetch_all(
+        "SELECT local_date, reason FROM office_hour_cancellations WHERE seminar_id = ?",
+        (seminar_id,),
+    )
+    return {row["local_date"]: row["reason"] for row in rows}
+
+
+async def finished_jobs(db: Reader) -> set[tuple[str, int]]:
+    rows = await db.fetch_all("SELECT job_key, due_at FROM job_runs")
+    return {(row[0], row[1]) for row in rows}
+
+
+async def job_finished(db: Reader, job_key: str, due_at: int) -> bool:
+    return (
+        await db.fetch_value(
+            "SELECT 1 FROM job_runs WHERE job_key = ? AND due_at = ?", (job_key, due_at)
+        )
+        is not None
+    )
+
+
+async def finish_job(
+    tx: Transaction, job_key: str, due_at: int, seminar_id: int, status: str, late: bool, now: int
+) -> None:
+    await tx.execute(
+        "INSERT OR IGNORE INTO job_runs (job_key, due_at, seminar_id, status, late, finished_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (job_key, due_at, seminar_id, status, int(late), now),
+    )
+
+
+async def claim(
+    tx: Transaction,
+    seminar_id: int,
+    job_key: str,
+    recipient: str,
+    due_at: int,
+    late: bool,
+    now: int,
+) -> Row:
+    """The delivery row for this recipient, created as 'claimed' if it is new."""
+    await tx.execute(
+        "INSERT OR IGNORE INTO deliveries (seminar_id, job_key, recipient, due_at, late, "
+        "claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (seminar_id, job_key, recipient, due_at, int(late), now),
+    )
+    row = await tx.fetch_one(
+        "SELECT id, status, attempts FROM deliveries "
+        "WHERE job_key = ? AND recipient = ? AND due_at = ?",
+        (job_key, recipient, due_at),
+    )
+    assert row is not None
+    return row
+
+
+async def deliveries_of(db: Reader, job_key: str, due_at: int) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT id, recipient, status, attempts, error FROM deliveries "
+        "WHERE job_key = ? AND due_at = ?",
+        (job_key, due_at),
+    )
+
+
+async def mark(
+    tx: Transaction,
+    delivery_id: int,
+    status: str,
+    now: int,
+    *,
+    error: str | None = None,
+    count_attempt: bool = True,
+) -> None:
+    await tx.execute(
+        "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + ?, "
+        "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+        (status, error, int(count_attempt), status, now, delivery_id),
+    )
+
+
+async def dm_channel(db: Reader, user_id: int) -> int | None:
+    value = await db.fetch_value("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,))
+    return None if value is None else int(value)
+
+
+async def remember_dm_channel(tx: Transaction, user_id: int, channel_id: int) -> None:
+    await tx.execute(
+        "INSERT INTO dm_channels (user_id, channel_id) VALUES (?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id",
+        (user_id, channel_id),
+    )
+
+
+async def registered_users(db: Reader, seminar_id: int) -> list[Row]:
+    """(user_id, ranked, dm) for every registered participant."""
+    return await db.fetch_all(
+        "SELECT p.user_id, p.id AS participant_id, "
+        "(SELECT count(*) FROM preferences pr WHERE pr.participant_id = p.id) AS ranked, "
+        "coalesce(us.dm_reminders, 1) AS dm "
+        "FROM participants p LEFT JOIN user_settings us "
+        "ON us.seminar_id = p.seminar_id AND us.user_id = p.user_id "
+        "WHERE p.seminar_id = ? AND p.status = 'registered' ORDER BY p.queue_seq",
+        (seminar_id,),
+    )
+
+
+async def submitted_users(db: Reader, seminar_id: int, kind: str) -> set[int]:
+    """Users who handed in `kind` ('report' or 'slides').
+
+    Hand-in arrives with the submissions table; until then nobody has
+    submitted, so report and slides reminders reach every participant.
+    """
+    exists = await db.fetch_value(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'"
+    )
+    if not exists:
+        return set()
+    rows = await db.fetch_all(
+        "SELECT DISTINCT user_id FROM submissions WHERE seminar_id = ? AND kind = ?",
+        (seminar_id, kind),
+    )
+    return {row[0] for row in rows}
+
+
+async def set_state(tx: Transaction, key: str, value: str) -> None:
+    await tx.execute(
+        "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+async def get_state(db: Reader, key: str) -> str | None:
+    value = await db.fetch_value("SELECT value FROM bot_state WHERE key = ?", (key,))
+    return None if value is None else str(value)
+
+
+async def status_counts(db: Reader, seminar_id: int) -> dict[str, int]:
+    rows = await db.fetch_all(
+        "SELECT 'late' AS what, count(*) FROM job_runs WHERE seminar_id = ? AND late = 1 "
+        "AND status = 'done' "
+        "UNION ALL SELECT 'missed', count(*) FROM job_runs WHERE seminar_id = ? "
+        "AND status = 'missed' "
+        "UNION ALL SELECT 'failed', count(*) FROM deliveries WHERE seminar_id = ? "
+        "AND status = 'failed' "
+        "UNION ALL SELECT 'dm_closed', count(*) FROM deliveries WHERE seminar_id = ? "
+        "AND status = 'dm_closed'",
+        (seminar_id, seminar_id, seminar_id, seminar_id),
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+async def missed_jobs(db: Reader, seminar_id: int, limit: int = 10) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT job_key, due_at, finished_at FROM job_runs WHERE seminar_id = ? "
+        "AND status = 'missed' ORDER BY due_at DESC LIMIT ?",
+        (seminar_id, limit),
+    )
+
+
+async def problem_deliveries(db: Reader, seminar_id: int, limit: int = 10) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT job_key, recipient, status, error, due_at FROM deliveries WHERE seminar_id = ? "
+        "AND status IN ('failed', 'dm_closed') ORDER BY claimed_at DESC LIMIT ?",
+        (seminar_id, limit),
+    )
+
+
+async def seminar_audience_settings(db: Reader, seminar_id: int) -> Row | None:
+    return await db.fetch_one(
+        "SELECT channel_id, pref_count FROM seminars WHERE id = ?", (seminar_id,)
+    )
+
+
+async def deadline_kind(db: Reader, deadline_id: int) -> str | None:
+    value = await db.fetch_value("SELECT kind FROM deadlines WHERE id = ?", (deadline_id,))
+    return None if value is None else str(value)
+
+
+async def deadline_notice(db: Reader, deadline_id: int) -> Row | None:
+    return await db.fetch_one(
+        "SELECT d.kind, d.note, s.title FROM deadlines d JOIN seminars s "
+        "ON s.id = d.seminar_id WHERE d.id = ?",
+        (deadline_id,),
+    )
+
+
+async def live_announcement(db: Reader, announcement_id: int) -> Row | None:
+    return await db.fetch_one(
+        "SELECT message, ping_role_id, post_at FROM announcements "
+        "WHERE id = ? AND cancelled_at IS NULL",
+        (announcement_id,),
+    )
+
+
+async def office_hours_of(db: Reader, seminar_id: int) -> Row | None:
+    return await db.fetch_one(
+        "SELECT o.*, s.timezone FROM office_hours o JOIN seminars s ON s.id = o.seminar_id "
+        "WHERE o.seminar_id = ?",
+        (seminar_id,),
+    )
+
+
+async def deadline_by_id(db: Reader, deadline_id: int) -> Row | None:
+    return await db.fetch_one(
+        "SELECT id, seminar_id, due_at, reminder_offsets, revision FROM deadlines WHERE id = ?",
+        (deadline_id,),
+    )
+
+
+async def database_bytes(db: Reader) -> int:
+    pages = await db.fetch_value("PRAGMA page_count")
+    size = await db.fetch_value("PRAGMA page_size")
+    return int(pages) * int(size)

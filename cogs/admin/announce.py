@@ -1,0 +1,97 @@
+"""/admin announce post|list|cancel."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.core.errors import DomainError
+from bot.core.text import clip
+from bot.ui import ConfirmView, embed, reply, safe
+from bot.ui import when as show_time
+from cogs.admin.base import AdminMixin
+from cogs.common import services_of
+
+
+async def announcement_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    try:
+        found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
+    except DomainError:
+        return []
+    wanted = current.casefold()
+    return [
+        app_commands.Choice(name=clip(f"#{a.id} — {a.message}", 100), value=a.id)
+        for a in found
+        if wanted in f"#{a.id} {a.message}".casefold()
+    ][:25]
+
+
+class AnnounceCommands(AdminMixin):
+    announce = app_commands.Group(name="announce", description="Post and schedule announcements")
+
+    @announce.command(name="post", description="Post an announcement now or at a time")
+    @app_commands.describe(
+        message="The text (mentions in it never ping)",
+        when="Optional local time to post it, e.g. 2026-11-02 09:00 (seminar timezone)",
+        ping="Optional role to ping with it",
+    )
+    async def announce_post(
+        self,
+        interaction: discord.Interaction,
+        message: str,
+        when: str | None = None,
+        ping: discord.Role | None = None,
+    ) -> None:
+        if ping is not None and ping.is_default():
+            await reply(interaction, "Pinging @everyone is not allowed; choose a role.")
+            return
+        seminar, announcement = await services_of(interaction).announcements.post(
+            interaction.guild_id,
+            interaction.user.id,
+            message,
+            when,
+            ping.id if ping else None,
+        )
+        where = f"<#{seminar.channel_id}>"
+        if when:
+            text = f"Scheduled #{announcement.id} for {show_time(announcement.post_at)} in {where}."
+        else:
+            text = f"Posting now in {where}."
+        if ping is not None:
+            text += f" It will ping {ping.mention}."
+        await reply(interaction, text)
+
+    @announce.command(name="list", description="The scheduled announcements")
+    async def announce_list(self, interaction: discord.Interaction) -> None:
+        found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
+        if not found:
+            await reply(interaction, "No announcements are scheduled.")
+            return
+        lines = [
+            f"**#{a.id}** {show_time(a.post_at)}"
+            + (f" · pings <@&{a.ping_role_id}>" if a.ping_role_id else "")
+            + f"\n{safe(a.message, 300)}"
+            for a in found
+        ]
+        await reply(interaction, embed=embed("Scheduled announcements", "\n\n".join(lines)))
+
+    @announce.command(name="cancel", description="Cancel a scheduled announcement")
+    @app_commands.describe(announcement="The announcement to cancel")
+    @app_commands.autocomplete(announcement=announcement_autocomplete)
+    async def announce_cancel(self, interaction: discord.Interaction, announcement: int) -> None:
+        service = services_of(interaction).announcements
+
+        async def confirmed(click: discord.Interaction) -> None:
+            try:
+                await service.cancel(click.guild_id, click.user.id, announcement)
+            except DomainError as exc:
+                await click.response.edit_message(content=exc.render(show_time), view=None)
+                return
+            await click.response.edit_message(
+                content=f"Cancelled announcement #{announcement}.", view=None
+            )
+
+        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Cancel it")
+        await reply(interaction, f"Cancel scheduled announcement #{announcement}?", view=view)

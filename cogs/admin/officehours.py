@@ -1,0 +1,71 @@
+"""/admin officehours set|cancel."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+from bot.ui import reply, safe
+from bot.ui import when as show_time
+from cogs.admin.base import AdminMixin
+from cogs.common import services_of
+from cogs.officehours import office_hours_embed
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class OfficeHoursCommands(AdminMixin):
+    officehours = app_commands.Group(name="officehours", description="Weekly office hours")
+
+    @officehours.command(name="set", description="Set the weekly office-hour slot")
+    @app_commands.describe(
+        weekday="Day of the week",
+        start="Local start time, e.g. 14:00 (seminar timezone)",
+        duration="Length in minutes (default 120)",
+        place="Room or link",
+        first="First date, e.g. 2026-10-20",
+        last="Last date, e.g. 2027-02-09",
+    )
+    async def officehours_set(
+        self,
+        interaction: discord.Interaction,
+        weekday: Weekday,
+        start: str,
+        place: str,
+        first: str,
+        last: str,
+        duration: app_commands.Range[int, 5, 720] = 120,
+    ) -> None:
+        hours = await services_of(interaction).office_hours.set(
+            interaction.guild_id,
+            interaction.user.id,
+            weekday=weekday,
+            start=start,
+            duration=duration,
+            place=place,
+            first=first,
+            last=last,
+        )
+        await reply(
+            interaction,
+            "Office hours saved. The channel is reminded the day before and 15 minutes before "
+            "each one.",
+            embed=office_hours_embed(hours),
+        )
+
+    @officehours.command(name="cancel", description="Cancel one occurrence (announced)")
+    @app_commands.describe(date="The date to cancel, e.g. 2026-11-03", reason="Shown to students")
+    async def officehours_cancel(
+        self, interaction: discord.Interaction, date: str, reason: str = ""
+    ) -> None:
+        _, start = await services_of(interaction).office_hours.cancel(
+            interaction.guild_id, interaction.user.id, date, reason
+        )
+        await reply(
+            interaction,
+            f"Cancelled the office hours of {show_time(start)}"
+            + (f" ({safe(reason, 200)})" if reason else "")
+            + ". The cancellation is announced in the channel.",
+        )

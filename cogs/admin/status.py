@@ -1,0 +1,63 @@
+"""/admin status: the reminder engine's health."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.ui import add_field, embed, reply, safe
+from bot.ui import when as show_time
+from cogs.admin.base import AdminMixin
+from cogs.common import services_of
+
+
+def describe_job(key: str) -> str:
+    kind = key.split(":", 1)[0]
+    return {
+        "deadline": "deadline reminder",
+        "announcement": "announcement",
+        "officehours": "office-hour notice",
+    }.get(kind, kind)
+
+
+def recipient_label(recipient: str) -> str:
+    if recipient.startswith("user:"):
+        return f"<@{recipient.removeprefix('user:')}>"
+    return "the seminar channel"
+
+
+class StatusCommands(AdminMixin):
+    @app_commands.command(name="status", description="Reminders pending, late, missed, failed")
+    async def status(self, interaction: discord.Interaction) -> None:
+        status = await services_of(interaction).status.status(interaction.guild_id)
+        page = embed("Seminar bot status")
+        add_field(page, "Pending", str(status.pending), inline=True)
+        add_field(page, "Sent late", str(status.sent_late), inline=True)
+        add_field(page, "Missed", str(status.missed_count), inline=True)
+        add_field(page, "Failed deliveries", str(status.failed), inline=True)
+        add_field(page, "DMs closed (posted in channel)", str(status.dms_closed), inline=True)
+        if status.next_up:
+            add_field(
+                page,
+                "Next up",
+                "\n".join(f"{show_time(o.due_at)} — {describe_job(o.key)}" for o in status.next_up),
+            )
+        if status.missed:
+            add_field(
+                page,
+                "Missed (bot was offline past the deadline)",
+                "\n".join(f"{show_time(due)} — {describe_job(key)}" for key, due in status.missed),
+            )
+        if status.problems:
+            add_field(
+                page,
+                "Delivery problems",
+                "\n".join(
+                    f"{recipient_label(p.recipient)} — {p.status}: {safe(p.error, 120)}"
+                    for p in status.problems
+                ),
+            )
+        if status.last_start is not None:
+            add_field(page, "Last start", show_time(status.last_start), inline=True)
+        add_field(page, "Database size", f"{status.database_bytes / 1024:.0f} KiB", inline=True)
+        await reply(interaction, embed=page)
