@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -22,6 +23,7 @@ from bot.store.database import Database, DatabaseTooNew
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
+EXIT_UNAVAILABLE = 69  # sysexits EX_UNAVAILABLE: worth a restart later
 
 
 def point_at_discord(settings: Settings) -> None:
@@ -75,6 +77,12 @@ def main() -> None:
     except discord.LoginFailure:
         print("seminar-bot: Discord refused DISCORD_TOKEN; check the token", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
+    except aiohttp.ClientConnectionError as exc:
+        print(
+            f"seminar-bot: cannot reach Discord at {settings.discord_api_base}: {exc}",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_UNAVAILABLE)
     except KeyboardInterrupt:  # pragma: no cover - SIGINT before the loop installed handlers
         with contextlib.suppress(Exception):
             log.info("interrupted")
