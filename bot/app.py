@@ -12,8 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import DomainError
+from bot.core.officehours import OfficeHourEvents
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
+from bot.events import EventSync
 from bot.notifier import DiscordNotifier
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings
@@ -105,11 +107,13 @@ class SeminarBot(commands.Bot):
         self.services = services
         self._heartbeat_task: asyncio.Task[None] | None = None
         self.notifier = DiscordNotifier(self.http, services.db)
+        self.event_sync = EventSync(self, self.http, OfficeHourEvents(services.db, services.clock))
         self.reminders = ReminderScheduler(
             services.db,
             services.clock,
             ReminderPlanner(services.db, services.clock),
             Dispatcher(services.db, services.clock, self.notifier),
+            after_rebuild=self.event_sync.sync,
         )
 
     async def setup_hook(self) -> None:
@@ -131,6 +135,8 @@ class SeminarBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        # Guild permissions are known only now; events skipped at start catch up.
+        await self.event_sync.sync()
 
     async def close(self) -> None:
         if self._heartbeat_task is not None:

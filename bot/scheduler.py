@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,9 +30,15 @@ JOB_PREFIX = "occ:"
 
 class ReminderScheduler:
     def __init__(
-        self, db: Database, clock: Clock, planner: ReminderPlanner, dispatcher: Dispatcher
+        self,
+        db: Database,
+        clock: Clock,
+        planner: ReminderPlanner,
+        dispatcher: Dispatcher,
+        after_rebuild: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
+        self.after_rebuild = after_rebuild
         self.clock = clock
         self.planner = planner
         self.dispatcher = dispatcher
@@ -103,7 +110,12 @@ class ReminderScheduler:
             for job_id in wanted.keys() - existing - self._in_flight:
                 self._add(wanted[job_id], max(wanted[job_id].due_at, now))
             log.debug("scheduled %d of %d pending occurrences", len(wanted), len(pending))
-            return len(wanted)
+        if self.after_rebuild is not None:
+            try:
+                await self.after_rebuild()
+            except Exception:
+                log.exception("after-rebuild hook failed")
+        return len(wanted)
 
     def pending_jobs(self) -> int:
         return sum(1 for job in self._scheduler.get_jobs() if job.id.startswith(JOB_PREFIX))

@@ -191,3 +191,59 @@ class OfficeHoursService(Service):
             cancelled=cancelled,
             upcoming=[s for s in starts if s + row["duration_minutes"] * 60 > now],
         )
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    """The Discord scheduled event a seminar's office hours should have right now."""
+
+    seminar_id: int
+    guild_id: int
+    current_event_id: int | None
+    current_start: int | None
+    # None: there should be no event (no office hours left, or none set).
+    start: int | None
+    end: int | None
+    place: str
+
+
+class OfficeHourEvents(OfficeHoursService):
+    """Keeps one scheduled event per seminar on the next office-hour occurrence."""
+
+    PURPOSE = "officehours"
+
+    async def plans(self) -> list[EventPlan]:
+        found = []
+        for row in await announcements.seminars_with_office_hours(self.db):
+            existing = await announcements.scheduled_event(self.db, row["id"], self.PURPOSE)
+            start = end = None
+            place = ""
+            try:
+                hours = await self.show(row["guild_id"])
+            except NotFound:
+                hours = None
+            if hours is not None and hours.upcoming:
+                start = hours.upcoming[0]
+                end = start + hours.duration_minutes * 60
+                place = hours.place
+            found.append(
+                EventPlan(
+                    seminar_id=row["id"],
+                    guild_id=row["guild_id"],
+                    current_event_id=None if existing is None else existing["event_id"],
+                    current_start=None if existing is None else existing["starts_at"],
+                    start=start,
+                    end=end,
+                    place=place,
+                )
+            )
+        return found
+
+    async def remember(self, plan: EventPlan, event_id: int | None) -> None:
+        async with self.db.transaction() as tx:
+            if event_id is None or plan.start is None:
+                await announcements.forget_scheduled_event(tx, plan.seminar_id, self.PURPOSE)
+            else:
+                await announcements.remember_scheduled_event(
+                    tx, plan.seminar_id, self.PURPOSE, event_id, plan.start
+                )

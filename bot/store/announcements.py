@@ -86,3 +86,35 @@ async def cancellations(db: Reader, seminar_id: int) -> list[Row]:
         "ORDER BY local_date",
         (seminar_id,),
     )
+
+
+async def scheduled_event(db: Reader, seminar_id: int, purpose: str) -> Row | None:
+    return await db.fetch_one(
+        "SELECT event_id, starts_at FROM scheduled_events WHERE seminar_id = ? AND purpose = ?",
+        (seminar_id, purpose),
+    )
+
+
+async def remember_scheduled_event(
+    tx: Transaction, seminar_id: int, purpose: str, event_id: int, starts_at: int
+) -> None:
+    await tx.execute(
+        "INSERT INTO scheduled_events (seminar_id, purpose, event_id, starts_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (seminar_id, purpose) DO UPDATE SET "
+        "event_id = excluded.event_id, starts_at = excluded.starts_at",
+        (seminar_id, purpose, event_id, starts_at),
+    )
+
+
+async def forget_scheduled_event(tx: Transaction, seminar_id: int, purpose: str) -> None:
+    await tx.execute(
+        "DELETE FROM scheduled_events WHERE seminar_id = ? AND purpose = ?", (seminar_id, purpose)
+    )
+
+
+async def seminars_with_office_hours(db: Reader) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT s.id, s.guild_id FROM seminars s JOIN office_hours o ON o.seminar_id = s.id "
+        "UNION SELECT s.id, s.guild_id FROM seminars s JOIN scheduled_events e "
+        "ON e.seminar_id = s.id AND e.purpose = 'officehours'"
+    )
