@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ EMBED_FIELD_VALUE = 1024
 EMBED_FIELDS = 25
 EMBED_TOTAL = 6000
 COLOUR = discord.Colour.from_rgb(0, 101, 189)  # TUM blue
+_MENTION = re.compile(r"@(?:everyone|here)|<@")
 
 
 def ts(unix: int, style: str = "F") -> str:
@@ -33,10 +35,12 @@ def safe(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     """User-typed text shown verbatim: markdown escaped, clipped to `limit`.
 
     Mentions cannot ping anyway (the bot's AllowedMentions are none), but
-    escaping keeps `@everyone` from even looking like a live mention.
+    escaping keeps `@everyone` or `<@&id>` from even looking like a live
+    mention. Only mention syntax is broken up, so an e-mail address such as
+    the seminar's contact can still be copied as it is.
     """
     escaped = discord.utils.escape_markdown(text)
-    escaped = escaped.replace("@", "@\u200b")
+    escaped = _MENTION.sub(lambda found: found.group().replace("@", "@\u200b"), escaped)
     return clip(escaped, limit)
 
 
