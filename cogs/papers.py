@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import SeminarBot
 from bot.core.models import Paper
+from bot.core.text import echo
 from bot.ui import Pager, add_field, embed, reply, safe
 from cogs.common import paper_autocomplete, services_of, topic_autocomplete
 
@@ -57,7 +58,7 @@ class Papers(commands.Cog):
         if not found:
             await reply(
                 interaction,
-                f"No papers on topic `{safe(topic, 60)}`."
+                f"No papers on topic `{echo(topic, 60)}`."
                 if topic
                 else "The catalogue is empty so far.",
             )

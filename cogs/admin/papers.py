@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.core.catalogue import PaperFields
 from bot.core.errors import DomainError, InvalidInput
+from bot.core.text import echo
 from bot.ui import ConfirmView, add_field, embed, reply, safe, when
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of
@@ -149,7 +150,7 @@ class PaperCommands(AdminMixin):
                 "Refused",
                 "\n".join(
                     f"line {row.line}"
-                    + (f" (`{safe(row.code, 40)}`)" if row.code else "")
+                    + (f" (`{echo(row.code, 40)}`)" if row.code else "")
                     + f": {safe(row.reason, 200)}"
                     for row in report.refused
                 ),

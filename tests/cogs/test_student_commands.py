@@ -423,3 +423,13 @@ async def test_prefs_clear_after_the_deadline_is_refused_on_the_button(
     assert await click(view, "Yes, clear it", owner)
     assert "preference deadline" in edit(owner)["content"]
     assert await ranking_codes(services, 101) == ["wei-ma-2019", "du-2019", "mei-2018"]
+
+
+async def test_text_in_a_code_span_is_shown_without_escapes(
+    bot: SeminarBot, seminar: Seminar
+) -> None:
+    """Markdown escapes are not rendered inside `code`: a backslash would show."""
+    message = only_reply(await run(bot, "papers", topic="deep_learning *theory*"))
+    assert message["content"] == "No papers on topic `deep_learning *theory*`."
+    tricky = only_reply(await run(bot, "papers", topic="a `b` c"))
+    assert tricky["content"] == "No papers on topic `a 'b' c`."
