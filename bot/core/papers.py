@@ -80,8 +80,14 @@ class PaperService(Service):
             if valid.code != paper.code and await papers.by_code(tx, seminar.id, valid.code):
                 raise Conflict(f"Another paper already has the code `{valid.code}`.")
             await papers.update(tx, paper.id, valid, now)
+            # Nested, so a new `code` among the changes cannot hide which paper it was.
             await audit.record(
-                tx, seminar.guild_id, actor_id, "paper.edit", {"code": paper.code, **given}, now
+                tx,
+                seminar.guild_id,
+                actor_id,
+                "paper.edit",
+                {"code": paper.code, "changes": given},
+                now,
             )
             edited = await papers.by_code(tx, seminar.id, valid.code)
         assert edited is not None

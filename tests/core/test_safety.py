@@ -76,7 +76,7 @@ async def test_every_organiser_change_leaves_an_audit_row(
         assert new[-1]["at"] == clock.now()
     rows = {row["action"]: row["detail"] for row in await audit.recent(services.db, GUILD, 1000)}
     assert rows["seminar.update"]["capacity"] == 30
-    assert rows["paper.edit"] == {"code": "wei-ma-2019", "venue": "NeurIPS"}
+    assert rows["paper.edit"] == {"code": "wei-ma-2019", "changes": {"venue": "NeurIPS"}}
     assert rows["paper.remove"] == {"code": "jacot-2018", "rankings_touched": 0}
     assert rows["deadline.remove"]["kind"] == "report"
 
@@ -87,6 +87,15 @@ async def test_a_moved_deadline_records_where_it_was(services: Services) -> None
     await services.deadlines.set(GUILD, ORGANISER, "report", "2027-01-22 23:59")
     latest = (await audit.recent(services.db, GUILD, 1))[0]["detail"]
     assert latest["previous_due_at"] == first.deadline.due_at
+
+
+async def test_a_renamed_paper_is_audited_under_its_old_code(services: Services) -> None:
+    await make_seminar(services)
+    await add_paper(services, "wei-ma-2019")
+    await services.papers.edit(GUILD, ORGANISER, "wei-ma-2019", {"code": "wm-19"})
+    latest = (await audit.recent(services.db, GUILD, 1))[0]
+    assert latest["action"] == "paper.edit"
+    assert latest["detail"] == {"code": "wei-ma-2019", "changes": {"code": "wm-19"}}
 
 
 async def test_refused_changes_leave_no_audit_row(services: Services) -> None:
