@@ -8,6 +8,7 @@ from typing import Any
 
 import discord
 
+from bot.core.errors import DomainError
 from bot.core.text import clip
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -90,12 +91,17 @@ async def reply(
 
 
 class ConfirmView(discord.ui.View):
-    """Confirm / Cancel buttons for a destructive action, usable only by who asked."""
+    """Confirm / Cancel buttons for a destructive action, usable only by who asked.
+
+    `on_confirm` does the action and returns the text that replaces the
+    question; a DomainError it raises (say, a deadline passed while the buttons
+    waited) replaces the question with its message instead.
+    """
 
     def __init__(
         self,
         owner_id: int,
-        on_confirm: Callable[[discord.Interaction], Awaitable[None]],
+        on_confirm: Callable[[discord.Interaction], Awaitable[str | None]],
         *,
         confirm_label: str = "Confirm",
         timeout: float = 120,
@@ -116,7 +122,12 @@ class ConfirmView(discord.ui.View):
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
-        await self._on_confirm(interaction)
+        try:
+            outcome = await self._on_confirm(interaction)
+        except DomainError as exc:
+            outcome = exc.render(when)
+        if isinstance(outcome, str) and not interaction.response.is_done():
+            await interaction.response.edit_message(content=clip(outcome, MESSAGE_LIMIT), view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:

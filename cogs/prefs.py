@@ -7,7 +7,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SeminarBot
-from bot.core.errors import DomainError
 from bot.core.preferences import Ranking
 from bot.ui import ConfirmView, embed, reply, safe, when
 from cogs.common import paper_autocomplete, services_of
@@ -81,13 +80,9 @@ class Prefs(
         preferences = services_of(interaction).preferences
         await preferences.show(interaction.guild_id, interaction.user.id)
 
-        async def confirmed(click: discord.Interaction) -> None:
-            try:
-                await preferences.clear(click.guild_id, click.user.id)
-            except DomainError as exc:
-                await click.response.edit_message(content=exc.render(when), view=None)
-                return
-            await click.response.edit_message(content="Your ranking is cleared.", view=None)
+        async def confirmed(click: discord.Interaction) -> str:
+            await preferences.clear(click.guild_id, click.user.id)
+            return "Your ranking is cleared."
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, clear it")
         await reply(interaction, "Clear your whole ranking?", view=view)

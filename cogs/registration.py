@@ -9,10 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SeminarBot
-from bot.core.errors import DomainError
 from bot.core.models import ParticipantStatus
-from bot.ui import ConfirmView, reply, safe, when
-from cogs.common import display_name, services_of
+from bot.ui import ConfirmView, reply, safe
+from cogs.common import display_name, notify_promoted, services_of
 
 log = logging.getLogger(__name__)
 
@@ -59,43 +58,16 @@ class Registration(commands.Cog):
         )
 
         async def confirmed(click: discord.Interaction) -> None:
-            try:
-                result = await registration.leave(click.guild_id, click.user.id)
-            except DomainError as exc:
-                await click.response.edit_message(content=exc.render(when), view=None)
-                return
+            result = await registration.leave(click.guild_id, click.user.id)
             await click.response.edit_message(
                 content="Done: you have left. You can `/join` again while places are free.",
                 view=None,
             )
             if result.promoted is not None:
-                await self._tell_promoted(
-                    click, result.promoted.user_id, result.seminar.title, result.seminar.channel_id
-                )
+                await notify_promoted(self.bot, result.promoted.user_id, result.seminar)
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, leave")
         await reply(interaction, f"Do you really want to {what}?", view=view)
-
-    async def _tell_promoted(
-        self, click: discord.Interaction, user_id: int, title: str, channel_id: int | None
-    ) -> None:
-        """A DM to the student who moved up; the seminar channel if their DMs are closed."""
-        text = (
-            f"Good news: a place in **{safe(title, 200)}** has freed up and you are now "
-            "registered. Rank your papers with `/prefs set`."
-        )
-        try:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(text)
-            return
-        except discord.HTTPException:
-            log.info("could not DM promoted user %s; posting in the channel", user_id)
-        channel = self.bot.get_channel(channel_id) if channel_id else None
-        if isinstance(channel, discord.abc.Messageable):
-            await channel.send(
-                f"<@{user_id}> {text}",
-                allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
-            )
 
 
 async def setup(bot: SeminarBot) -> None:

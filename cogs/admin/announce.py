@@ -83,15 +83,9 @@ class AnnounceCommands(AdminMixin):
     async def announce_cancel(self, interaction: discord.Interaction, announcement: int) -> None:
         service = services_of(interaction).announcements
 
-        async def confirmed(click: discord.Interaction) -> None:
-            try:
-                await service.cancel(click.guild_id, click.user.id, announcement)
-            except DomainError as exc:
-                await click.response.edit_message(content=exc.render(show_time), view=None)
-                return
-            await click.response.edit_message(
-                content=f"Cancelled announcement #{announcement}.", view=None
-            )
+        async def confirmed(click: discord.Interaction) -> str:
+            await service.cancel(click.guild_id, click.user.id, announcement)
+            return f"Cancelled announcement #{announcement}."
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label="Cancel it")
         await reply(interaction, f"Cancel scheduled announcement #{announcement}?", view=view)

@@ -69,16 +69,11 @@ class DeadlineCommands(AdminMixin):
         deadlines = services_of(interaction).deadlines
         found = await deadlines.get(interaction.guild_id, kind)
 
-        async def confirmed(click: discord.Interaction) -> None:
-            try:
-                removed = await deadlines.remove(click.guild_id, click.user.id, found.kind)
-            except DomainError as exc:
-                await click.response.edit_message(content=exc.render(show_time), view=None)
-                return
-            await click.response.edit_message(
-                content=f"Removed the **{deadline_label(removed.kind)}** deadline and its "
-                "pending reminders.",
-                view=None,
+        async def confirmed(click: discord.Interaction) -> str:
+            removed = await deadlines.remove(click.guild_id, click.user.id, found.kind)
+            return (
+                f"Removed the **{deadline_label(removed.kind)}** deadline and its "
+                "pending reminders."
             )
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label="Remove it")

@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 
 from bot.core.catalogue import PaperFields
-from bot.core.errors import DomainError, InvalidInput
+from bot.core.errors import InvalidInput
 from bot.core.text import echo
-from bot.ui import ConfirmView, add_field, embed, reply, safe, when
+from bot.ui import ConfirmView, add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of
 from cogs.papers import paper_card
@@ -87,21 +87,15 @@ class PaperCommands(AdminMixin):
         papers = services_of(interaction).papers
         found = await papers.get(interaction.guild_id, paper)
 
-        async def confirmed(click: discord.Interaction) -> None:
-            try:
-                removal = await papers.remove(click.guild_id, click.user.id, found.code)
-            except DomainError as exc:
-                await click.response.edit_message(content=exc.render(when), view=None)
-                return
+        async def confirmed(click: discord.Interaction) -> str:
+            removal = await papers.remove(click.guild_id, click.user.id, found.code)
             note = (
                 f" {removal.rankings_touched} student(s) had ranked it; their rankings "
                 "are now one paper shorter."
                 if removal.rankings_touched
                 else ""
             )
-            await click.response.edit_message(
-                content=f"Removed `{removal.paper.code}`.{note}", view=None
-            )
+            return f"Removed `{removal.paper.code}`.{note}"
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label="Remove it")
         await reply(
