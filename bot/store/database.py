@@ -26,7 +26,26 @@ class DatabaseTooNew(RuntimeError):
     """The file was written by a newer version of the bot; refusing to touch it."""
 
 
-class Database:
+class _Reads:
+    """Queries shared by the database and an open transaction on it."""
+
+    _conn: aiosqlite.Connection
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+
+class Database(_Reads):
     """The bot's only handle on SQLite.
 
     Reads run directly; writes go through `transaction()`, which holds an
@@ -97,20 +116,7 @@ class Database:
             current = version
         return current
 
-    # -- queries ----------------------------------------------------------
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
+    # -- writes -----------------------------------------------------------
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -131,7 +137,7 @@ class Database:
             return await tx.execute(sql, params)
 
 
-class Transaction:
+class Transaction(_Reads):
     """Statements issued while the write lock and a transaction are held."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -147,19 +153,6 @@ class Transaction:
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
 
 
 def load_migrations(migrations_dir: Path) -> list[tuple[int, str, str]]:

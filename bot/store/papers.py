@@ -75,22 +75,9 @@ async def insert(tx: Transaction, seminar_id: int, fields: PaperFields, now: int
         "SELECT coalesce(max(position), 0) + 1 FROM papers WHERE seminar_id = ?", (seminar_id,)
     )
     return await tx.execute(
-        "INSERT INTO papers (seminar_id, code, title, authors, venue, url, arxiv, topic, "
-        "capacity, position, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            seminar_id,
-            fields.code,
-            fields.title,
-            fields.authors,
-            fields.venue,
-            fields.url,
-            fields.arxiv,
-            fields.topic,
-            fields.capacity,
-            position,
-            now,
-            now,
-        ),
+        "INSERT INTO papers (code, title, authors, venue, url, arxiv, topic, capacity, "
+        "seminar_id, position, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (*_values(fields), seminar_id, position, now, now),
     )
 
 
@@ -98,18 +85,21 @@ async def update(tx: Transaction, paper_id: int, fields: PaperFields, now: int) 
     await tx.execute(
         "UPDATE papers SET code = ?, title = ?, authors = ?, venue = ?, url = ?, arxiv = ?, "
         "topic = ?, capacity = ?, updated_at = ? WHERE id = ?",
-        (
-            fields.code,
-            fields.title,
-            fields.authors,
-            fields.venue,
-            fields.url,
-            fields.arxiv,
-            fields.topic,
-            fields.capacity,
-            now,
-            paper_id,
-        ),
+        (*_values(fields), now, paper_id),
+    )
+
+
+def _values(fields: PaperFields) -> tuple[str | int, ...]:
+    """The editable columns, in the order both INSERT and UPDATE list them."""
+    return (
+        fields.code,
+        fields.title,
+        fields.authors,
+        fields.venue,
+        fields.url,
+        fields.arxiv,
+        fields.topic,
+        fields.capacity,
     )
 
 
