@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core.clock import FakeClock
@@ -220,4 +222,33 @@ async def test_participants_overview_shows_ranking_sizes(
         (102, 4, None),
         (103, 0, None),
         (104, 0, 1),
+    ]
+
+
+async def test_simultaneous_joins_never_overfill(services: Services, seminar: Seminar) -> None:
+    results = await asyncio.gather(
+        *(services.registration.join(GUILD, u, f"s{u}") for u in range(101, 111))
+    )
+    registered = [r for r in results if r.status is ParticipantStatus.REGISTERED]
+    waiting = sorted(r.waitlist_position or 0 for r in results if r.waitlist_position)
+    assert len(registered) == 3
+    assert waiting == list(range(1, 8))
+    overview = await services.seminars.overview(GUILD)
+    assert (overview.registered, overview.waitlisted) == (3, 7)
+
+
+async def test_simultaneous_leaves_promote_each_waiting_student_once(
+    services: Services, seminar: Seminar
+) -> None:
+    await join_all(services, 101, 102, 103, 104, 105, 106)
+    results = await asyncio.gather(
+        services.registration.leave(GUILD, 101), services.registration.leave(GUILD, 102)
+    )
+    promoted = sorted(r.promoted.user_id for r in results if r.promoted is not None)
+    assert promoted == [104, 105]
+    assert await statuses(services) == [
+        (103, "registered", None),
+        (104, "registered", None),
+        (105, "registered", None),
+        (106, "waitlisted", 1),
     ]
