@@ -20,6 +20,7 @@ from tests.cogs.helpers import (
     click,
     find_command,
     invoke,
+    mock_attachment,
     mock_interaction,
     mock_member,
     mock_role,
@@ -276,3 +277,44 @@ async def test_cancel_changes_nothing_and_says_so(bot: SeminarBot) -> None:
         content="Cancelled. Nothing changed.", view=None
     )
     assert view.is_finished()
+
+
+# -- a server without a seminar -------------------------------------------------------
+
+NO_SEMINAR_CALLS: dict[str, dict[str, object]] = {
+    "seminar": {},
+    "join": {},
+    "leave": {},
+    "papers": {},
+    "paper": {"paper": "wei-ma-2019"},
+    "prefs set": {"first": "a1", "second": "b2", "third": "c3"},
+    "prefs show": {},
+    "prefs clear": {},
+    "deadlines": {},
+    "admin paper add": {"code": "wei-ma-2019", "title": "T"},
+    "admin paper edit": {"paper": "wei-ma-2019", "title": "T"},
+    "admin paper remove": {"paper": "wei-ma-2019"},
+    "admin paper import": {"file": None},
+    "admin deadline set": {"kind": "report", "when": "2027-01-15 23:59"},
+    "admin deadline remove": {"kind": "report"},
+    "admin participants": {},
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_SEMINAR_CALLS))
+async def test_every_command_without_a_seminar_says_how_to_set_one_up(
+    bot: SeminarBot, services: Services, name: str
+) -> None:
+    options = dict(NO_SEMINAR_CALLS[name])
+    if "file" in options:
+        options["file"] = mock_attachment("c.csv", b"code,title\nwei-ma-2019,T\n")
+    await make_seminar(services, 1002)  # another server's seminar must not answer
+    interaction = mock_interaction(
+        bot, user=mock_member(ORGANISER, manage_guild=True), guild_id=GUILD
+    )
+    await invoke(bot, name, interaction, **options)
+    message = only_reply(interaction)
+    assert message["ephemeral"] is True
+    assert message["content"] == NoSeminar().message
+    assert "view" not in message
+    assert await services.seminars.find(GUILD) is None
