@@ -251,6 +251,7 @@ typed_offsets = st.tuples(st.integers(1, 999_999), st.sampled_from("dhms")).filt
 )
 
 
+@PROPERTY
 @given(st.lists(typed_offsets, min_size=1, max_size=MAX_OFFSETS))
 def test_what_was_typed_is_shown_back_in_a_form_that_parses_the_same(
     typed: list[tuple[int, str]],
