@@ -60,13 +60,14 @@ class BotProcess:
         self.proc: asyncio.subprocess.Process | None = None
         self.pgid: int | None = None
         self.starts = 0
+        self._killed = False
         self.exit_codes: list[int] = []
 
     # ------------------------------------------------------------------ state
 
     @property
     def running(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
+        return self.proc is not None and self.proc.returncode is None and not self._killed
 
     @property
     def pid(self) -> int | None:
@@ -80,6 +81,8 @@ class BotProcess:
                 "DATABASE_PATH": str(self.database_path),
                 "LOG_LEVEL": "DEBUG",
                 "HEARTBEAT_PATH": str(self.heartbeat_path),
+                # The default 30 s would make a test wait that long for the first touch.
+                "HEARTBEAT_INTERVAL_SECONDS": "1",
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONFAULTHANDLER": "1",
                 "PYTHONPATH": os.pathsep.join(
@@ -182,10 +185,12 @@ class BotProcess:
     def kill9(self) -> None:
         """SIGKILL the bot (and anything it started): a crash. `start()` works afterwards."""
         self._kill_group(signal.SIGKILL)
+        self._killed = True
 
     async def _reap(self) -> int:
         assert self.proc is not None
         code = await self.proc.wait()
+        self._killed = False
         if len(self.exit_codes) < self.starts:
             self.exit_codes.append(code)
         self._check_orphans()

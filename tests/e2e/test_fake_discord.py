@@ -214,6 +214,34 @@ class TinyBot(commands.Bot):
                 return
             await interaction.response.send_message(f"event {ev.name} created", ephemeral=True)
 
+        @tree.command(name="export", description="A file as the direct answer, then replaced")
+        async def export(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message(
+                "v1", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), filename="v1.csv")
+            )
+            await interaction.edit_original_response(
+                content="v2",
+                attachments=[discord.File(io.BytesIO(b"a,b\n3,4\n"), filename="v2.csv")],
+            )
+
+        @tree.command(name="topic", description="Choose a topic from a menu")
+        async def topic(interaction: discord.Interaction) -> None:
+            view = discord.ui.View()
+            menu: discord.ui.Select[Any] = discord.ui.Select(
+                custom_id="topic",
+                options=[
+                    discord.SelectOption(label="Generalisation", value="gen"),
+                    discord.SelectOption(label="Training dynamics", value="dyn"),
+                ],
+            )
+
+            async def chosen(click: discord.Interaction) -> None:
+                await click.response.edit_message(content=f"topic: {menu.values[0]}", view=None)
+
+            menu.callback = chosen  # type: ignore[method-assign]
+            view.add_item(menu)
+            await interaction.response.send_message("Pick a topic", view=view, ephemeral=True)
+
         tree.add_command(admin)
         guild = discord.Object(self.guild_id)
         tree.copy_global_to(guild=guild)
@@ -456,3 +484,41 @@ async def test_members_intent_refused_unless_enabled(
         await asyncio.wait_for(client.start(fake.token or ""), 10)
     await client.close()
     assert Perm.MANAGE_GUILD & fake.organiser.permissions
+
+
+async def test_direct_file_answer_edit_and_select(fake: FakeDiscord, tiny: TinyBot) -> None:
+    alice = fake.add_member("alice")
+    resp = await fake.command("export", user=alice)
+    assert not resp.ephemeral
+    assert resp.text == "v2"
+    assert resp.files == [("v2.csv", b"a,b\n3,4\n")]  # the edit replaced the attachment
+    assert resp.message is not None and len(resp.message.history) == 1
+    first = next(r for r in resp.requests if r.path.endswith("/callback"))
+    assert first.files[0][:2] == ("v1.csv", b"a,b\n1,2\n")
+
+    menu = await fake.command("topic", user=alice)
+    assert [s.options for s in menu.selects] == [
+        [("Generalisation", "gen"), ("Training dynamics", "dyn")]
+    ]
+    chosen = await fake.select(menu, "topic", ["dyn"])
+    assert chosen.text == "topic: dyn" and chosen.ephemeral
+    fake.assert_clean()
+
+
+async def test_attachment_downloads_can_fail(fake: FakeDiscord) -> None:
+    import aiohttp
+
+    ok = fake.add_attachment("report.pdf", b"%PDF-1.7 ...")
+    missing = fake.add_attachment("gone.pdf", b"x", behaviour="404")
+    stuck = fake.add_attachment("slow.pdf", b"x")
+    fake.set_attachment_behaviour(stuck, "hang")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(ok.url) as r:
+            assert r.status == 200 and await r.read() == b"%PDF-1.7 ..."
+            assert r.content_type == "application/pdf"
+        async with session.get(missing.url) as r:
+            assert r.status == 404
+        with pytest.raises(TimeoutError):
+            async with session.get(stuck.url, timeout=aiohttp.ClientTimeout(total=0.3)) as r:
+                await r.read()
+    assert [d[2] for d in fake.attachment_downloads] == [200, 404, 0]

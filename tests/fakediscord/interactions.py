@@ -130,6 +130,11 @@ class InteractionResult:
         return "\n".join(m.text for m in self.messages)
 
     @property
+    def plain(self) -> str:
+        """`text` without markdown escapes and marks: what a reader sees."""
+        return "\n".join(m.plain for m in self.messages)
+
+    @property
     def ephemeral(self) -> bool:
         """True when the first visible message (the response) is ephemeral."""
         msg = self.message

@@ -455,6 +455,19 @@ def _walk_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_MD_ESCAPE = re.compile(r"\\([\\*_`~|>#\-\[\]()<@:.])")
+
+
+def plain_text(text: str) -> str:
+    """Roughly what a reader sees: markdown escapes, bold/italic/code marks and
+    zero-width spaces removed (so `safe()`-escaped text compares to what was typed)."""
+    text = text.replace("\u200b", "")
+    text = _MD_ESCAPE.sub(lambda m: "\0" + m.group(1), text)
+    for mark in ("**", "__", "`"):
+        text = text.replace(mark, "")
+    return text.replace("\0", "")
+
+
 def components_text(components: list[dict[str, Any]]) -> list[str]:
     """Visible text of components v2 (text displays)."""
     return [c.get("content", "") for c in _walk_components(components) if c.get("type") == 10]
@@ -519,6 +532,11 @@ class FakeMessage:
             parts.extend(embed_text(embed))
         parts.extend(components_text(self.components))
         return "\n".join(parts)
+
+    @property
+    def plain(self) -> str:
+        """`text` without markdown escapes and marks: what a reader sees."""
+        return plain_text(self.text)
 
     @property
     def files(self) -> list[tuple[str, bytes]]:
