@@ -43,6 +43,13 @@ _BOT_SETTINGS = (
     "MAX_UPLOAD_BYTES",
 )
 
+_LOG_NOISE = (
+    " aiosqlite: ",
+    "discord.client: Dispatching event",
+    "discord.gateway: Keeping shard ID",
+    "discord.gateway: For Shard ID None: WebSocket Event: {'op': 11",
+)
+
 _BOT_KEY = pytest.StashKey["BotProcess"]()
 _FAKE_KEY = pytest.StashKey[FakeDiscord]()
 
@@ -99,8 +106,15 @@ class BotProcess:
         except FileNotFoundError:
             return ""
 
-    def log_tail(self, lines: int = 80) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
+    def log_tail(self, lines: int = 80, *, everything: bool = False) -> str:
+        """The last lines of the bot log, without DEBUG chatter of aiosqlite and
+        discord.py's event dispatching unless `everything`."""
+        kept = [
+            line if everything or len(line) <= 400 else line[:400] + " …"
+            for line in self.log_text().splitlines()
+            if everything or not any(noise in line for noise in _LOG_NOISE)
+        ]
+        return "\n".join([*kept[-lines:], f"(full log: {self.log_path})"])
 
     def _fail(self, message: str) -> FakeDiscordError:
         return FakeDiscordError(f"{message}\n--- bot log (tail) ---\n{self.log_tail(60)}")

@@ -9,6 +9,7 @@ Assertions are about what users see: texts, ephemeral flags, who got which DM.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import datetime, timedelta
@@ -305,4 +306,16 @@ async def test_crash_and_restart_keep_registrations(fake: FakeDiscord, bot: BotP
     resp = private(await fake.command("join", user=alice))
     assert "already registered" in resp.plain.lower()
     assert len(fake.identify_payloads) == 2
+    fake.assert_clean()
+
+
+async def test_two_students_race_for_the_last_place(fake: FakeDiscord, bot: BotProcess) -> None:
+    await fake.command("admin setup", user=fake.organiser, title=TITLE, capacity=1)
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    answers = await asyncio.gather(fake.command("join", user=alice), fake.command("join", user=bob))
+    texts = sorted(private(a).plain.lower() for a in answers)
+    assert "waitlist" in texts[0] or "waitlist" in texts[1], texts
+    assert sum("waitlist" in t for t in texts) == 1, texts
+    resp = await fake.command("seminar", user=alice)
+    assert "1 of 1" in resp.plain and "1 waiting" in resp.plain, resp
     fake.assert_clean()
