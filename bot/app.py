@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from pathlib import Path
 
 import discord
@@ -19,7 +18,8 @@ from bot.events import EventSync
 from bot.notifier import DiscordNotifier
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings
-from bot.ui import reply, when
+from bot.ui import answer as _answer
+from bot.ui import apologise, when
 
 log = logging.getLogger(__name__)
 
@@ -64,28 +64,8 @@ class SeminarTree(app_commands.CommandTree["SeminarBot"]):
         if isinstance(error, app_commands.CheckFailure):
             await _answer(interaction, "You cannot use this command here.")
             return
-        error_id = uuid.uuid4().hex[:8]
         command = interaction.command.qualified_name if interaction.command else "?"
-        log.error(
-            "error %s in /%s (guild %s, user %s)",
-            error_id,
-            command,
-            interaction.guild_id,
-            interaction.user.id,
-            exc_info=original,
-        )
-        await _answer(
-            interaction,
-            f"Sorry, something went wrong on our side. Nothing you need to do; if it keeps "
-            f"happening, tell the organisers error id `{error_id}`.",
-        )
-
-
-async def _answer(interaction: discord.Interaction, text: str) -> None:
-    try:
-        await reply(interaction, text)
-    except discord.HTTPException:
-        log.warning("could not deliver an error reply for interaction %s", interaction.id)
+        await apologise(interaction, original, f"/{command}")
 
 
 class SeminarBot(commands.Bot):
@@ -135,6 +115,7 @@ class SeminarBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        await self._beat()
         # Guild permissions are known only now; events skipped at start catch up.
         await self.event_sync.sync()
 
@@ -147,11 +128,20 @@ class SeminarBot(commands.Bot):
     async def _heartbeat(self, path: Path) -> None:
         """Touch `path` while connected and the database answers (Docker HEALTHCHECK)."""
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        # A file left by the previous run (a container restart keeps /tmp) must
+        # not vouch for this one before it has connected.
+        await asyncio.to_thread(path.unlink, missing_ok=True)
         while True:
-            try:
-                if self.is_ready() and not self.is_closed():
-                    await self.services.db.fetch_value("SELECT 1")
-                    await asyncio.to_thread(path.touch)
-            except Exception:
-                log.exception("heartbeat check failed")
+            await self._beat()
             await asyncio.sleep(self.settings.heartbeat_interval_seconds)
+
+    async def _beat(self) -> None:
+        path = self.settings.heartbeat_path
+        if path is None:
+            return
+        try:
+            if self.is_ready() and not self.is_closed():
+                await self.services.db.fetch_value("SELECT 1")
+                await asyncio.to_thread(path.touch)
+        except Exception:
+            log.exception("heartbeat check failed")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -19,6 +21,7 @@ EMBED_FIELD_NAME = 256
 EMBED_FIELD_VALUE = 1024
 EMBED_FIELDS = 25
 EMBED_TOTAL = 6000
+log = logging.getLogger(__name__)
 COLOUR = discord.Colour.from_rgb(0, 101, 189)  # TUM blue
 _MENTION = re.compile(r"@(?:everyone|here)|<@")
 
@@ -43,6 +46,19 @@ def safe(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     escaped = discord.utils.escape_markdown(text)
     escaped = _MENTION.sub(lambda found: found.group().replace("@", "@\u200b"), escaped)
     return clip(escaped, limit)
+
+
+def join_within(lines: Sequence[str], limit: int, more: str = "\n… and {n} more") -> str:
+    """Whole lines up to `limit` characters; never cuts a line (or a <t:…> stamp) in half."""
+    kept: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        tail = len(more) + 6 if index < len(lines) - 1 else 0
+        if size + len(line) + 1 + tail > limit:
+            return "\n".join(kept) + more.format(n=len(lines) - index)
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
 
 
 def embed(title: str, description: str = "", **kwargs: Any) -> discord.Embed:
@@ -90,7 +106,60 @@ async def reply(
         await interaction.response.send_message(**kwargs)
 
 
-class ConfirmView(discord.ui.View):
+async def answer(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral reply that must not raise: used on error paths."""
+    try:
+        await reply(interaction, text)
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply for interaction %s", interaction.id)
+
+
+async def apologise(interaction: discord.Interaction, error: BaseException, where: str) -> None:
+    """Log an unexpected failure under a short id and tell the user that id."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error(
+        "error %s in %s (guild %s, user %s)",
+        error_id,
+        where,
+        interaction.guild_id,
+        interaction.user.id,
+        exc_info=error,
+    )
+    await answer(
+        interaction,
+        "Sorry, something went wrong on our side. Nothing you need to do; if it keeps "
+        f"happening, tell the organisers error id `{error_id}`.",
+    )
+
+
+class SeminarView(discord.ui.View):
+    """Buttons that belong to one person, with the bot's one way of reporting errors."""
+
+    def __init__(self, owner_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These buttons belong to someone else's request.", ephemeral=True
+            )
+            return False
+        return True
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        if isinstance(error, DomainError):
+            await answer(interaction, error.render(when))
+            return
+        await apologise(interaction, error, f"button {type(self).__name__}")
+
+
+class ConfirmView(SeminarView):
     """Confirm / Cancel buttons for a destructive action, usable only by who asked.
 
     `on_confirm` does the action and returns the text that replaces the
@@ -106,18 +175,9 @@ class ConfirmView(discord.ui.View):
         confirm_label: str = "Confirm",
         timeout: float = 120,
     ) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
+        super().__init__(owner_id, timeout)
         self._on_confirm = on_confirm
         self.confirm.label = confirm_label
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "These buttons belong to someone else's request.", ephemeral=True
-            )
-            return False
-        return True
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
@@ -135,12 +195,11 @@ class ConfirmView(discord.ui.View):
         await interaction.response.edit_message(content="Cancelled. Nothing changed.", view=None)
 
 
-class Pager(discord.ui.View):
+class Pager(SeminarView):
     """Previous / Next through pre-rendered embeds, for one reader."""
 
     def __init__(self, owner_id: int, pages: Sequence[discord.Embed], timeout: float = 300):
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
+        super().__init__(owner_id, timeout)
         self.pages = list(pages)
         self.index = 0
         self._sync()
@@ -148,9 +207,6 @@ class Pager(discord.ui.View):
     def _sync(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
 
     @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:

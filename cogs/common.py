@@ -55,6 +55,21 @@ async def _notify_promoted(client: discord.Client, user_id: int, seminar: Semina
         )
 
 
+async def is_organiser(interaction: discord.Interaction) -> bool:
+    """Manage Server, or the seminar's organiser role."""
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return False
+    if member.guild_permissions.manage_guild:
+        return True
+    seminar = await services_of(interaction).seminars.find(interaction.guild_id)
+    return (
+        seminar is not None
+        and seminar.organiser_role_id is not None
+        and any(role.id == seminar.organiser_role_id for role in member.roles)
+    )
+
+
 def display_name(user: discord.abc.User) -> str:
     return user.display_name
 

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.app import SeminarBot
 from bot.core.models import DeadlineKind
-from bot.ui import add_field, embed, reply, safe, when
+from bot.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, when
 from cogs.common import services_of
 
 DEADLINE_LABELS: dict[str, str] = {
@@ -50,12 +50,12 @@ class SeminarInfo(commands.Cog):
         add_field(
             page, "Papers", f"{overview.paper_count} in the catalogue — see `/papers`", inline=True
         )
-        timeline = "\n".join(
+        entries = [
             f"**{deadline_label(d.kind)}** — {when(d.due_at)}"
             + (f"\n  {safe(d.note, 200)}" if d.note else "")
             for d in overview.deadlines
-        )
-        add_field(page, "Timeline", timeline or "No deadlines yet.")
+        ]
+        add_field(page, "Timeline", join_within(entries, EMBED_FIELD_VALUE) or "No deadlines yet.")
         add_field(page, "Assessment", safe(seminar.assessment or "—", 500))
         if seminar.channel_id:
             add_field(page, "Announcements", f"<#{seminar.channel_id}>", inline=True)

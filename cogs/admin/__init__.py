@@ -16,7 +16,7 @@ from cogs.admin.papers import PaperCommands
 from cogs.admin.participants import ParticipantCommands
 from cogs.admin.setup import SetupCommands
 from cogs.admin.status import StatusCommands
-from cogs.common import services_of
+from cogs.common import is_organiser
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +51,6 @@ class Admin(
             interaction.guild_id,
         )
         raise NotOrganiser("Only the seminar's organisers can use `/admin` commands.")
-
-
-async def is_organiser(interaction: discord.Interaction) -> bool:
-    """Manage Server, or the seminar's organiser role."""
-    member = interaction.user
-    if not isinstance(member, discord.Member):
-        return False
-    if member.guild_permissions.manage_guild:
-        return True
-    seminar = await services_of(interaction).seminars.find(interaction.guild_id)
-    return (
-        seminar is not None
-        and seminar.organiser_role_id is not None
-        and any(role.id == seminar.organiser_role_id for role in member.roles)
-    )
 
 
 async def setup(bot: SeminarBot) -> None:

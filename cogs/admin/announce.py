@@ -10,12 +10,16 @@ from bot.core.text import clip
 from bot.ui import ConfirmView, embed, reply, safe
 from bot.ui import when as show_time
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import is_organiser, services_of
 
 
 async def announcement_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[int]]:
+    # discord.py runs no cog checks for autocomplete: without this, anyone could
+    # read unposted announcements by crafting the request.
+    if not await is_organiser(interaction):
+        return []
     try:
         found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
     except DomainError:
