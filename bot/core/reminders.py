@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
@@ -93,12 +93,32 @@ def literal(text: str) -> str:
 # -- planning --------------------------------------------------------------
 
 
+def before(instant: int, offset: int, tz: ZoneInfo | None) -> int:
+    """`offset` seconds before `instant`, whole days counted on the calendar in `tz`.
+
+    "1d before" a 12:00 deadline means 12:00 the day before, which is what a
+    student expects, even when the clocks change in between (then it is 23 or
+    25 hours). Offsets that are not whole days (2h, 90m) are exact durations.
+    """
+    days, rest = divmod(offset, 86_400)
+    if tz is None or rest or not days:
+        return instant - offset
+    local = datetime.fromtimestamp(instant, tz)
+    # Aware arithmetic with one tzinfo is wall-clock arithmetic in Python.
+    return int((local - timedelta(days=days)).timestamp())
+
+
 def deadline_occurrences(
-    deadline_id: int, seminar_id: int, due_at: int, offsets: Iterable[int], revision: int
+    deadline_id: int,
+    seminar_id: int,
+    due_at: int,
+    offsets: Iterable[int],
+    revision: int,
+    tz: ZoneInfo | None = None,
 ) -> list[Occurrence]:
     return [
         Occurrence(
-            due_at=due_at - offset,
+            due_at=before(due_at, offset, tz),
             key=f"deadline:{deadline_id}:r{revision}:{offset}",
             seminar_id=seminar_id,
             source=Source.DEADLINE,
@@ -133,7 +153,7 @@ def office_hour_starts(
 
 
 def office_hour_occurrences(
-    seminar_id: int, revision: int, starts: Iterable[int], now: int
+    seminar_id: int, revision: int, starts: Iterable[int], now: int, tz: ZoneInfo | None = None
 ) -> list[Occurrence]:
     """Notices for the next occurrence, plus any still-useful one a restart missed."""
     upcoming = [start for start in starts if start > now]
@@ -143,7 +163,7 @@ def office_hour_occurrences(
         for offset in OFFICE_HOUR_NOTICES:
             found.append(
                 Occurrence(
-                    due_at=start - offset,
+                    due_at=before(start, offset, tz),
                     key=f"officehours:{seminar_id}:r{revision}:{start}:{offset}",
                     seminar_id=seminar_id,
                     source=Source.OFFICE_HOURS,
@@ -166,12 +186,18 @@ class ReminderPlanner:
     async def pending(self) -> list[Occurrence]:
         now = self.clock.now()
         finished = await store.finished_jobs(self.db)
+        zones: dict[str, ZoneInfo] = {}
         found: list[Occurrence] = []
         for row in await store.all_deadlines(self.db):
             offsets = [int(part) for part in row["reminder_offsets"].split(",") if part]
             found.extend(
                 deadline_occurrences(
-                    row["id"], row["seminar_id"], row["due_at"], offsets, row["revision"]
+                    row["id"],
+                    row["seminar_id"],
+                    row["due_at"],
+                    offsets,
+                    row["revision"],
+                    _zone(zones, row["timezone"]),
                 )
             )
         for row in await store.live_announcements(self.db):
@@ -195,7 +221,11 @@ class ReminderPlanner:
                 ZoneInfo(row["timezone"]),
                 cancelled,
             )
-            found.extend(office_hour_occurrences(row["seminar_id"], row["revision"], starts, now))
+            found.extend(
+                office_hour_occurrences(
+                    row["seminar_id"], row["revision"], starts, now, ZoneInfo(row["timezone"])
+                )
+            )
         pending = [occ for occ in found if (occ.key, occ.due_at) not in finished]
         pending.sort()
         return pending
@@ -208,7 +238,12 @@ class ReminderPlanner:
                 return False
             offsets = [int(part) for part in row["reminder_offsets"].split(",") if part]
             return occurrence in deadline_occurrences(
-                row["id"], row["seminar_id"], row["due_at"], offsets, row["revision"]
+                row["id"],
+                row["seminar_id"],
+                row["due_at"],
+                offsets,
+                row["revision"],
+                ZoneInfo(row["timezone"]),
             )
         if occurrence.source is Source.ANNOUNCEMENT:
             row = await store.live_announcement(self.db, occurrence.ref_id)
@@ -220,6 +255,13 @@ class ReminderPlanner:
         tz = ZoneInfo(row["timezone"])
         local_day = datetime.fromtimestamp(occurrence.event_at, tz).date().isoformat()
         return local_day not in cancelled
+
+
+def _zone(cache: dict[str, ZoneInfo], name: str) -> ZoneInfo:
+    found = cache.get(name)
+    if found is None:
+        found = cache[name] = ZoneInfo(name)
+    return found
 
 
 # -- audience and wording ----------------------------------------------------
@@ -308,7 +350,7 @@ class ReminderContent:
 @dataclass(frozen=True)
 class RunOutcome:
     finished: bool
-    status: str  # 'done', 'missed', 'retry', 'gone'
+    status: str  # 'done', 'missed', 'retry', 'gone', 'skipped'
     sent: int = 0
     retry_in: int = 0
 
@@ -326,6 +368,15 @@ class Dispatcher:
         now = self.clock.now()
         if await store.job_finished(self.db, occurrence.key, occurrence.due_at):
             return RunOutcome(True, "done")
+        late = now - occurrence.due_at > LATE_AFTER
+        if late and await self._predates_its_row(occurrence):
+            # Already past when its row was set (a deadline two days ahead has no
+            # "7 days before"): never promised, so neither sent late nor missed.
+            async with self.db.transaction() as tx:
+                await store.finish_job(
+                    tx, occurrence.key, occurrence.due_at, occurrence.seminar_id, "done", False, now
+                )
+            return RunOutcome(True, "skipped")
         if now >= occurrence.expires_at:
             async with self.db.transaction() as tx:
                 await store.finish_job(
@@ -339,7 +390,6 @@ class Dispatcher:
                 )
             log.warning("missed %s (due %s): no longer useful", occurrence.key, occurrence.due_at)
             return RunOutcome(True, "missed")
-        late = now - occurrence.due_at > LATE_AFTER
         notice = await self.content.notice(occurrence, late=late)
         if notice is None:
             return RunOutcome(True, "gone")
@@ -376,6 +426,20 @@ class Dispatcher:
                 self.clock.now(),
             )
         return RunOutcome(True, "done", sent)
+
+    async def _predates_its_row(self, occurrence: Occurrence) -> bool:
+        """Whether the occurrence fell due before its row was last set, and nothing
+        of it was claimed (a fan-out being retried is never dropped)."""
+        if occurrence.source is Source.DEADLINE:
+            changed = await store.deadline_updated_at(self.db, occurrence.ref_id)
+        elif occurrence.source is Source.OFFICE_HOURS:
+            row = await store.office_hours_of(self.db, occurrence.seminar_id)
+            changed = None if row is None else row["updated_at"]
+        else:
+            return False  # an announcement is never due before it was written
+        if changed is None or occurrence.due_at >= changed:
+            return False
+        return not await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
 
     async def _deliver(
         self,
@@ -451,11 +515,32 @@ class Dispatcher:
         return 1
 
 
-async def _bounded_gather(coroutines: Iterable[Awaitable[str]], *, limit: int) -> list[str]:
+async def _bounded_gather(
+    coroutines: Iterable[Coroutine[Any, Any, str]], *, limit: int
+) -> list[str]:
+    """Run at most `limit` at once; once one raises, start no more and re-raise.
+
+    Sends already in flight are let finish (and marked) rather than cancelled;
+    nothing keeps sending after this returns. What was claimed and not marked
+    is resumed, with the same nonce, by the next run.
+    """
     semaphore = asyncio.Semaphore(limit)
+    stopped = False
 
-    async def guarded(coroutine: Awaitable[str]) -> str:
+    async def guarded(coroutine: Coroutine[Any, Any, str]) -> str:
+        nonlocal stopped
         async with semaphore:
-            return await coroutine
+            if stopped:
+                coroutine.close()
+                return "stopped"
+            try:
+                return await coroutine
+            except BaseException:
+                stopped = True
+                raise
 
-    return list(await asyncio.gather(*(guarded(c) for c in coroutines)))
+    results = await asyncio.gather(*(guarded(c) for c in coroutines), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [str(result) for result in results]

@@ -8,8 +8,8 @@ from bot.store.executor import Reader
 
 async def all_deadlines(db: Reader) -> list[Row]:
     return await db.fetch_all(
-        "SELECT d.id, d.seminar_id, d.kind, d.due_at, d.reminder_offsets, d.revision, d.note "
-        "FROM deadlines d"
+        "SELECT d.id, d.seminar_id, d.kind, d.due_at, d.reminder_offsets, d.revision, d.note, "
+        "s.timezone FROM deadlines d JOIN seminars s ON s.id = d.seminar_id"
     )
 
 
@@ -230,9 +230,15 @@ async def office_hours_of(db: Reader, seminar_id: int) -> Row | None:
 
 async def deadline_by_id(db: Reader, deadline_id: int) -> Row | None:
     return await db.fetch_one(
-        "SELECT id, seminar_id, due_at, reminder_offsets, revision FROM deadlines WHERE id = ?",
+        "SELECT d.id, d.seminar_id, d.due_at, d.reminder_offsets, d.revision, s.timezone "
+        "FROM deadlines d JOIN seminars s ON s.id = d.seminar_id WHERE d.id = ?",
         (deadline_id,),
     )
+
+
+async def deadline_updated_at(db: Reader, deadline_id: int) -> int | None:
+    value = await db.fetch_value("SELECT updated_at FROM deadlines WHERE id = ?", (deadline_id,))
+    return None if value is None else int(value)
 
 
 async def database_bytes(db: Reader) -> int:
