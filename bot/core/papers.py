@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
@@ -116,7 +117,8 @@ class PaperService(Service):
         self, guild_id: int | None, actor_id: int, filename: str, data: bytes
     ) -> ImportReport:
         seminar = await self.seminar(guild_id)
-        parsed = parse_catalogue(filename, data)
+        # Parsing a large file takes up to a second or so: keep the bot responsive.
+        parsed = await asyncio.to_thread(parse_catalogue, filename, data)
         added: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
