@@ -27,7 +27,8 @@ from bot.store.database import Database
 
 log = logging.getLogger(__name__)
 
-# A delivery this much after its due time is marked late ("the bot was offline").
+# A delivery this much after its due time is marked late ("the bot was offline"),
+# as is anything that fell due before the bot (re)started.
 LATE_AFTER = 120
 # Transient failures are retried this many times, with growing pauses, then reported.
 MAX_ATTEMPTS = 5
@@ -363,12 +364,16 @@ class Dispatcher:
         self.clock = clock
         self.notifier = notifier
         self.content = ReminderContent(db)
+        # When this process started (set by the scheduler): what fell due before it
+        # fell due while the bot was down, however short the downtime.
+        self.started_at: int | None = None
 
     async def run(self, occurrence: Occurrence) -> RunOutcome:
         now = self.clock.now()
         if await store.job_finished(self.db, occurrence.key, occurrence.due_at):
             return RunOutcome(True, "done")
-        late = now - occurrence.due_at > LATE_AFTER
+        down = self.started_at is not None and occurrence.due_at < self.started_at
+        late = down or now - occurrence.due_at > LATE_AFTER
         if late and await self._predates_its_row(occurrence):
             # Already past when its row was set (a deadline two days ahead has no
             # "7 days before"): never promised, so neither sent late nor missed.
@@ -529,15 +534,17 @@ async def _bounded_gather(
 
     async def guarded(coroutine: Coroutine[Any, Any, str]) -> str:
         nonlocal stopped
-        async with semaphore:
-            if stopped:
-                coroutine.close()
-                return "stopped"
-            try:
-                return await coroutine
-            except BaseException:
-                stopped = True
-                raise
+        try:
+            async with semaphore:
+                if stopped:
+                    return "stopped"
+                try:
+                    return await coroutine
+                except BaseException:
+                    stopped = True
+                    raise
+        finally:
+            coroutine.close()  # a no-op once it ran; frees one never started
 
     results = await asyncio.gather(*(guarded(c) for c in coroutines), return_exceptions=True)
     for result in results:

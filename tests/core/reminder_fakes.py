@@ -46,6 +46,8 @@ class RecordingNotifier:
     crash: Callable[[], BaseException] = Crash
     # Called before every delivery (e.g. to let a test act mid-fan-out).
     before: Callable[[Call], None] | None = None
+    # Seconds each call takes, like a round trip to Discord.
+    delay: float = 0.0
     calls: list[Call] = field(default_factory=list)
     delivered: list[Call] = field(default_factory=list)
     _seen: set[tuple[str, int, str]] = field(default_factory=set)
@@ -62,7 +64,7 @@ class RecordingNotifier:
         await self._handle(Call("mention", channel_id, notice, nonce, tuple(user_ids)))
 
     async def _handle(self, call: Call) -> None:
-        await asyncio.sleep(0)  # let the fan-out interleave like real I/O
+        await asyncio.sleep(self.delay)  # let the fan-out interleave like real I/O
         self.calls.append(call)
         if self.before is not None:
             self.before(call)
