@@ -61,8 +61,9 @@ class ReminderScheduler:
 
     async def start(self) -> None:
         self._scheduler.start()
+        self.dispatcher.started_at = self.clock.now()
         async with self.db.transaction() as tx:
-            await store.set_state(tx, "last_start", str(self.clock.now()))
+            await store.set_state(tx, "last_start", str(self.dispatcher.started_at))
         await self.rebuild()
         self._scheduler.add_job(
             self.rebuild,

@@ -704,6 +704,8 @@ class Injection:
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     is_global: bool = False
+    # A slow response (FakeDiscord.slow): the request takes effect, the answer waits.
+    delay: float = 0.0
     hits: int = 0
 
     @property

@@ -80,6 +80,11 @@ FLAG_COMPONENTS_V2 = 1 << 15
 CHANNEL_MESSAGE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_COMPONENTS_V2
 INTERACTION_MESSAGE_FLAGS = CHANNEL_MESSAGE_FLAGS | FLAG_EPHEMERAL
 
+# enforce_nonce: a message with a nonce the bot used "in the past few minutes" is not
+# created again; the earlier one is returned.
+NONCE_WINDOW = 300.0
+MAX_NONCE_LENGTH = 25
+
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
@@ -216,6 +221,8 @@ class FakeDiscord:
         self.diagnostics: list[Callable[[], str]] = []
         self.global_rate_limit: float | None = None
         self.rate_limited: list[RecordedRequest] = []
+        self.nonce_replays: list[RecordedRequest] = []
+        self._nonces: dict[str, tuple[FakeMessage, float]] = {}
         self._rate_window: deque[float] = deque()
         self.last_request_at = time.monotonic()
         self._changed = asyncio.Event()
@@ -542,6 +549,20 @@ class FakeDiscord:
     ) -> Injection:
         return self.inject(status, method=method, path=path, times=times)
 
+    def slow(
+        self,
+        seconds: float,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1_000_000,
+    ) -> Injection:
+        """Matching requests take effect at once but are answered only after `seconds`
+        (a slow Discord): a client killed meanwhile never learns that they succeeded."""
+        inj = Injection(status=0, method=method, path=path, times=times, delay=seconds)
+        self.injections.append(inj)
+        return inj
+
     def close_dms(self, *users: FakeUser | FakeMember) -> None:
         """Messages to these users' DM channels fail with 403 / 50007 from now on."""
         for user in users:
@@ -769,6 +790,12 @@ class FakeDiscord:
         rec.response = reply.payload
         self.last_request_at = time.monotonic()
         self._notify()
+        slow = next(
+            (i for i in self.injections if i.delay and i.matches(rec.method, rec.path)), None
+        )
+        if slow is not None:
+            slow.hits += 1
+            await asyncio.sleep(slow.delay)
         return self._json_response(reply.status, reply.payload, reply.headers)
 
     async def _process(
@@ -782,7 +809,7 @@ class FakeDiscord:
             path.startswith("/webhooks/") and path.count("/") >= 3
         )
         for inj in self.injections:
-            if inj.matches(rec.method, path):
+            if not inj.delay and inj.matches(rec.method, path):
                 inj.hits += 1
                 rec.injected = f"injected {inj.status}"
                 return self._injected_reply(inj)
@@ -1211,6 +1238,13 @@ class FakeDiscord:
         problems.extend(
             self._validate_components(data.get("components") or [], data.get("flags", 0) or 0)
         )
+        nonce = data.get("nonce")
+        if nonce is not None and (isinstance(nonce, bool) or not isinstance(nonce, (str, int))):
+            problems.append((("nonce",), "Must be a string or an integer."))
+        elif nonce is not None and len(str(nonce)) > MAX_NONCE_LENGTH:
+            problems.append((("nonce",), f"Must be {MAX_NONCE_LENGTH} or fewer in length."))
+        if "enforce_nonce" in data and not isinstance(data["enforce_nonce"], bool):
+            problems.append((("enforce_nonce",), "Must be a boolean."))
         am = data.get("allowed_mentions")
         if isinstance(am, dict):
             parse = am.get("parse") or []
@@ -1599,10 +1633,23 @@ class FakeDiscord:
                 Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES
             ):
                 raise ApiError(403, 50013, "Missing Permissions")
+        data = rec.json or {}
+        nonce = data.get("nonce")
+        enforce = nonce is not None and data.get("enforce_nonce") is True
+        if enforce:
+            # As on Discord: a nonce this author used in the past few minutes returns
+            # that message instead of creating another (a re-send after a crash).
+            seen = self._nonces.get(str(nonce))
+            if seen is not None and time.monotonic() - seen[1] < NONCE_WINDOW:
+                self._validate_message(data, len(uploads))
+                self.nonce_replays.append(rec)
+                return seen[0].to_payload()
         kind = "dm" if channel.is_dm else "channel"
         msg = self._new_message(
-            rec.json or {}, uploads, channel=channel, kind=kind, flags_mask=CHANNEL_MESSAGE_FLAGS
+            data, uploads, channel=channel, kind=kind, flags_mask=CHANNEL_MESSAGE_FLAGS
         )
+        if enforce:
+            self._nonces[str(nonce)] = (msg, time.monotonic())
         return msg.to_payload()
 
     def _channel_message(self, cid: str, mid: str) -> FakeMessage:
