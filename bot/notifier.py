@@ -25,7 +25,11 @@ from bot.store.database import Database
 log = logging.getLogger(__name__)
 
 # Discord's global limit is 50 requests per second per bot; stay a little below.
+GLOBAL_LIMIT = 50
 DEFAULT_RATE = 47.0
+# A token bucket lets `rate + burst` requests through in one second (a full bucket,
+# then the refill); more than 50 earns a global 429 that stalls every request.
+DEFAULT_BURST = 3
 MESSAGE_LIMIT = 2000
 CANNOT_DM = 50007
 
@@ -62,7 +66,7 @@ class DiscordNotifier:
     def __init__(self, http: HTTPClient, db: Database, rate: float = DEFAULT_RATE) -> None:
         self.http = http
         self.db = db
-        self.limiter = RateLimiter(rate)
+        self.limiter = RateLimiter(rate, burst=DEFAULT_BURST)
 
     async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None:
         content = render(notice)

@@ -25,7 +25,13 @@ from discord.http import HTTPClient, Route
 from bot.core.clock import FakeClock
 from bot.core.reminders import DeliveryFailed, Dispatcher, Notice, ReminderPlanner, Source
 from bot.core.services import Services
-from bot.notifier import DiscordNotifier, RateLimiter
+from bot.notifier import (
+    DEFAULT_BURST,
+    DEFAULT_RATE,
+    GLOBAL_LIMIT,
+    DiscordNotifier,
+    RateLimiter,
+)
 from bot.store import reminders as store
 from bot.store.database import Database
 from tests.core.reminder_fakes import CHANNEL, ROLE, occurrences, reminder_seminar, set_deadline
@@ -280,6 +286,12 @@ async def test_the_rate_limiter_paces_to_its_rate() -> None:
     window = 0.1
     busiest = max(sum(1 for s in stamps if t <= s < t + window) for t in stamps)
     assert busiest <= 5 + 200 * window + 1
+
+
+def test_the_default_pace_stays_within_discords_global_limit() -> None:
+    """Rate plus burst is what a token bucket lets through in one second."""
+    assert DEFAULT_RATE + DEFAULT_BURST <= GLOBAL_LIMIT
+    assert DEFAULT_RATE >= 0.9 * GLOBAL_LIMIT
 
 
 async def test_the_notifier_paces_every_request(
