@@ -120,16 +120,32 @@ class Database(_Reads):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (cancellation included)."""
         async with self._write_lock:
+            await self._discard_abandoned_transaction()
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Transaction(self._conn)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                # Shielded: a cancelled task must still leave the shared connection clean.
+                await asyncio.shield(self._rollback())
                 raise
             else:
                 await self._conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
+
+    async def _discard_abandoned_transaction(self) -> None:
+        """Roll back what a task cancelled mid-BEGIN left open.
+
+        aiosqlite runs statements in order on one thread, so a cancelled
+        BEGIN may still run after its task is gone; a no-op statement first
+        waits for it. We hold the write lock, so an open transaction is stale.
+        """
+        await self._conn.execute("SELECT 1")
+        await self._rollback()
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """A single write in its own transaction; returns lastrowid."""

@@ -78,3 +78,27 @@ def test_split_sql_keeps_semicolons_inside_literals_and_triggers() -> None:
     assert len(statements) == 2
     assert "'a;b'" in statements[0]
     assert statements[1].endswith("END;")
+
+
+async def test_a_cancelled_writer_leaves_the_connection_usable(db: Database) -> None:
+    import asyncio
+
+    async def slow_writer() -> None:
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO seminars (guild_id, title, created_at, updated_at) VALUES (1,'T',0,0)"
+            )
+            await asyncio.sleep(10)
+
+    for delay in (0, 0.001, 0.01):
+        task = asyncio.create_task(slow_writer())
+        await asyncio.sleep(delay)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await db.execute(
+            "INSERT INTO seminars (guild_id, title, created_at, updated_at) VALUES (?,'U',0,0)",
+            (100 + int(delay * 1000),),
+        )
+    assert await db.fetch_value("SELECT count(*) FROM seminars WHERE guild_id = 1") == 0
+    assert await db.fetch_value("SELECT count(*) FROM seminars") == 3
