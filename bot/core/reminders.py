@@ -316,8 +316,13 @@ class ReminderContent:
             people = [p for p in people if p["user_id"] not in done]
         return Audience(channel_id, [p["user_id"] for p in people if p["dm"]])
 
-    async def notice(self, occurrence: Occurrence, *, late: bool) -> Notice | None:
-        prefix = "(Sent late: the bot was offline.) " if late else ""
+    async def notice(
+        self, occurrence: Occurrence, *, late: bool, offline: bool = True
+    ) -> Notice | None:
+        # Say why only when we know it: a retry after failed sends is late too.
+        prefix = ""
+        if late:
+            prefix = "(Sent late: the bot was offline.) " if offline else "(Sent late.) "
         if occurrence.source is Source.DEADLINE:
             row = await store.deadline_notice(self.db, occurrence.ref_id)
             if row is None:
@@ -400,7 +405,7 @@ class Dispatcher:
                 )
             log.warning("missed %s (due %s): no longer useful", occurrence.key, occurrence.due_at)
             return RunOutcome(True, "missed")
-        notice = await self.content.notice(occurrence, late=late)
+        notice = await self.content.notice(occurrence, late=late, offline=down)
         if notice is None:
             return RunOutcome(True, "gone")
         audience = await self.content.audience(occurrence)
