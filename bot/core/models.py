@@ -79,3 +79,28 @@ class Deadline:
     reminder_offsets: tuple[int, ...]
     note: str
     revision: int
+
+
+class SubmissionKind(StrEnum):
+    """What `/submit` accepts; each has a deadline of the same name."""
+
+    REPORT = "report"
+    SLIDES = "slides"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One handed-in version; the file lives at `stored_path` under the data folder."""
+
+    id: int
+    seminar_id: int
+    user_id: int
+    kind: str
+    version: int
+    size_bytes: int
+    sha256: str
+    stored_path: str
+    original_filename: str
+    submitted_at: int
+    due_at: int | None
+    on_time: bool

@@ -132,16 +132,7 @@ async def registered_users(db: Reader, seminar_id: int) -> list[Row]:
 
 
 async def submitted_users(db: Reader, seminar_id: int, kind: str) -> set[int]:
-    """Users who handed in `kind` ('report' or 'slides').
-
-    Hand-in arrives with the submissions table; until then nobody has
-    submitted, so report and slides reminders reach every participant.
-    """
-    exists = await db.fetch_value(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'"
-    )
-    if not exists:
-        return set()
+    """Users who handed in `kind` ('report' or 'slides'); a late hand-in counts too."""
     rows = await db.fetch_all(
         "SELECT DISTINCT user_id FROM submissions WHERE seminar_id = ? AND kind = ?",
         (seminar_id, kind),

@@ -1,0 +1,48 @@
+"""SQL for grades: the two parts in tenths (13 = 1.3); the final grade is derived, never stored."""
+
+from __future__ import annotations
+
+from bot.store.database import Transaction
+from bot.store.executor import Reader
+
+GradeParts = tuple[int | None, int | None]
+
+
+async def set_parts(
+    tx: Transaction,
+    seminar_id: int,
+    user_id: int,
+    report: int | None,
+    presentation: int | None,
+    now: int,
+) -> None:
+    """Record the parts given; a part passed as None keeps its stored value."""
+    await tx.execute(
+        "INSERT INTO grades (seminar_id, user_id, report, presentation, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seminar_id, user_id) DO UPDATE SET "
+        "report = coalesce(excluded.report, report), "
+        "presentation = coalesce(excluded.presentation, presentation), "
+        "updated_at = excluded.updated_at",
+        (seminar_id, user_id, report, presentation, now),
+    )
+
+
+async def parts(db: Reader, seminar_id: int, user_id: int) -> GradeParts:
+    row = await db.fetch_one(
+        "SELECT report, presentation FROM grades WHERE seminar_id = ? AND user_id = ?",
+        (seminar_id, user_id),
+    )
+    return (None, None) if row is None else (row["report"], row["presentation"])
+
+
+async def all_parts(db: Reader, seminar_id: int) -> dict[int, GradeParts]:
+    rows = await db.fetch_all(
+        "SELECT user_id, report, presentation FROM grades WHERE seminar_id = ?", (seminar_id,)
+    )
+    return {row["user_id"]: (row["report"], row["presentation"]) for row in rows}
+
+
+async def delete_of_user(tx: Transaction, seminar_id: int, user_id: int) -> int:
+    return await tx.execute_rowcount(
+        "DELETE FROM grades WHERE seminar_id = ? AND user_id = ?", (seminar_id, user_id)
+    )
