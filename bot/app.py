@@ -30,6 +30,7 @@ EXTENSIONS = (
     "cogs.prefs",
     "cogs.officehours",
     "cogs.reminders",
+    "cogs.submit",
     "cogs.admin",
 )
 

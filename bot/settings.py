@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     heartbeat_path: Path | None = None
     heartbeat_interval_seconds: float = Field(default=30.0, gt=0)
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    # How long /submit waits for Discord to hand over an attachment before refusing.
+    download_timeout_seconds: float = Field(default=60.0, gt=0)
 
 
 class SettingsError(Exception):

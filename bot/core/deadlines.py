@@ -10,7 +10,7 @@ from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import Deadline, DeadlineKind, ParticipantStatus, Seminar
 from bot.core.text import clean_text
 from bot.core.timeutil import parse_local_time, parse_offsets
-from bot.store import audit, deadlines, participants
+from bot.store import audit, deadlines, participants, submissions
 
 DEFAULT_REMINDERS = "7d,1d,2h"
 _KIND = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -120,6 +120,7 @@ class DeadlineService(Service):
         ranked = 0
         if participant is not None:
             ranked = len(await participants.ranking(self.db, participant.id))
+        handed_in = {s.kind for s in await submissions.of_user(self.db, seminar.id, user_id)}
         statuses = []
         for deadline in await deadlines.list_all(self.db, seminar.id):
             if deadline.due_at < now and not include_past:
@@ -131,5 +132,11 @@ class DeadlineService(Service):
                 and participant.status is ParticipantStatus.REGISTERED
             ):
                 done = ranked >= seminar.pref_count
+            elif (
+                deadline.kind in (DeadlineKind.REPORT, DeadlineKind.SLIDES)
+                and participant is not None
+                and participant.status is ParticipantStatus.REGISTERED
+            ):
+                done = deadline.kind in handed_in
             statuses.append(DeadlineStatus(deadline, done))
         return seminar, statuses

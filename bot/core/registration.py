@@ -8,7 +8,8 @@ from bot.core.base import Service
 from bot.core.errors import DeadlinePassed, NotFound
 from bot.core.models import DeadlineKind, Participant, ParticipantStatus, Seminar
 from bot.core.text import clip
-from bot.store import deadlines, participants
+from bot.store import deadlines, participants, submissions
+from bot.store.database import Transaction
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,27 @@ class ParticipantRow:
     participant: Participant
     ranked: int
     waitlist_position: int | None
+    # Kinds handed in ('report', 'slides'), any version.
+    handed_in: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class ParticipantOverview:
     seminar: Seminar
     rows: list[ParticipantRow]
+
+
+async def remove_participant(
+    tx: Transaction, seminar: Seminar, participant: Participant
+) -> Participant | None:
+    """Delete a registration (preferences go with it) and promote the first waiting
+    person into a freed place; shared by `/leave` and `/mydata delete`."""
+    await participants.delete(tx, participant.id)
+    if participant.status is ParticipantStatus.REGISTERED and (
+        await participants.count_registered(tx, seminar.id) < seminar.capacity
+    ):
+        return await participants.promote_first_waiting(tx, seminar.id)
+    return None
 
 
 class RegistrationService(Service):
@@ -80,12 +96,7 @@ class RegistrationService(Service):
             # Checked again inside the transaction: the deadline may have passed
             # while the confirm button was waiting.
             await self._refuse_after_deadline(seminar, participant)
-            await participants.delete(tx, participant.id)
-            promoted = None
-            if participant.status is ParticipantStatus.REGISTERED and (
-                await participants.count_registered(tx, seminar.id) < seminar.capacity
-            ):
-                promoted = await participants.promote_first_waiting(tx, seminar.id)
+            promoted = await remove_participant(tx, seminar, participant)
         return LeaveResult(seminar, participant, promoted)
 
     async def _refuse_after_deadline(self, seminar: Seminar, participant: Participant) -> None:
@@ -107,6 +118,9 @@ class RegistrationService(Service):
         seminar = await self.seminar(guild_id)
         everyone = await participants.list_by_status(self.db, seminar.id)
         sizes = await participants.ranking_sizes(self.db, seminar.id)
+        handed_in: dict[int, set[str]] = {}
+        for user_id, kind in await submissions.latest_by_user(self.db, seminar.id):
+            handed_in.setdefault(user_id, set()).add(kind)
         rows = []
         waiting = 0
         for participant in everyone:
@@ -114,5 +128,12 @@ class RegistrationService(Service):
             if participant.status is ParticipantStatus.WAITLISTED:
                 waiting += 1
                 position = waiting
-            rows.append(ParticipantRow(participant, sizes.get(participant.id, 0), position))
+            rows.append(
+                ParticipantRow(
+                    participant,
+                    sizes.get(participant.id, 0),
+                    position,
+                    frozenset(handed_in.get(participant.user_id, ())),
+                )
+            )
         return ParticipantOverview(seminar, rows)

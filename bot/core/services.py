@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.core.announcements import AnnouncementService
 from bot.core.clock import Clock
@@ -14,6 +15,7 @@ from bot.core.registration import RegistrationService
 from bot.core.seminars import SeminarService
 from bot.core.signals import ScheduleChanged
 from bot.core.status import StatusService
+from bot.core.submissions import SubmissionService
 from bot.store.database import Database
 
 
@@ -29,10 +31,13 @@ class Services:
     announcements: AnnouncementService
     office_hours: OfficeHoursService
     status: StatusService
+    submissions: SubmissionService
     schedule_changed: ScheduleChanged
 
     @classmethod
-    def build(cls, db: Database, clock: Clock) -> Services:
+    def build(cls, db: Database, clock: Clock, data_dir: Path | None = None) -> Services:
+        # Hand-in files live beside the database unless told otherwise.
+        files = db.path.parent if data_dir is None else data_dir
         changed = ScheduleChanged()
         return cls(
             db=db,
@@ -45,5 +50,6 @@ class Services:
             announcements=AnnouncementService(db, clock, changed),
             office_hours=OfficeHoursService(db, clock, changed),
             status=StatusService(db, clock, changed),
+            submissions=SubmissionService(db, clock, changed, data_dir=files),
             schedule_changed=changed,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.models import ParticipantStatus
+from bot.core.models import ParticipantStatus, SubmissionKind
 from bot.ui import embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
@@ -29,7 +29,11 @@ class ParticipantCommands(AdminMixin):
                 if row.ranked >= seminar.pref_count
                 else f"prefs {row.ranked}/{seminar.pref_count} ❌"
             )
-            lines.append(f"• {person} — {prefs}")
+            handed_in = ", ".join(
+                f"{kind} {'✅' if kind in row.handed_in else '❌'}"
+                for kind in (SubmissionKind.REPORT, SubmissionKind.SLIDES)
+            )
+            lines.append(f"• {person} — {prefs}, {handed_in}")
         registered = sum(
             1 for r in overview.rows if r.participant.status is ParticipantStatus.REGISTERED
         )

@@ -386,8 +386,9 @@ async def test_participants_lists_status_and_preferences(
     assert message["ephemeral"] is True
     assert message["embed"].title == "Participants: 3/3"
     lines = message["embed"].description.splitlines()
-    assert lines[0].startswith("• <@101> (") and lines[0].endswith("prefs 0/3 ❌")
-    assert lines[1] == "• <@102> (student 102) — prefs 3/3 ✅"
+    assert lines[0].startswith("• <@101> (")
+    assert lines[0].endswith("prefs 0/3 ❌, report ❌, slides ❌")
+    assert lines[1] == "• <@102> (student 102) — prefs 3/3 ✅, report ❌, slides ❌"
     assert lines[3] == "⏳ <@104> (student 104) — waitlist #1"
     assert_harmless(text_of(message))
 

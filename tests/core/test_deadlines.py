@@ -156,11 +156,11 @@ async def test_for_user_lists_upcoming_deadlines_with_what_is_done(
 
     assert summary((await dl.for_user(GUILD, 101))[1]) == [
         ("preferences", True),
-        ("report", None),
+        ("report", False),  # not handed in yet
     ]
     assert summary((await dl.for_user(GUILD, 102))[1]) == [
         ("preferences", False),
-        ("report", None),
+        ("report", False),
     ]
     for outsider in (104, 999):
         assert summary((await dl.for_user(GUILD, outsider))[1]) == [
@@ -170,4 +170,4 @@ async def test_for_user_lists_upcoming_deadlines_with_what_is_done(
     everything = (await dl.for_user(GUILD, 101, include_past=True))[1]
     assert [s.deadline.kind for s in everything] == ["kickoff", "preferences", "report"]
     clock.set(utc(2026, 12, 1, 0, 0))
-    assert summary((await dl.for_user(GUILD, 101))[1]) == [("report", None)]
+    assert summary((await dl.for_user(GUILD, 101))[1]) == [("report", False)]

@@ -1,0 +1,285 @@
+"""PDF hand-ins: checked, stored beside the database, every version kept.
+
+A hand-in is two steps because the front end downloads the file in between:
+`start` refuses what needs no download (not registered, too large) and fixes
+the instant the request arrived, which decides on time or late, so a slow
+download never makes a student late; `finish` checks the bytes and stores them.
+Nothing is stored unless both succeed: the file is written to a temporary name,
+moved into place inside the transaction that inserts its row, and removed
+again if that transaction does not commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.core.base import Service
+from bot.core.clock import Clock
+from bot.core.csvtext import to_csv
+from bot.core.errors import InvalidInput, NotAllowed
+from bot.core.models import ParticipantStatus, Seminar, Submission, SubmissionKind
+from bot.core.signals import ScheduleChanged
+from bot.store import deadlines, participants
+from bot.store import submissions as store
+from bot.store.database import Database
+from bot.store.executor import Reader
+
+PDF_MAGIC = b"%PDF-"
+# PDF readers accept the header anywhere in the first 1024 bytes (some tools
+# prepend junk), so the check does too; a renamed .docx never has it.
+MAGIC_WINDOW = 1024
+DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+SUBMISSIONS_DIR = "submissions"
+EXPORT_COLUMNS = (
+    "discord_id",
+    "display_name",
+    *(
+        f"{kind.value}_{column}"
+        for kind in SubmissionKind
+        for column in ("version", "submitted_at", "on_time", "sha256")
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A `/submit` that passed the checks possible before downloading."""
+
+    seminar: Seminar
+    user_id: int
+    kind: SubmissionKind
+    # When the request arrived: on time iff this is <= the deadline.
+    received_at: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission: Submission
+    seminar: Seminar
+    # Seconds after the deadline (0 when on time or when there is no deadline).
+    late_by: int
+
+
+@dataclass(frozen=True)
+class SubmissionStatus:
+    """The version that counts per (user, kind), for organisers' overviews."""
+
+    latest: dict[tuple[int, str], Submission]
+
+    def has(self, user_id: int, kind: str) -> bool:
+        return (user_id, kind) in self.latest
+
+
+def local_iso(unix: int, seminar: Seminar) -> str:
+    """An instant as the seminar's local time with its offset (what organisers read)."""
+    return datetime.fromtimestamp(unix, seminar.tz).isoformat()
+
+
+def user_folder(data_dir: Path, seminar_id: int, user_id: int) -> Path:
+    """Where one member's hand-ins live: `<data>/submissions/<seminar>/<user>/`."""
+    return data_dir / SUBMISSIONS_DIR / str(seminar_id) / str(user_id)
+
+
+def parse_kind(kind: str) -> SubmissionKind:
+    try:
+        return SubmissionKind(kind.strip().lower())
+    except ValueError:
+        raise InvalidInput("You can hand in a `report` or `slides`.") from None
+
+
+def is_pdf(data: bytes) -> bool:
+    return PDF_MAGIC in data[: MAGIC_WINDOW + len(PDF_MAGIC) - 1]
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def human_duration(seconds: int) -> str:
+    """`1 d 2 h`, `3 h 5 min`, `42 s`: the two largest units, never rounded up to on time."""
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount} {unit}")
+    return " ".join(parts[:2]) or "0 s"
+
+
+def check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise InvalidInput(
+            f"That file is {human_size(size)}; hand-ins can be at most {human_size(limit)}. "
+            "Please compress the PDF (e.g. smaller images) and try again."
+        )
+    if size <= 0:
+        raise InvalidInput("That file is empty.")
+
+
+class SubmissionService(Service):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        schedule_changed: ScheduleChanged | None = None,
+        *,
+        data_dir: Path,
+    ) -> None:
+        super().__init__(db, clock, schedule_changed)
+        self.data_dir = data_dir
+
+    def user_dir(self, seminar_id: int, user_id: int) -> Path:
+        return user_folder(self.data_dir, seminar_id, user_id)
+
+    async def start(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        kind: str,
+        size: int,
+        limit: int = DEFAULT_MAX_UPLOAD_BYTES,
+    ) -> Upload:
+        """Refuse before downloading: unknown kind, not registered, too large."""
+        seminar = await self.seminar(guild_id)
+        wanted = parse_kind(kind)
+        await self._require_registered(seminar, user_id)
+        check_size(size, limit)
+        return Upload(seminar, user_id, wanted, self.clock.now(), limit)
+
+    async def finish(self, upload: Upload, filename: str, data: bytes) -> Receipt:
+        """Check the downloaded bytes and store them as the next version."""
+        check_size(len(data), upload.limit)
+        if not is_pdf(data):
+            raise InvalidInput(
+                "That file is not a PDF (whatever its name says). Please export your "
+                f"{upload.kind.value} as PDF and hand it in again. Nothing was stored."
+            )
+        seminar, user_id, kind = upload.seminar, upload.user_id, upload.kind.value
+        digest = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
+        folder = self.user_dir(seminar.id, user_id)
+        temp = await asyncio.to_thread(_write_temp, folder, data)
+        final: Path | None = None
+        try:
+            async with self.db.transaction() as tx:
+                # Checked again: they may have left while the file was downloading.
+                await self._require_registered(seminar, user_id, tx)
+                deadline = await deadlines.by_kind(tx, seminar.id, kind)
+                due_at = None if deadline is None else deadline.due_at
+                on_time = due_at is None or upload.received_at <= due_at
+                # The write lock is held, so nobody else can take this version number.
+                version = await store.next_version(tx, seminar.id, user_id, kind)
+                final = folder / f"{kind}-{version}-{digest[:12]}.pdf"
+                await asyncio.to_thread(_publish, temp, final)
+                row_id = await store.insert(
+                    tx,
+                    seminar_id=seminar.id,
+                    user_id=user_id,
+                    kind=kind,
+                    version=version,
+                    size_bytes=len(data),
+                    sha256=digest,
+                    stored_path=final.relative_to(self.data_dir).as_posix(),
+                    original_filename=filename[:200],
+                    submitted_at=upload.received_at,
+                    due_at=due_at,
+                    on_time=on_time,
+                )
+        except BaseException:
+            await asyncio.to_thread(_discard, temp, final)
+            raise
+        submission = Submission(
+            id=row_id,
+            seminar_id=seminar.id,
+            user_id=user_id,
+            kind=kind,
+            version=version,
+            size_bytes=len(data),
+            sha256=digest,
+            stored_path=final.relative_to(self.data_dir).as_posix(),
+            original_filename=filename[:200],
+            submitted_at=upload.received_at,
+            due_at=due_at,
+            on_time=on_time,
+        )
+        late_by = 0 if on_time or due_at is None else upload.received_at - due_at
+        return Receipt(submission, seminar, late_by)
+
+    async def mine(self, guild_id: int | None, user_id: int) -> list[Submission]:
+        seminar = await self.seminar(guild_id)
+        return await store.of_user(self.db, seminar.id, user_id)
+
+    async def status(self, seminar: Seminar) -> SubmissionStatus:
+        return SubmissionStatus(await store.latest_by_user(self.db, seminar.id))
+
+    async def export_csv(self, guild_id: int | None) -> str:
+        """`/admin export what:submissions`: per registered student, the version that counts."""
+        seminar = await self.seminar(guild_id)
+        latest = await store.latest_by_user(self.db, seminar.id)
+        rows: list[list[object]] = []
+        for person in await participants.list_by_status(
+            self.db, seminar.id, ParticipantStatus.REGISTERED
+        ):
+            row: list[object] = [str(person.user_id), person.display_name]
+            for kind in SubmissionKind:
+                found = latest.get((person.user_id, kind.value))
+                if found is None:
+                    row += ["", "", "", ""]
+                    continue
+                row += [
+                    found.version,
+                    local_iso(found.submitted_at, seminar),
+                    "yes" if found.on_time else "no",
+                    found.sha256,
+                ]
+            rows.append(row)
+        return to_csv(EXPORT_COLUMNS, rows)
+
+    async def _require_registered(
+        self, seminar: Seminar, user_id: int, db: Reader | None = None
+    ) -> None:
+        participant = await participants.get(db or self.db, seminar.id, user_id)
+        if participant is None:
+            raise NotAllowed("Only registered participants can hand in; `/join` first.")
+        if participant.status is not ParticipantStatus.REGISTERED:
+            raise NotAllowed(
+                "You are on the waitlist, so there is nothing to hand in yet. You will be "
+                "told when a place frees up."
+            )
+
+
+def _write_temp(folder: Path, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f".upload-{uuid.uuid4().hex}.part"
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temp
+
+
+def _publish(temp: Path, final: Path) -> None:
+    os.replace(temp, final)
+    # The rename is durable only once the directory entry is on disk too.
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _discard(temp: Path, final: Path | None) -> None:
+    for path in (temp, final):
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()

@@ -1,0 +1,185 @@
+"""Hand-in commands (/submit, its status in /admin participants) through the real checks."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+import pytest
+
+from bot.app import SeminarBot
+from bot.core.clock import FakeClock
+from bot.core.models import Seminar
+from bot.core.services import Services
+from tests.cogs.helpers import (
+    invoke,
+    mock_attachment,
+    mock_interaction,
+    mock_member,
+    only_reply,
+    text_of,
+)
+from tests.core.helpers import GUILD, ORGANISER, join_all
+
+ALICE, BOB, CAROL, DAVE = 101, 102, 103, 104
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+def student(user_id: int = ALICE) -> MagicMock:
+    return mock_member(user_id, name=f"Student {user_id}")
+
+
+def organiser() -> MagicMock:
+    return mock_member(ORGANISER, name="Prof", manage_guild=True)
+
+
+async def run(bot: SeminarBot, name: str, user: Any = None, **options: Any) -> MagicMock:
+    interaction = mock_interaction(bot, user=user or student())
+    await invoke(bot, name, interaction, **options)
+    return interaction
+
+
+def fields(message: dict[str, Any]) -> dict[str, str]:
+    return {f.name: f.value for f in message["embed"].fields}
+
+
+def stored_files(root: Path) -> list[Path]:
+    folder = root / "submissions"
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+async def nothing_stored(services: Services, root: Path) -> bool:
+    rows = await services.db.fetch_value("SELECT count(*) FROM submissions")
+    return rows == 0 and stored_files(root) == []
+
+
+@pytest.fixture
+async def students(services: Services, seminar: Seminar) -> Seminar:
+    await join_all(services, ALICE, BOB, CAROL)
+    return seminar
+
+
+# -- /submit ---------------------------------------------------------------------------
+
+
+async def test_submit_downloads_at_once_and_answers_with_a_receipt(
+    bot: SeminarBot, services: Services, students: Seminar, clock: FakeClock, tmp_path: Path
+) -> None:
+    change = await services.deadlines.set(GUILD, ORGANISER, "report", "2027-01-15 23:59")
+    clock.set(change.deadline.due_at - 60)
+    file = mock_attachment("Bericht **final**.pdf", PDF)
+    interaction = await run(bot, "submit", kind="report", file=file)
+    file.read.assert_awaited_once()
+    interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
+    message = only_reply(interaction)
+    assert message["ephemeral"] is True
+    assert message["embed"].title == "Received: report (version 1)"
+    got = fields(message)
+    now = clock.now()
+    assert got["Received at"] == f"<t:{now}:F> (<t:{now}:R>)"
+    assert got["SHA-256"] == f"`{hashlib.sha256(PDF).hexdigest()}`"
+    assert got["Size"] == f"{len(PDF)} bytes ({len(PDF)} bytes)"
+    assert got["File"] == "Bericht \\*\\*final\\*\\*.pdf"
+    assert got["Status"].startswith("✅ On time (deadline <t:")
+    assert len(stored_files(tmp_path)) == 1
+
+
+async def test_a_late_hand_in_says_by_how_much(
+    bot: SeminarBot, services: Services, students: Seminar, clock: FakeClock
+) -> None:
+    change = await services.deadlines.set(GUILD, ORGANISER, "slides", "2027-01-15 23:59")
+    clock.set(change.deadline.due_at + 3 * 3600 + 120)
+    message = only_reply(
+        await run(bot, "submit", kind="slides", file=mock_attachment("s.pdf", PDF))
+    )
+    assert fields(message)["Status"].startswith("⚠️ **Late by 3 h 2 min** (deadline was <t:")
+
+
+async def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(
+    bot: SeminarBot, services: Services, students: Seminar, tmp_path: Path
+) -> None:
+    bot.settings.max_upload_bytes = 1000
+    file = mock_attachment("big.pdf", PDF, size=1001)
+    message = only_reply(await run(bot, "submit", kind="report", file=file))
+    file.read.assert_not_awaited()
+    assert message["ephemeral"] is True
+    assert "at most 1000 bytes" in message["content"]
+    assert await nothing_stored(services, tmp_path)
+
+
+def http_error(status: int, kind: type[discord.HTTPException] = discord.HTTPException) -> Any:
+    response = MagicMock(status=status, reason="Not Found" if status == 404 else "Error")
+    return kind(response, "failed")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        http_error(404, discord.NotFound),
+        http_error(403, discord.Forbidden),
+        http_error(500),
+        TimeoutError(),
+    ],
+    ids=["not-found", "forbidden", "server-error", "timeout"],
+)
+async def test_a_failed_download_is_refused_clearly_and_stores_nothing(
+    bot: SeminarBot, services: Services, students: Seminar, tmp_path: Path, error: Exception
+) -> None:
+    file = mock_attachment("report.pdf", PDF)
+    file.read = AsyncMock(side_effect=error)
+    message = only_reply(await run(bot, "submit", kind="report", file=file))
+    assert message["ephemeral"] is True
+    assert "could not download your file" in message["content"]
+    assert "nothing was stored" in message["content"]
+    assert await nothing_stored(services, tmp_path)
+
+
+async def test_a_download_that_hangs_times_out(
+    bot: SeminarBot, services: Services, students: Seminar, tmp_path: Path
+) -> None:
+    bot.settings.download_timeout_seconds = 0.05
+
+    async def hang(*_: Any, **__: Any) -> bytes:
+        await asyncio.sleep(30)
+        return PDF
+
+    file = mock_attachment("report.pdf", PDF)
+    file.read = AsyncMock(side_effect=hang)
+    message = only_reply(await run(bot, "submit", kind="report", file=file))
+    assert "could not download your file" in message["content"]
+    assert await nothing_stored(services, tmp_path)
+
+
+async def test_a_renamed_non_pdf_is_refused(
+    bot: SeminarBot, services: Services, students: Seminar, tmp_path: Path
+) -> None:
+    file = mock_attachment("report.pdf", b"PK\x03\x04 not really a pdf")
+    message = only_reply(await run(bot, "submit", kind="report", file=file))
+    assert "not a PDF" in message["content"]
+    assert await nothing_stored(services, tmp_path)
+
+
+async def test_someone_not_registered_cannot_submit_and_nothing_is_downloaded(
+    bot: SeminarBot, services: Services, students: Seminar
+) -> None:
+    file = mock_attachment("report.pdf", PDF)
+    message = only_reply(await run(bot, "submit", user=student(DAVE), kind="report", file=file))
+    assert "`/join` first" in message["content"]
+    file.read.assert_not_awaited()
+
+
+# -- /admin participants ---------------------------------------------------------------
+
+
+async def test_participants_show_hand_in_status(
+    bot: SeminarBot, services: Services, students: Seminar
+) -> None:
+    await run(bot, "submit", kind="report", file=mock_attachment("r.pdf", PDF))
+    text = text_of(only_reply(await run(bot, "admin participants", user=organiser())))
+    lines = {line.split(" ")[1]: line for line in text.splitlines() if line.startswith("•")}
+    assert lines[f"<@{ALICE}>"].endswith("report ✅, slides ❌")
+    assert lines[f"<@{BOB}>"].endswith("report ❌, slides ❌")
