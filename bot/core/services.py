@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.core.announcements import AnnouncementService
 from bot.core.clock import Clock
 from bot.core.deadlines import DeadlineService
+from bot.core.grading import GradingService
 from bot.core.officehours import OfficeHoursService
 from bot.core.papers import PaperService
 from bot.core.preferences import PreferenceService
@@ -32,6 +33,7 @@ class Services:
     office_hours: OfficeHoursService
     status: StatusService
     submissions: SubmissionService
+    grading: GradingService
     schedule_changed: ScheduleChanged
 
     @classmethod
@@ -51,5 +53,6 @@ class Services:
             office_hours=OfficeHoursService(db, clock, changed),
             status=StatusService(db, clock, changed),
             submissions=SubmissionService(db, clock, changed, data_dir=files),
+            grading=GradingService(db, clock, changed),
             schedule_changed=changed,
         )

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.app import NotOrganiser, SeminarBot
 from cogs.admin.announce import AnnounceCommands
 from cogs.admin.deadlines import DeadlineCommands
+from cogs.admin.grade import GradeCommands
 from cogs.admin.officehours import OfficeHoursCommands
 from cogs.admin.papers import PaperCommands
 from cogs.admin.participants import ParticipantCommands
@@ -33,6 +34,7 @@ class Admin(
     AnnounceCommands,
     OfficeHoursCommands,
     StatusCommands,
+    GradeCommands,
     commands.GroupCog,
     group_name="admin",
     group_description="Organiser commands",

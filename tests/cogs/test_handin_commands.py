@@ -1,4 +1,4 @@
-"""Hand-in commands (/submit, its status in /admin participants) through the real checks."""
+"""/submit, /admin participants and /admin grade, through the real checks with spec'd mocks."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.app import SeminarBot
 from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
+from cogs.admin.grade import grade_autocomplete
 from tests.cogs.helpers import (
     invoke,
     mock_attachment,
@@ -172,7 +173,7 @@ async def test_someone_not_registered_cannot_submit_and_nothing_is_downloaded(
     file.read.assert_not_awaited()
 
 
-# -- /admin participants ---------------------------------------------------------------
+# -- /admin participants and /admin grade ---------------------------------------------
 
 
 async def test_participants_show_hand_in_status(
@@ -183,3 +184,51 @@ async def test_participants_show_hand_in_status(
     lines = {line.split(" ")[1]: line for line in text.splitlines() if line.startswith("•")}
     assert lines[f"<@{ALICE}>"].endswith("report ✅, slides ❌")
     assert lines[f"<@{BOB}>"].endswith("report ❌, slides ❌")
+
+
+async def test_grade_records_parts_and_explains_the_final_grade(
+    bot: SeminarBot, services: Services, students: Seminar
+) -> None:
+    first = only_reply(
+        await run(bot, "admin grade", user=organiser(), member=student(ALICE), report="1,3")
+    )
+    assert first["ephemeral"] is True
+    assert first["content"] == (
+        f"Grades for <@{ALICE}>: report **1.3**, presentation **—**.\n"
+        "No final grade yet: the presentation grade is missing."
+    )
+    second = only_reply(
+        await run(bot, "admin grade", user=organiser(), member=student(ALICE), presentation="3.3")
+    )
+    assert second["content"].endswith(
+        "Final grade **2.3** (0.4 × 1.3 + 0.6 × 3.3 = 2.50, rounded to the nearest step)."
+    )
+    failed = only_reply(
+        await run(bot, "admin grade", user=organiser(), member=student(BOB), report="5.0")
+    )
+    assert "**failed** (final 5.0): the report failed" in failed["content"]
+
+
+async def test_grade_off_the_scale_is_refused_with_the_scale(
+    bot: SeminarBot, students: Seminar
+) -> None:
+    message = only_reply(
+        await run(bot, "admin grade", user=organiser(), member=student(ALICE), report="1.5")
+    )
+    assert (
+        "Valid grades: 1.0, 1.3, 1.7, 2.0, 2.3, 2.7, 3.0, 3.3, 3.7, 4.0, 5.0"
+        in (message["content"])
+    )
+
+
+async def test_grade_is_for_organisers_only(bot: SeminarBot, students: Seminar) -> None:
+    message = only_reply(await run(bot, "admin grade", member=student(BOB), report="1.0"))
+    assert "Only the seminar's organisers" in message["content"]
+
+
+async def test_grade_autocomplete_offers_the_scale(bot: SeminarBot) -> None:
+    interaction = mock_interaction(bot, user=organiser())
+    assert [c.value for c in await grade_autocomplete(interaction, "")] == [
+        "1.0", "1.3", "1.7", "2.0", "2.3", "2.7", "3.0", "3.3", "3.7", "4.0", "5.0"
+    ]  # fmt: skip
+    assert [c.value for c in await grade_autocomplete(interaction, "2,")] == ["2.0", "2.3", "2.7"]
