@@ -31,6 +31,7 @@ EXTENSIONS = (
     "cogs.officehours",
     "cogs.reminders",
     "cogs.submit",
+    "cogs.calendar",
     "cogs.admin",
 )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.announcements import AnnouncementService
+from bot.core.calendar import CalendarService
 from bot.core.clock import Clock
 from bot.core.deadlines import DeadlineService
 from bot.core.grading import GradingService
@@ -34,6 +35,7 @@ class Services:
     status: StatusService
     submissions: SubmissionService
     grading: GradingService
+    calendar: CalendarService
     schedule_changed: ScheduleChanged
 
     @classmethod
@@ -54,5 +56,6 @@ class Services:
             status=StatusService(db, clock, changed),
             submissions=SubmissionService(db, clock, changed, data_dir=files),
             grading=GradingService(db, clock, changed),
+            calendar=CalendarService(db, clock, changed),
             schedule_changed=changed,
         )

@@ -1,4 +1,4 @@
-"""/submit, /admin participants and /admin grade, through the real checks with spec'd mocks."""
+"""/submit, /calendar, /admin participants and /admin grade, through the real checks."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
+from icalendar import Calendar
 
 from bot.app import SeminarBot
 from bot.core.clock import FakeClock
@@ -232,3 +233,20 @@ async def test_grade_autocomplete_offers_the_scale(bot: SeminarBot) -> None:
         "1.0", "1.3", "1.7", "2.0", "2.3", "2.7", "3.0", "3.3", "3.7", "4.0", "5.0"
     ]  # fmt: skip
     assert [c.value for c in await grade_autocomplete(interaction, "2,")] == ["2.0", "2.3", "2.7"]
+
+
+# -- /calendar -------------------------------------------------------------------------
+
+
+async def test_calendar_is_an_ephemeral_ics_file(
+    bot: SeminarBot, services: Services, students: Seminar
+) -> None:
+    await services.deadlines.set(GUILD, ORGANISER, "report", "2027-01-15 23:59")
+    message = only_reply(await run(bot, "calendar"))
+    assert message["ephemeral"] is True
+    file = message["file"]
+    assert isinstance(file, discord.File) and file.filename == "seminar.ics"
+    calendar = Calendar.from_ical(file.fp.read())
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [
+        f"deadline-{GUILD}-report@seminar-bot"
+    ]

@@ -1,0 +1,188 @@
+"""`/calendar`: an iCalendar file with a student's deadlines, office hours and talks.
+
+Written for re-import: every event has a UID derived from what it is (not from
+when the file was made), so importing a fresh file updates events instead of
+duplicating them, and SEQUENCE follows the row's revision so a moved deadline
+replaces the old one. Local times carry the seminar's TZID with a generated
+VTIMEZONE, so calendar apps show office hours at the same wall-clock time on
+both sides of the DST change, as the weekly rule in the seminar's zone means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event
+
+from bot.core.base import Service
+from bot.core.models import DeadlineKind, Seminar
+from bot.core.reminders import DEADLINE_ACTIONS, DEADLINE_NAMES, office_hour_starts
+from bot.core.text import clip
+from bot.store import announcements, deadlines
+from bot.store.database import Row
+
+PRODID = "-//seminar-bot//Seminar calendar 1.0//EN"
+UID_DOMAIN = "seminar-bot"
+# Deadlines without reminder offsets still get one alarm: a day before.
+FALLBACK_ALARM = 86_400
+
+
+@dataclass(frozen=True)
+class TalkSlot:
+    """One talk in the block-seminar programme, as the calendar shows it."""
+
+    key: str  # stable across re-scheduling (e.g. the paper code), part of the UID
+    title: str
+    start: int
+    end: int
+    place: str = ""
+    revision: int = 0
+
+
+def local_time(instant: int, tz: ZoneInfo) -> datetime:
+    """`instant` as a wall time in `tz`, or in UTC when the wall time is ambiguous.
+
+    iCalendar has no way to say which of the two 02:30s of the autumn change is
+    meant (it picks the first), so an instant inside the repeated hour is
+    written in UTC instead, which is exact.
+    """
+    local = datetime.fromtimestamp(instant, tz)
+    other = local.replace(fold=1 - local.fold)
+    if other.utcoffset() != local.utcoffset():
+        return datetime.fromtimestamp(instant, UTC)
+    return local
+
+
+class CalendarService(Service):
+    async def talks(self, seminar: Seminar, user_id: int) -> list[TalkSlot]:
+        """The talks in `user_id`'s calendar.
+
+        Empty until the block-seminar programme exists (issue 5, part 2); the
+        programme will list every talk here, since attendance is required.
+        """
+        return []
+
+    async def ics(self, guild_id: int | None, user_id: int) -> bytes:
+        seminar = await self.seminar(guild_id)
+        tz = seminar.tz
+        now = datetime.fromtimestamp(self.clock.now(), UTC)
+        title = clip(seminar.title, 200)
+        cal = Calendar.new(
+            prodid=PRODID,
+            uid=f"calendar-{seminar.guild_id}-{user_id}@{UID_DOMAIN}",
+            name=title,
+            calscale="GREGORIAN",
+        )
+        cal.add("x-wr-timezone", seminar.timezone)
+        days: list[date] = []
+
+        for deadline in await deadlines.list_all(self.db, seminar.id):
+            name, action = _deadline_words(deadline.kind)
+            start = local_time(deadline.due_at, tz)
+            # Calendar apps show text as is: no Discord markdown backticks.
+            description = "\n".join(
+                part for part in (deadline.note, action.replace("`", "")) if part
+            )
+            # A deadline is an instant: DTSTART without DTEND is a zero-length
+            # event (RFC 5545 3.6.1), shown at the deadline's time.
+            event = Event.new(
+                uid=f"deadline-{seminar.guild_id}-{_uid_safe(deadline.kind)}@{UID_DOMAIN}",
+                start=start,
+                summary=f"Deadline: {name} — {title}",
+                description=description or None,
+                stamp=now,
+                sequence=deadline.revision,
+            )
+            for offset in deadline.reminder_offsets or (FALLBACK_ALARM,):
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", timedelta(seconds=-offset))
+                alarm.add("description", f"{name} is due")
+                event.add_component(alarm)
+            cal.add_component(event)
+            days.append(start.date())
+
+        hours = await announcements.office_hours(self.db, seminar.id)
+        if hours is not None:
+            first, last = (
+                date.fromisoformat(hours["first_date"]),
+                date.fromisoformat(hours["last_date"]),
+            )
+            starts = office_hour_starts(hours["weekday"], hours["start_minute"], first, last, tz)
+            if starts:
+                event = self._office_hours(seminar, hours, starts, now)
+                cancelled = [
+                    row["local_date"]
+                    for row in await announcements.cancellations(self.db, seminar.id)
+                ]
+                exdates = self._exdates(starts, cancelled, tz)
+                if exdates:
+                    event.add("exdate", exdates)
+                cal.add_component(event)
+                days += [datetime.fromtimestamp(starts[0], tz).date(), last]
+
+        for talk in await self.talks(seminar, user_id):
+            event = Event.new(
+                uid=f"talk-{seminar.guild_id}-{_uid_safe(talk.key)}@{UID_DOMAIN}",
+                start=local_time(talk.start, tz),
+                end=local_time(talk.end, tz),
+                summary=clip(talk.title, 200),
+                location=talk.place or None,
+                stamp=now,
+                sequence=talk.revision,
+            )
+            cal.add_component(event)
+            days.append(datetime.fromtimestamp(talk.start, tz).date())
+
+        if days:
+            # The VTIMEZONE only needs to cover the events (and stays small).
+            cal.add_missing_timezones(
+                first_date=min(days) - timedelta(days=366),
+                last_date=max(days) + timedelta(days=366),
+            )
+        return bytes(cal.to_ical())
+
+    def _office_hours(self, seminar: Seminar, row: Row, starts: list[int], now: datetime) -> Event:
+        tz = seminar.tz
+        first_start = datetime.fromtimestamp(starts[0], tz)
+        duration = timedelta(minutes=int(row["duration_minutes"]))
+        event = Event.new(
+            uid=f"officehours-{seminar.guild_id}@{UID_DOMAIN}",
+            start=first_start,
+            # Wall-clock arithmetic in one zone: a 2 h slot stays 2 h on the calendar.
+            end=first_start + duration,
+            summary=f"Office hours — {clip(seminar.title, 200)}",
+            location=clip(str(row["place"]), 200),
+            stamp=now,
+            sequence=int(row["revision"]),
+        )
+        # RFC 5545: with a TZID start, UNTIL must be in UTC; the last start itself
+        # is included.
+        until = datetime.fromtimestamp(starts[-1], UTC)
+        event.add("rrule", {"freq": "weekly", "until": until})
+        return event
+
+    @staticmethod
+    def _exdates(starts: list[int], cancelled: list[str], tz: ZoneInfo) -> list[datetime]:
+        """Cancelled dates as the local start times the rule would have produced."""
+        skip = set(cancelled)
+        return [
+            datetime.fromtimestamp(start, tz)
+            for start in starts
+            if datetime.fromtimestamp(start, tz).date().isoformat() in skip
+        ]
+
+
+def _deadline_words(kind: str) -> tuple[str, str]:
+    """The deadline's name and what to do, as the reminders word them."""
+    try:
+        known = DeadlineKind(kind)
+    except ValueError:
+        return clip(kind, 60), ""
+    return DEADLINE_NAMES[known], DEADLINE_ACTIONS[known]
+
+
+def _uid_safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)[:80]

@@ -1,0 +1,39 @@
+"""/calendar: deadlines, office hours and talks as an .ics file."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import SeminarBot
+from bot.ui import reply
+from cogs.common import services_of
+
+FILENAME = "seminar.ics"
+
+
+class CalendarFile(commands.Cog):
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="calendar", description="Your deadlines, office hours and talks as a calendar file"
+    )
+    @app_commands.guild_only()
+    async def calendar(self, interaction: discord.Interaction) -> None:
+        data = await services_of(interaction).calendar.ics(
+            interaction.guild_id, interaction.user.id
+        )
+        await reply(
+            interaction,
+            "Your seminar calendar. Open or import it in your calendar app; importing a newer "
+            "file later updates these events instead of adding them twice.",
+            file=discord.File(io.BytesIO(data), filename=FILENAME),
+        )
+
+
+async def setup(bot: SeminarBot) -> None:
+    await bot.add_cog(CalendarFile(bot))
