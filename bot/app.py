@@ -32,6 +32,7 @@ EXTENSIONS = (
     "cogs.reminders",
     "cogs.submit",
     "cogs.calendar",
+    "cogs.mydata",
     "cogs.admin",
 )
 

@@ -12,6 +12,7 @@ from bot.core.deadlines import DeadlineService
 from bot.core.grading import GradingService
 from bot.core.officehours import OfficeHoursService
 from bot.core.papers import PaperService
+from bot.core.personal_data import PersonalDataService
 from bot.core.preferences import PreferenceService
 from bot.core.registration import RegistrationService
 from bot.core.seminars import SeminarService
@@ -36,6 +37,7 @@ class Services:
     submissions: SubmissionService
     grading: GradingService
     calendar: CalendarService
+    personal_data: PersonalDataService
     schedule_changed: ScheduleChanged
 
     @classmethod
@@ -57,5 +59,6 @@ class Services:
             submissions=SubmissionService(db, clock, changed, data_dir=files),
             grading=GradingService(db, clock, changed),
             calendar=CalendarService(db, clock, changed),
+            personal_data=PersonalDataService(db, clock, changed, data_dir=files),
             schedule_changed=changed,
         )

@@ -1,9 +1,10 @@
-"""/submit, /calendar, /admin participants and /admin grade, through the real checks."""
+"""/submit, /calendar, /mydata, /admin participants and /admin grade, through the real checks."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
@@ -18,12 +19,15 @@ from bot.core.models import Seminar
 from bot.core.services import Services
 from cogs.admin.grade import grade_autocomplete
 from tests.cogs.helpers import (
+    click,
+    edit,
     invoke,
     mock_attachment,
     mock_interaction,
     mock_member,
     only_reply,
     text_of,
+    view_of,
 )
 from tests.core.helpers import GUILD, ORGANISER, join_all
 
@@ -250,3 +254,52 @@ async def test_calendar_is_an_ephemeral_ics_file(
     assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [
         f"deadline-{GUILD}-report@seminar-bot"
     ]
+
+
+# -- /mydata ---------------------------------------------------------------------------
+
+
+async def test_mydata_export_is_an_ephemeral_json_file(
+    bot: SeminarBot, services: Services, students: Seminar
+) -> None:
+    message = only_reply(await run(bot, "mydata", action="export"))
+    assert message["ephemeral"] is True
+    file = message["file"]
+    assert file.filename == "mydata.json"
+    data = json.loads(file.fp.read())
+    assert data["registration"]["status"] == "registered"
+    assert data["about"]["user_id"] == str(ALICE)
+
+
+async def test_mydata_delete_asks_first_and_then_frees_the_place(
+    bot: SeminarBot, services: Services, students: Seminar, tmp_path: Path
+) -> None:
+    await join_all(services, DAVE)  # waiting for a place
+    await run(bot, "submit", kind="report", file=mock_attachment("r.pdf", PDF))
+    asked = only_reply(await run(bot, "mydata", action="delete"))
+    assert "It cannot be undone" in asked["content"]
+    assert "1 handed-in file(s)" in asked["content"]
+    assert await services.db.fetch_value("SELECT count(*) FROM submissions") == 1
+
+    someone_else = mock_interaction(bot, user=student(BOB))
+    assert not await click(view_of(asked), "Yes, delete everything", someone_else)
+
+    bot.fetch_user = AsyncMock(side_effect=discord.HTTPException(MagicMock(status=500), "x"))
+    confirm = mock_interaction(bot, user=student(ALICE))
+    assert await click(view_of(asked), "Yes, delete everything", confirm)
+    assert edit(confirm)["content"].startswith("Done: everything stored about you")
+    assert await nothing_stored(services, tmp_path)
+    overview = await services.registration.overview(GUILD)
+    assert {r.participant.user_id: r.participant.status.value for r in overview.rows} == {
+        BOB: "registered",
+        CAROL: "registered",
+        DAVE: "registered",
+    }
+
+
+async def test_mydata_delete_with_nothing_stored_says_so(
+    bot: SeminarBot, services: Services, students: Seminar
+) -> None:
+    message = only_reply(await run(bot, "mydata", user=student(DAVE), action="delete"))
+    assert message["content"] == "Nothing is stored about you in this seminar."
+    assert message.get("view") is None
