@@ -12,7 +12,7 @@ from bot.core.catalogue import PaperFields, RefusedRow, parse_catalogue, validat
 from bot.core.errors import Conflict, InvalidInput, NotFound
 from bot.core.models import Paper, Seminar
 from bot.core.text import echo
-from bot.store import audit, papers
+from bot.store import assignments, audit, papers
 
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
 
@@ -101,6 +101,14 @@ class PaperService(Service):
             paper = await papers.by_code(tx, seminar.id, code)
             if paper is None:
                 raise NotFound(_unknown(code))
+            presenters = await assignments.presenter_count(tx, paper.id)
+            if presenters:
+                raise Conflict(
+                    f"`{paper.code}` is assigned to {presenters} student"
+                    f"{'' if presenters == 1 else 's'} in the published assignment, so it "
+                    "cannot be removed. Pin its presenters to other papers with "
+                    "`/admin assign set`, re-run and publish first."
+                )
             touched = await papers.ranked_by(tx, paper.id)
             await papers.delete(tx, paper.id)
             await audit.record(

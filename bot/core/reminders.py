@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.models import DeadlineKind
 from bot.core.text import clip
+from bot.store import assignments as assignment_store
 from bot.store import reminders as store
 from bot.store.database import Database
 
@@ -36,12 +37,17 @@ OFFICE_HOUR_NOTICES = (86_400, 900)
 # Sends in flight at once during a fan-out; the notifier paces the actual rate.
 FANOUT_CONCURRENCY = 8  # the day before, and 15 minutes before
 ANNOUNCEMENT_USEFUL_FOR = 7 * 86_400
+# Who presents what stays worth telling for the whole semester, however late.
+PUBLICATION_USEFUL_FOR = 365 * 86_400
+# The channel post lists every paper; past this it points to /paper instead.
+PUBLICATION_POST_BUDGET = 1_700
 
 
 class Source(StrEnum):
     DEADLINE = "deadline"
     ANNOUNCEMENT = "announcement"
     OFFICE_HOURS = "officehours"
+    PUBLICATION = "publication"
 
 
 @dataclass(frozen=True, order=True)
@@ -227,6 +233,17 @@ class ReminderPlanner:
                     row["seminar_id"], row["revision"], starts, now, ZoneInfo(row["timezone"])
                 )
             )
+        for row in await assignment_store.published_runs(self.db):
+            found.append(
+                Occurrence(
+                    due_at=row["published_at"],
+                    key=f"publication:{row['id']}",
+                    seminar_id=row["seminar_id"],
+                    source=Source.PUBLICATION,
+                    ref_id=row["id"],
+                    expires_at=row["published_at"] + PUBLICATION_USEFUL_FOR,
+                )
+            )
         pending = [occ for occ in found if (occ.key, occ.due_at) not in finished]
         # By time, then key: the same order as the dataclass's, without its slow __lt__.
         pending.sort(key=_by_time)
@@ -250,6 +267,14 @@ class ReminderPlanner:
         if occurrence.source is Source.ANNOUNCEMENT:
             row = await store.live_announcement(self.db, occurrence.ref_id)
             return row is not None and row["post_at"] == occurrence.due_at
+        if occurrence.source is Source.PUBLICATION:
+            # A newer publication supersedes this one (and sends its own notice).
+            row = await assignment_store.run_by_id(self.db, occurrence.ref_id)
+            return (
+                row is not None
+                and row["status"] == "published"
+                and row["published_at"] == occurrence.due_at
+            )
         row = await store.office_hours_of(self.db, occurrence.seminar_id)
         if row is None or f":r{row['revision']}:" not in occurrence.key:
             return False
@@ -292,6 +317,9 @@ DEADLINE_ACTIONS = {
 class Audience:
     channel_id: int | None
     dm_user_ids: list[int]
+    # A DM's own wording where it differs per recipient (each student's paper);
+    # everyone else in dm_user_ids gets the occurrence's notice.
+    personal: dict[int, Notice] = field(default_factory=dict)
 
 
 class ReminderContent:
@@ -305,6 +333,8 @@ class ReminderContent:
         if seminar is None:
             return Audience(None, [])
         channel_id = seminar["channel_id"]
+        if occurrence.source is Source.PUBLICATION:
+            return await self._publication_audience(occurrence, channel_id)
         if occurrence.source is not Source.DEADLINE:
             return Audience(channel_id, [])
         kind = await store.deadline_kind(self.db, occurrence.ref_id)
@@ -344,6 +374,8 @@ class ReminderContent:
             return Notice(
                 f"{prefix}📣 {literal(row['message'])}", {}, ping_role_id=row["ping_role_id"]
             )
+        if occurrence.source is Source.PUBLICATION:
+            return await self._publication_notice(occurrence, prefix)
         row = await store.office_hours_of(self.db, occurrence.seminar_id)
         if row is None:
             return None
@@ -353,6 +385,59 @@ class ReminderContent:
             f"{literal(clip(row['place'], 200))}.",
             {"start": occurrence.event_at},
         )
+
+    async def _publication_notice(self, occurrence: Occurrence, prefix: str) -> Notice | None:
+        """The channel post: every paper with its presenters (mentions, never pings)."""
+        header = await assignment_store.publication_header(self.db, occurrence.ref_id)
+        if header is None:
+            return None
+        what = "updated" if header["based_on"] is not None else "published"
+        text = (
+            f"{prefix}📋 The paper assignment for **{literal(clip(header['title'], 200))}** "
+            f"is {what}. Your own paper, its links and what is due next: `/assignment`."
+        )
+        per_paper: dict[str, list[str]] = {}
+        titles: dict[str, str] = {}
+        for row in await assignment_store.publication_listing(self.db, occurrence.ref_id):
+            per_paper.setdefault(row["code"], []).append(f"<@{row['user_id']}>")
+            titles[row["code"]] = row["title"]
+        lines = [
+            f"• `{literal(code)}` {literal(clip(titles[code], 60))} — {', '.join(who)}"
+            for code, who in per_paper.items()
+        ]
+        size = len(text)
+        for index, line in enumerate(lines):
+            if size + len(line) + 1 > PUBLICATION_POST_BUDGET:
+                text += f"\n… and {len(lines) - index} more papers: see `/paper`."
+                break
+            text += f"\n{line}"
+            size += len(line) + 1
+        return Notice(text)
+
+    async def _publication_audience(
+        self, occurrence: Occurrence, channel_id: int | None
+    ) -> Audience:
+        """DMs to the students this publication gave a paper (or a different one)."""
+        header = await assignment_store.publication_header(self.db, occurrence.ref_id)
+        seminar = "" if header is None else literal(clip(header["title"], 200))
+        personal: dict[int, Notice] = {}
+        for row in await assignment_store.newly_assigned(self.db, occurrence.ref_id):
+            text = (
+                f"📋 Your paper in **{seminar}**: **{literal(clip(row['title'], 300))}** "
+                f"(`{literal(row['code'])}`)"
+            )
+            if row["rank"] is not None:
+                text += f", your choice #{row['rank']}"
+            text += "."
+            if row["authors"]:
+                text += f"\n{literal(clip(row['authors'], 300))}"
+            if row["url"]:
+                text += f"\nConference version: {literal(row['url'])}"
+            if row["arxiv"]:
+                text += f"\narXiv: {literal(row['arxiv'])}"
+            text += "\nWhat is due next: `/assignment`."
+            personal[row["user_id"]] = Notice(text)
+        return Audience(channel_id, list(personal), personal)
 
 
 # -- the fan-out -------------------------------------------------------------
@@ -479,8 +564,9 @@ class Dispatcher:
                 assert audience.channel_id is not None
                 await self.notifier.post(audience.channel_id, notice, nonce=nonce)
             else:
+                user_id = int(recipient.removeprefix("user:"))
                 await self.notifier.direct(
-                    int(recipient.removeprefix("user:")), notice, nonce=nonce
+                    user_id, audience.personal.get(user_id, notice), nonce=nonce
                 )
         except DeliveryFailed as exc:
             if exc.dms_closed:

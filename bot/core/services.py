@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.announcements import AnnouncementService
+from bot.core.assigning import AssignmentService
 from bot.core.calendar import CalendarService
 from bot.core.clock import Clock
 from bot.core.deadlines import DeadlineService
@@ -38,6 +39,7 @@ class Services:
     grading: GradingService
     calendar: CalendarService
     personal_data: PersonalDataService
+    assignments: AssignmentService
     schedule_changed: ScheduleChanged
 
     @classmethod
@@ -60,5 +62,6 @@ class Services:
             grading=GradingService(db, clock, changed),
             calendar=CalendarService(db, clock, changed),
             personal_data=PersonalDataService(db, clock, changed, data_dir=files),
+            assignments=AssignmentService(db, clock, changed),
             schedule_changed=changed,
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.core.base import Service
 from bot.core.reminders import Occurrence, ReminderPlanner
+from bot.store import assignments
 from bot.store import reminders as store
 
 
@@ -30,6 +31,9 @@ class Status:
     problems: list[ProblemDelivery]
     last_start: int | None
     database_bytes: int
+    # Leavers who freed a paper and newcomers since the assignment was published:
+    # organisers decide whether to re-run; nothing re-runs by itself.
+    assignment_changes: int = 0
 
 
 class StatusService(Service):
@@ -57,4 +61,5 @@ class StatusService(Service):
             ],
             last_start=None if last_start is None else int(last_start),
             database_bytes=await store.database_bytes(self.db),
+            assignment_changes=await assignments.changes_since_publication(self.db, seminar.id),
         )

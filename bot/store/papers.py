@@ -37,6 +37,11 @@ async def by_code(db: Reader, seminar_id: int, code: str) -> Paper | None:
     return None if row is None else _paper(row)
 
 
+async def by_id(db: Reader, paper_id: int) -> Paper | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM papers WHERE id = ?", (paper_id,))
+    return None if row is None else _paper(row)
+
+
 async def by_codes(db: Reader, seminar_id: int, codes: list[str]) -> dict[str, Paper]:
     if not codes:
         return {}

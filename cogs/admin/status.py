@@ -17,6 +17,7 @@ def describe_job(key: str) -> str:
         "deadline": "deadline reminder",
         "announcement": "announcement",
         "officehours": "office-hour notice",
+        "publication": "assignment publication",
     }.get(kind, kind)
 
 
@@ -56,6 +57,14 @@ class StatusCommands(AdminMixin):
                     f"{recipient_label(p.recipient)} — {p.status}: {safe(p.error, 120)}"
                     for p in status.problems
                 ),
+            )
+        if status.assignment_changes:
+            add_field(
+                page,
+                "Paper assignment",
+                f"A re-run is advised: {status.assignment_changes} change"
+                f"{'' if status.assignment_changes == 1 else 's'} since publication "
+                "(`/admin assign run`, then `/admin assign publish`).",
             )
         if status.last_start is not None:
             add_field(page, "Last start", show_time(status.last_start), inline=True)

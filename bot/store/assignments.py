@@ -1,0 +1,359 @@
+"""SQL for the paper assignment: pins, stored runs, the published assignment, changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+_RUN_COLUMNS = (
+    "id, seminar_id, seed, mode, fill, input_hash, histogram, moved, based_on, status, "
+    "created_at, created_by, published_at, published_by"
+)
+
+
+# -- the solver's input ---------------------------------------------------------------
+
+
+async def registered_students(db: Reader, seminar_id: int) -> list[Row]:
+    """(user_id, display_name) of every registered participant, in joining order."""
+    return await db.fetch_all(
+        "SELECT user_id, display_name FROM participants "
+        "WHERE seminar_id = ? AND status = 'registered' ORDER BY queue_seq",
+        (seminar_id,),
+    )
+
+
+async def rankings(db: Reader, seminar_id: int) -> dict[int, list[int]]:
+    """user id -> paper ids, best first, for registered participants who ranked."""
+    rows = await db.fetch_all(
+        "SELECT p.user_id, pr.paper_id FROM preferences pr "
+        "JOIN participants p ON p.id = pr.participant_id "
+        "WHERE p.seminar_id = ? AND p.status = 'registered' ORDER BY p.user_id, pr.rank",
+        (seminar_id,),
+    )
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        found.setdefault(row["user_id"], []).append(row["paper_id"])
+    return found
+
+
+async def capacities(db: Reader, seminar_id: int) -> dict[int, int]:
+    rows = await db.fetch_all("SELECT id, capacity FROM papers WHERE seminar_id = ?", (seminar_id,))
+    return {row["id"]: row["capacity"] for row in rows}
+
+
+async def pins(db: Reader, seminar_id: int) -> dict[int, int]:
+    """user id -> pinned paper id."""
+    rows = await db.fetch_all(
+        "SELECT user_id, paper_id FROM assignment_pins WHERE seminar_id = ?", (seminar_id,)
+    )
+    return {row["user_id"]: row["paper_id"] for row in rows}
+
+
+async def published_pairs(db: Reader, seminar_id: int) -> dict[int, int]:
+    """user id -> paper id in the published assignment as it stands (leavers gone)."""
+    rows = await db.fetch_all(
+        "SELECT user_id, paper_id FROM assignments WHERE seminar_id = ?", (seminar_id,)
+    )
+    return {row["user_id"]: row["paper_id"] for row in rows}
+
+
+# -- pins -----------------------------------------------------------------------------
+
+
+async def pin_of(db: Reader, seminar_id: int, user_id: int) -> int | None:
+    value = await db.fetch_value(
+        "SELECT paper_id FROM assignment_pins WHERE seminar_id = ? AND user_id = ?",
+        (seminar_id, user_id),
+    )
+    return None if value is None else int(value)
+
+
+async def pinned_to(db: Reader, paper_id: int) -> list[int]:
+    """Users pinned to this paper."""
+    rows = await db.fetch_all(
+        "SELECT user_id FROM assignment_pins WHERE paper_id = ? ORDER BY created_at, user_id",
+        (paper_id,),
+    )
+    return [row["user_id"] for row in rows]
+
+
+async def set_pin(
+    tx: Transaction, seminar_id: int, user_id: int, paper_id: int, actor_id: int, now: int
+) -> None:
+    await tx.execute(
+        "INSERT INTO assignment_pins (seminar_id, user_id, paper_id, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seminar_id, user_id) DO UPDATE SET "
+        "paper_id = excluded.paper_id, created_by = excluded.created_by, "
+        "created_at = excluded.created_at",
+        (seminar_id, user_id, paper_id, actor_id, now),
+    )
+
+
+async def delete_pin(tx: Transaction, seminar_id: int, user_id: int) -> bool:
+    removed = await tx.execute_rowcount(
+        "DELETE FROM assignment_pins WHERE seminar_id = ? AND user_id = ?", (seminar_id, user_id)
+    )
+    return removed > 0
+
+
+# -- runs -----------------------------------------------------------------------------
+
+
+async def insert_run(
+    tx: Transaction,
+    seminar_id: int,
+    *,
+    seed: int,
+    mode: str,
+    fill: bool,
+    input_hash: str,
+    histogram: Mapping[str, int],
+    moved: int,
+    based_on: int | None,
+    actor_id: int,
+    now: int,
+) -> int:
+    """Store a new preview; an older open preview is superseded by it."""
+    await tx.execute(
+        "UPDATE assignment_runs SET status = 'superseded' "
+        "WHERE seminar_id = ? AND status = 'preview'",
+        (seminar_id,),
+    )
+    return await tx.execute(
+        "INSERT INTO assignment_runs (seminar_id, seed, mode, fill, input_hash, histogram, "
+        "moved, based_on, status, created_at, created_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'preview', ?, ?)",
+        (
+            seminar_id,
+            seed,
+            mode,
+            int(fill),
+            input_hash,
+            json.dumps(dict(histogram)),
+            moved,
+            based_on,
+            now,
+            actor_id,
+        ),
+    )
+
+
+async def insert_run_rows(
+    tx: Transaction, run_id: int, rows: Iterable[tuple[int, int | None, int | None, bool]]
+) -> None:
+    """(user_id, paper_id or None, rank or None, pinned) for every student of the run."""
+    await tx.executemany(
+        "INSERT INTO assignment_run_rows (run_id, user_id, paper_id, rank, pinned) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(run_id, user, paper, rank, int(pinned)) for user, paper, rank, pinned in rows],
+    )
+
+
+async def latest_run(db: Reader, seminar_id: int) -> Row | None:
+    """The newest run that is not superseded (the open preview, or else the published one)."""
+    return await db.fetch_one(
+        f"SELECT {_RUN_COLUMNS} FROM assignment_runs "
+        "WHERE seminar_id = ? AND status != 'superseded' ORDER BY id DESC LIMIT 1",
+        (seminar_id,),
+    )
+
+
+async def published_run(db: Reader, seminar_id: int) -> Row | None:
+    return await db.fetch_one(
+        f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE seminar_id = ? AND status = 'published'",
+        (seminar_id,),
+    )
+
+
+async def run_by_id(db: Reader, run_id: int) -> Row | None:
+    return await db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE id = ?", (run_id,))
+
+
+async def run_rows(db: Reader, run_id: int) -> list[Row]:
+    """(user_id, display_name, paper_id, code, rank, pinned) of a run; names of those
+    who have since left are empty."""
+    return await db.fetch_all(
+        "SELECT r.user_id, coalesce(p.display_name, '') AS display_name, r.paper_id, "
+        "pa.code, r.rank, r.pinned FROM assignment_run_rows r "
+        "JOIN assignment_runs run ON run.id = r.run_id "
+        "LEFT JOIN participants p ON p.seminar_id = run.seminar_id AND p.user_id = r.user_id "
+        "LEFT JOIN papers pa ON pa.id = r.paper_id "
+        "WHERE r.run_id = ? ORDER BY r.user_id",
+        (run_id,),
+    )
+
+
+async def mark_published(
+    tx: Transaction, seminar_id: int, run_id: int, actor_id: int, now: int
+) -> None:
+    """Make `run_id` the published run; the one published before is superseded."""
+    await tx.execute(
+        "UPDATE assignment_runs SET status = 'superseded' "
+        "WHERE seminar_id = ? AND status = 'published'",
+        (seminar_id,),
+    )
+    await tx.execute(
+        "UPDATE assignment_runs SET status = 'published', published_at = ?, published_by = ? "
+        "WHERE id = ?",
+        (now, actor_id, run_id),
+    )
+
+
+async def published_since(db: Reader, seminar_id: int) -> dict[int, tuple[int, int]]:
+    """user id -> (paper id, the publication that gave it to them)."""
+    rows = await db.fetch_all(
+        "SELECT user_id, paper_id, since_run FROM assignments WHERE seminar_id = ?",
+        (seminar_id,),
+    )
+    return {row["user_id"]: (row["paper_id"], row["since_run"]) for row in rows}
+
+
+async def replace_published(
+    tx: Transaction,
+    seminar_id: int,
+    run_id: int,
+    rows: Iterable[tuple[int, int, int | None, int]],
+) -> None:
+    """The published assignment becomes `rows`: (user_id, paper_id, rank, since_run)."""
+    await tx.execute("DELETE FROM assignments WHERE seminar_id = ?", (seminar_id,))
+    await tx.executemany(
+        "INSERT INTO assignments (seminar_id, user_id, paper_id, rank, run_id, since_run) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(seminar_id, user, paper, rank, run_id, since) for user, paper, rank, since in rows],
+    )
+
+
+async def changes_since_publication(db: Reader, seminar_id: int) -> int:
+    """Leavers who freed a paper and newcomers without one since the last publication."""
+    return int(
+        await db.fetch_value(
+            "SELECT count(*) FROM assignment_changes c JOIN assignment_runs r "
+            "ON r.id = c.run_id AND r.status = 'published' WHERE c.seminar_id = ?",
+            (seminar_id,),
+        )
+    )
+
+
+# -- reading the published assignment ---------------------------------------------------
+
+
+async def assignment_of(db: Reader, seminar_id: int, user_id: int) -> Row | None:
+    """(paper_id, rank, run_id) of this student's published paper."""
+    return await db.fetch_one(
+        "SELECT paper_id, rank, run_id FROM assignments WHERE seminar_id = ? AND user_id = ?",
+        (seminar_id, user_id),
+    )
+
+
+async def is_pinned_in(db: Reader, run_id: int, user_id: int) -> bool:
+    value = await db.fetch_value(
+        "SELECT pinned FROM assignment_run_rows WHERE run_id = ? AND user_id = ?",
+        (run_id, user_id),
+    )
+    return bool(value)
+
+
+async def presenters_of(db: Reader, paper_id: int) -> list[Row]:
+    """(user_id, display_name) of the students who present this paper."""
+    return await db.fetch_all(
+        "SELECT a.user_id, coalesce(p.display_name, '') AS display_name FROM assignments a "
+        "LEFT JOIN participants p ON p.seminar_id = a.seminar_id AND p.user_id = a.user_id "
+        "WHERE a.paper_id = ? ORDER BY p.display_name COLLATE NOCASE, a.user_id",
+        (paper_id,),
+    )
+
+
+async def presenter_count(db: Reader, paper_id: int) -> int:
+    return int(
+        await db.fetch_value("SELECT count(*) FROM assignments WHERE paper_id = ?", (paper_id,))
+    )
+
+
+# -- the publication notice (read by the reminder engine) --------------------------------
+
+
+async def published_runs(db: Reader) -> list[Row]:
+    """(id, seminar_id, published_at) of every seminar's published run."""
+    return await db.fetch_all(
+        "SELECT id, seminar_id, published_at FROM assignment_runs WHERE status = 'published'"
+    )
+
+
+async def publication_header(db: Reader, run_id: int) -> Row | None:
+    """(title, based_on, published_at) of a published run and its seminar."""
+    return await db.fetch_one(
+        "SELECT s.title, r.based_on, r.published_at FROM assignment_runs r "
+        "JOIN seminars s ON s.id = r.seminar_id WHERE r.id = ? AND r.status = 'published'",
+        (run_id,),
+    )
+
+
+async def publication_listing(db: Reader, run_id: int) -> list[Row]:
+    """(code, title, user_id) of the run's published assignment, in catalogue order."""
+    return await db.fetch_all(
+        "SELECT pa.code, pa.title, a.user_id FROM assignments a "
+        "JOIN papers pa ON pa.id = a.paper_id WHERE a.run_id = ? "
+        "ORDER BY pa.position, a.user_id",
+        (run_id,),
+    )
+
+
+async def newly_assigned(db: Reader, run_id: int) -> list[Row]:
+    """(user_id, code, title, authors, url, arxiv, rank) of the students this publication
+    gave a paper (or a different one) who are still registered."""
+    return await db.fetch_all(
+        "SELECT a.user_id, pa.code, pa.title, pa.authors, pa.url, pa.arxiv, a.rank "
+        "FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
+        "WHERE a.run_id = ? AND a.since_run = ? ORDER BY a.user_id",
+        (run_id, run_id),
+    )
+
+
+# -- exports ----------------------------------------------------------------------------
+
+
+async def participants_export(db: Reader, seminar_id: int) -> list[Row]:
+    """Everyone registered or waiting, with ranking size and published paper."""
+    return await db.fetch_all(
+        "SELECT p.user_id, p.display_name, p.status, p.joined_at, "
+        "(SELECT count(*) FROM preferences pr WHERE pr.participant_id = p.id) AS ranked, "
+        "pa.code AS paper_code "
+        "FROM participants p "
+        "LEFT JOIN assignments a ON a.seminar_id = p.seminar_id AND a.user_id = p.user_id "
+        "LEFT JOIN papers pa ON pa.id = a.paper_id "
+        "WHERE p.seminar_id = ? ORDER BY p.status, p.queue_seq",
+        (seminar_id,),
+    )
+
+
+async def preferences_export(db: Reader, seminar_id: int) -> list[Row]:
+    """(user_id, display_name, status, prefs_updated_at, rank, code) one row per ranked
+    paper, and one row with rank NULL for participants who ranked nothing."""
+    return await db.fetch_all(
+        "SELECT p.user_id, p.display_name, p.status, p.prefs_updated_at, pr.rank, pa.code "
+        "FROM participants p "
+        "LEFT JOIN preferences pr ON pr.participant_id = p.id "
+        "LEFT JOIN papers pa ON pa.id = pr.paper_id "
+        "WHERE p.seminar_id = ? ORDER BY p.status, p.queue_seq, pr.rank",
+        (seminar_id,),
+    )
+
+
+async def assignment_export(db: Reader, seminar_id: int, run_id: int) -> list[Row]:
+    """Every registered participant with their published paper (NULL if none) and
+    whether the run pinned them there."""
+    return await db.fetch_all(
+        "SELECT p.user_id, p.display_name, p.status, pa.code, pa.title, a.rank, "
+        "coalesce(r.pinned, 0) AS pinned "
+        "FROM participants p "
+        "LEFT JOIN assignments a ON a.seminar_id = p.seminar_id AND a.user_id = p.user_id "
+        "LEFT JOIN papers pa ON pa.id = a.paper_id "
+        "LEFT JOIN assignment_run_rows r ON r.run_id = ? AND r.user_id = p.user_id "
+        "AND r.paper_id = a.paper_id "
+        "WHERE p.seminar_id = ? AND p.status = 'registered' ORDER BY p.queue_seq",
+        (run_id, seminar_id),
+    )
