@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.store.database import Transaction
+from bot.store.database import Row, Transaction
 from bot.store.executor import Reader
 
 GradeParts = tuple[int | None, int | None]
@@ -45,4 +45,19 @@ async def all_parts(db: Reader, seminar_id: int) -> dict[int, GradeParts]:
 async def delete_of_user(tx: Transaction, seminar_id: int, user_id: int) -> int:
     return await tx.execute_rowcount(
         "DELETE FROM grades WHERE seminar_id = ? AND user_id = ?", (seminar_id, user_id)
+    )
+
+
+async def export_rows(db: Reader, seminar_id: int) -> list[Row]:
+    """(user_id, display_name, paper code or NULL, report, presentation) per registered
+    participant; the paper is the published one (0003's assignments table)."""
+    return await db.fetch_all(
+        "SELECT p.user_id, p.display_name, pa.code, g.report, g.presentation "
+        "FROM participants p "
+        "LEFT JOIN grades g ON g.seminar_id = p.seminar_id AND g.user_id = p.user_id "
+        "LEFT JOIN assignments a ON a.seminar_id = p.seminar_id AND a.user_id = p.user_id "
+        "LEFT JOIN papers pa ON pa.id = a.paper_id "
+        "WHERE p.seminar_id = ? AND p.status = 'registered' "
+        "ORDER BY p.display_name COLLATE NOCASE, p.user_id",
+        (seminar_id,),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from fractions import Fraction
 from itertools import pairwise, product
 
@@ -19,9 +21,9 @@ from bot.core.grading import (
 )
 from bot.core.models import Seminar
 from bot.core.services import Services
-from tests.core.helpers import GUILD, ORGANISER, audit_actions, join_all
+from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all
 
-ALICE, BOB = 101, 102
+ALICE, BOB, CAROL = 101, 102, 103
 PASSING_STEPS = [step for step in STEPS if step <= 40]
 
 
@@ -170,3 +172,38 @@ async def test_grading_refuses_non_participants_empty_input_and_off_scale_grades
         await services.grading.grade(GUILD, ORGANISER, ALICE, report="1.0", presentation="1.5")
     # The refusal changed nothing, not even the valid part.
     assert (await services.grading.of_user(GUILD, ALICE)).report is None
+
+
+# -- the CSV for the university system --------------------------------------------------
+
+
+async def test_grades_export_has_exactly_the_named_columns(
+    services: Services, seminar: Seminar
+) -> None:
+    await add_paper(services, "wei-ma-2019")
+    await join_all(services, ALICE, BOB, CAROL)
+    await services.registration.join(GUILD, CAROL, "=cmd|' /C calc'!A0")
+    await services.grading.grade(GUILD, ORGANISER, ALICE, report="1.3", presentation="3.3")
+    await services.grading.grade(GUILD, ORGANISER, BOB, report="2.0")
+    await services.grading.grade(GUILD, ORGANISER, CAROL, report="5.0", presentation="1.0")
+    # Alice presents wei-ma-2019 in the published assignment.
+    async with services.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO assignment_runs (id, seminar_id, seed, mode, fill, input_hash, "
+            "histogram, status, created_at, created_by) "
+            "VALUES (1, ?, 1, 'linear', 0, 'h', '{}', 'published', 0, ?)",
+            (seminar.id, ORGANISER),
+        )
+        await tx.execute(
+            "INSERT INTO assignments (seminar_id, user_id, paper_id, rank, run_id, since_run) "
+            "SELECT ?, ?, id, 1, 1, 1 FROM papers WHERE code = 'wei-ma-2019'",
+            (seminar.id, ALICE),
+        )
+    rows = list(csv.reader(io.StringIO(await services.grading.export_csv(GUILD))))
+    assert rows == [
+        ["discord_id", "display_name", "paper", "report", "presentation", "final"],
+        # sorted by name; a formula in a name is defused for spreadsheets
+        [str(CAROL), "'=cmd|' /C calc'!A0", "", "5.0", "1.0", "5.0"],
+        [str(ALICE), f"student {ALICE}", "wei-ma-2019", "1.3", "3.3", "2.3"],
+        [str(BOB), f"student {BOB}", "", "2.0", "", ""],
+    ]
