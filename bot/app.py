@@ -33,6 +33,7 @@ EXTENSIONS = (
     "cogs.submit",
     "cogs.calendar",
     "cogs.mydata",
+    "cogs.assignment",
     "cogs.admin",
 )
 

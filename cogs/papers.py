@@ -82,8 +82,10 @@ class Papers(commands.Cog):
     @app_commands.autocomplete(paper=paper_autocomplete)
     @app_commands.guild_only()
     async def paper(self, interaction: discord.Interaction, paper: str) -> None:
-        found = await services_of(interaction).papers.get(interaction.guild_id, paper)
-        await reply(interaction, embed=paper_card(found))
+        card = await services_of(interaction).assignments.presenters(interaction.guild_id, paper)
+        # Mentions in an embed never ping; Discord shows them as names.
+        presenters = [f"<@{student.user_id}>" for student in card.presenters]
+        await reply(interaction, embed=paper_card(card.paper, presenters))
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -10,7 +10,9 @@ from discord.ext import commands
 
 from bot.app import NotOrganiser, SeminarBot
 from cogs.admin.announce import AnnounceCommands
+from cogs.admin.assign import AssignCommands
 from cogs.admin.deadlines import DeadlineCommands
+from cogs.admin.export import ExportCommands
 from cogs.admin.grade import GradeCommands
 from cogs.admin.officehours import OfficeHoursCommands
 from cogs.admin.papers import PaperCommands
@@ -35,6 +37,8 @@ class Admin(
     OfficeHoursCommands,
     StatusCommands,
     GradeCommands,
+    AssignCommands,
+    ExportCommands,
     commands.GroupCog,
     group_name="admin",
     group_description="Organiser commands",
