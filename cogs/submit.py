@@ -28,7 +28,10 @@ def receipt_embed(receipt: Receipt) -> discord.Embed:
     )
     add_field(page, "Received at", when(handed_in.submitted_at))
     add_field(page, "File", safe(handed_in.original_filename, 200), inline=True)
-    add_field(page, "Size", f"{human_size(handed_in.size_bytes)} ({handed_in.size_bytes} bytes)")
+    size = human_size(handed_in.size_bytes)
+    if handed_in.size_bytes >= 1024:
+        size += f" ({handed_in.size_bytes} bytes)"
+    add_field(page, "Size", size)
     add_field(page, "SHA-256", f"`{handed_in.sha256}`")
     if handed_in.due_at is None:
         status = "✅ On time: no deadline is set for it yet."

@@ -88,7 +88,7 @@ async def test_submit_downloads_at_once_and_answers_with_a_receipt(
     now = clock.now()
     assert got["Received at"] == f"<t:{now}:F> (<t:{now}:R>)"
     assert got["SHA-256"] == f"`{hashlib.sha256(PDF).hexdigest()}`"
-    assert got["Size"] == f"{len(PDF)} bytes ({len(PDF)} bytes)"
+    assert got["Size"] == f"{len(PDF)} bytes"
     assert got["File"] == "Bericht \\*\\*final\\*\\*.pdf"
     assert got["Status"].startswith("✅ On time (deadline <t:")
     assert len(stored_files(tmp_path)) == 1
