@@ -22,9 +22,12 @@ class ExportCommands(AdminMixin):
     async def export(self, interaction: discord.Interaction, what: str) -> None:
         services = services_of(interaction)
         if what == ExportKind.SUBMISSIONS:
-            # Hand-ins own their export; the rest belongs to the assignment service.
+            # Hand-ins and grades own their exports; the rest belongs to the assignment service.
             text = await services.submissions.export_csv(interaction.guild_id)
             export = CsvExport(f"{ExportKind.SUBMISSIONS.value}.csv", text)
+        elif what == ExportKind.GRADES:
+            text = await services.grading.export_csv(interaction.guild_id)
+            export = CsvExport(f"{ExportKind.GRADES.value}.csv", text)
         else:
             export = await services.assignments.export_csv(interaction.guild_id, what)
         await reply(

@@ -212,8 +212,9 @@ async def test_export_answers_with_a_csv_file(
 async def test_export_of_submissions_and_grades(bot: SeminarBot, seminar: Seminar) -> None:
     name, rows = await attachment(await admin(bot, "admin export", what="submissions"))
     assert name == "submissions.csv" and rows[0][0] == "discord_id"
-    grades = only_reply(await admin(bot, "admin export", what="grades"))
-    assert "not available yet" in grades["content"]
+    name, rows = await attachment(await admin(bot, "admin export", what="grades"))
+    assert name == "grades.csv"
+    assert rows[0] == ["discord_id", "display_name", "paper", "report", "presentation", "final"]
 
 
 # -- what students see ------------------------------------------------------------------

@@ -327,3 +327,25 @@ async def test_a_failed_delete_changes_nothing_and_keeps_the_files(
         await services.personal_data.delete(GUILD, ALICE)
     assert len(list((tmp_path / "submissions" / str(world.id) / str(ALICE)).iterdir())) == 3
     assert (await services.personal_data.summary(GUILD, ALICE)).registered
+
+
+async def test_after_a_real_publication_status_advises_a_re_run_and_nothing_names_her(
+    services: Services,
+) -> None:
+    await make_seminar(services, capacity=3, channel_id=555)
+    for code in ("p1", "p2", "p3"):
+        await add_paper(services, code)
+    for user_id, name in ((ALICE, "Alice"), (BOB, "Bob")):
+        await services.registration.join(GUILD, user_id, name)
+    await services.preferences.set(GUILD, ALICE, ["p2", "p1", "p3"])
+    await services.preferences.set(GUILD, BOB, ["p1", "p2", "p3"])
+    await services.assignments.run(GUILD, ORGANISER, seed=1)
+    await services.assignments.publish(GUILD, ORGANISER)
+    assert (await services.status.status(GUILD)).assignment_changes == 0
+    alice = await participant_id(services.db, ALICE)
+
+    result = await services.personal_data.delete(GUILD, ALICE)
+
+    assert result.freed_paper
+    assert (await services.status.status(GUILD)).assignment_changes == 1
+    assert await rows_mentioning(services.db, ALICE, {alice}) == []

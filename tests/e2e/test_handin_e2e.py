@@ -9,7 +9,9 @@ their data, and a deletion leaves no row and no file behind.
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
+import io
 import json
 import math
 import sqlite3
@@ -153,6 +155,20 @@ async def test_from_hand_in_to_grade(fake: FakeDiscord, bot: BotProcess) -> None
     assert "Final grade 2.3" in resp.plain, resp
     resp = private(await fake.command("admin grade", user=org, member=bob, report="4.5"))
     assert "Valid grades: 1.0, 1.3" in resp.plain
+
+    # --- the organisers' CSV files: exactly the named columns ----------------------------
+    resp = private(await fake.command("admin export", user=org, what="grades"))
+    ((name, data),) = resp.files
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    assert name == "grades.csv"
+    assert rows[0] == ["discord_id", "display_name", "paper", "report", "presentation", "final"]
+    assert [str(alice.id), "Alice", "", "1.3", "3.3", "2.3"] in rows[1:], rows
+    resp = private(await fake.command("admin export", user=org, what="submissions"))
+    ((name, data),) = resp.files
+    by_id = {row[0]: row for row in csv.reader(io.StringIO(data.decode()))}
+    assert name == "submissions.csv" and len(by_id["discord_id"]) == 10
+    assert by_id[str(alice.id)][2] == "2" and by_id[str(alice.id)][4] == "no"
+    assert by_id[str(bob.id)][2:] == [""] * 8
 
     # --- the calendar and the personal data export --------------------------------------
     resp = private(await fake.command("calendar", user=alice))
