@@ -325,6 +325,44 @@ async def test_the_post_lists_presenters_without_pinging_and_each_dm_is_personal
         assert "<@" not in dm  # a DM names nobody else
 
 
+async def test_a_large_assignment_fits_one_post(
+    services: Services, db: Database, clock: FakeClock
+) -> None:
+    """Thirty students with 19-digit ids and long titles: the titles are dropped so
+    every presenter still fits; past that the post points to /paper."""
+    await make_seminar(services, capacity=100, channel_id=CHANNEL, pref_count=1)
+    students = [1_200_000_000_000_000_000 + i for i in range(30)]
+    for index in range(30):
+        await add_paper(services, f"paper-{index:02d}", f"A rather long paper title {index} " * 4)
+    await join_all(services, *students)
+    for index, user in enumerate(students):
+        await rank(services, user, f"paper-{index:02d}")
+    await services.assignments.run(GUILD, ORGANISER, seed=1)
+    await services.assignments.publish(GUILD, ORGANISER)
+    notifier = RecordingNotifier()
+    await deliver_all(db, clock, notifier)
+    (post,) = notifier.posts()
+    text = render(post.notice)
+    assert len(text) <= 2000
+    assert "A rather long" not in text
+    assert all(f"`paper-{i:02d}` — <@{user}>" in text for i, user in enumerate(students))
+
+    for extra in range(30, 60):
+        user = 1_200_000_000_000_000_000 + extra
+        await add_paper(services, f"paper-{extra:02d}")
+        await join_all(services, user)
+        await rank(services, user, f"paper-{extra:02d}")
+    clock.advance(60)
+    await services.assignments.run(GUILD, ORGANISER, seed=1)
+    await services.assignments.publish(GUILD, ORGANISER)
+    notifier = RecordingNotifier()
+    await deliver_all(db, clock, notifier)
+    (post,) = notifier.posts()
+    text = render(post.notice)
+    assert len(text) <= 2000 and text.endswith("more papers: see `/paper`.")
+    assert notifier.dms() == {1_200_000_000_000_000_000 + i: 1 for i in range(30, 60)}
+
+
 async def test_a_dm_to_a_closed_inbox_falls_back_to_one_channel_mention(
     services: Services, seminar: Seminar, db: Database, clock: FakeClock
 ) -> None:
