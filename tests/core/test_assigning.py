@@ -555,10 +555,10 @@ async def test_export_columns_are_exact(services: Services, seminar: Seminar) ->
 
 
 @pytest.mark.parametrize("what", [ExportKind.SUBMISSIONS.value, ExportKind.GRADES.value])
-async def test_later_exports_are_refused_clearly(
+async def test_other_services_exports_are_not_the_assignments(
     services: Services, seminar: Seminar, what: str
 ) -> None:
-    with pytest.raises(InvalidInput, match="not available yet"):
+    with pytest.raises(InvalidInput, match="not part of the paper assignment"):
         await services.assignments.export_csv(GUILD, what)
 
 
