@@ -14,6 +14,7 @@ from bot.core.errors import DomainError
 from bot.core.officehours import OfficeHourEvents
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
+from bot.core.talks import BlockDayEvents
 from bot.events import EventSync
 from bot.notifier import DiscordNotifier
 from bot.scheduler import ReminderScheduler
@@ -34,6 +35,7 @@ EXTENSIONS = (
     "cogs.calendar",
     "cogs.mydata",
     "cogs.assignment",
+    "cogs.talks",
     "cogs.admin",
 )
 
@@ -91,7 +93,12 @@ class SeminarBot(commands.Bot):
         self.services = services
         self._heartbeat_task: asyncio.Task[None] | None = None
         self.notifier = DiscordNotifier(self.http, services.db)
-        self.event_sync = EventSync(self, self.http, OfficeHourEvents(services.db, services.clock))
+        self.event_sync = EventSync(
+            self,
+            self.http,
+            OfficeHourEvents(services.db, services.clock),
+            BlockDayEvents(services.db, services.clock),
+        )
         self.reminders = ReminderScheduler(
             services.db,
             services.clock,

@@ -205,6 +205,12 @@ class EventPlan:
     start: int | None
     end: int | None
     place: str
+    # Which of the seminar's events (`scheduled_events.purpose`) and its wording.
+    purpose: str = "officehours"
+    name: str = "Office hours"
+    description: str = "Weekly office hours of the seminar. See /officehours."
+    # The end the event was last given, where it is recorded (block days).
+    current_end: int | None = None
 
 
 class OfficeHourEvents(OfficeHoursService):

@@ -24,6 +24,7 @@ from bot.core.models import DeadlineKind
 from bot.core.text import clip
 from bot.store import assignments as assignment_store
 from bot.store import reminders as store
+from bot.store import talks as talk_store
 from bot.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,10 @@ PUBLICATION_USEFUL_FOR = 365 * 86_400
 # The channel post lists every paper within this many characters (a message holds
 # 2000); what does not fit is left to /paper.
 PUBLICATION_POST_BUDGET = 1_900
+# A presenter hears about their talk the day before and an hour before; everyone
+# hears the day before each block day (attendance is required).
+TALK_NOTICES = (86_400, 3_600)
+BLOCK_DAY_NOTICE = 86_400
 
 
 class Source(StrEnum):
@@ -49,6 +54,8 @@ class Source(StrEnum):
     ANNOUNCEMENT = "announcement"
     OFFICE_HOURS = "officehours"
     PUBLICATION = "publication"
+    TALK = "talk"
+    BLOCK_DAY = "blockday"
 
 
 @dataclass(frozen=True, order=True)
@@ -184,6 +191,72 @@ def office_hour_occurrences(
     return found
 
 
+def talk_occurrences(
+    slot_id: int, seminar_id: int, revision: int, starts_at: int, tz: ZoneInfo | None = None
+) -> list[Occurrence]:
+    """A presenter's reminders for their talk slot (1 day and 1 hour before)."""
+    return [
+        Occurrence(
+            due_at=before(starts_at, offset, tz),
+            key=f"talk:{seminar_id}:r{revision}:{slot_id}:{offset}",
+            seminar_id=seminar_id,
+            source=Source.TALK,
+            ref_id=slot_id,
+            expires_at=starts_at,
+            offset=offset,
+            event_at=starts_at,
+        )
+        for offset in TALK_NOTICES
+    ]
+
+
+def block_day_occurrences(
+    seminar_id: int, revision: int, day_starts: dict[int, int], tz: ZoneInfo | None = None
+) -> list[Occurrence]:
+    """Everyone's reminder the day before each block day (day index -> its first talk)."""
+    return [
+        Occurrence(
+            due_at=before(start, BLOCK_DAY_NOTICE, tz),
+            key=f"blockday:{seminar_id}:r{revision}:d{index}",
+            seminar_id=seminar_id,
+            source=Source.BLOCK_DAY,
+            ref_id=index,
+            expires_at=start,
+            offset=BLOCK_DAY_NOTICE,
+            event_at=start,
+        )
+        for index, start in sorted(day_starts.items())
+    ]
+
+
+def block_day_start(first_start: int, day_index: int, tz: ZoneInfo) -> int:
+    """Day `day_index` (0-based) of a block seminar: day 1's wall time, that many
+    calendar days later in `tz` (DST-proof)."""
+    wall = datetime.fromtimestamp(first_start, tz).replace(tzinfo=None)
+    return int((wall + timedelta(days=day_index)).replace(tzinfo=tz).timestamp())
+
+
+def _talk_plan(rows: Iterable[Any], zones: dict[str, ZoneInfo]) -> list[Occurrence]:
+    """Every talk and block-day occurrence the programme rows imply.
+
+    A block day's time comes from the schedule, not from its first remaining
+    talk, so a drop-out never moves (and re-sends) the day's reminder.
+    """
+    found: list[Occurrence] = []
+    days: dict[tuple[int, int, str], dict[int, int]] = {}
+    for row in rows:
+        tz = _zone(zones, row["timezone"])
+        found.extend(
+            talk_occurrences(row["id"], row["seminar_id"], row["revision"], row["starts_at"], tz)
+        )
+        starts = days.setdefault((row["seminar_id"], row["revision"], row["timezone"]), {})
+        if row["day_index"] not in starts:
+            starts[row["day_index"]] = block_day_start(row["first_start"], row["day_index"], tz)
+    for (seminar_id, revision, zone_name), starts in days.items():
+        found.extend(block_day_occurrences(seminar_id, revision, starts, _zone(zones, zone_name)))
+    return found
+
+
 class ReminderPlanner:
     """Derives every pending occurrence from the rows."""
 
@@ -245,6 +318,7 @@ class ReminderPlanner:
                     expires_at=row["published_at"] + PUBLICATION_USEFUL_FOR,
                 )
             )
+        found.extend(_talk_plan(await talk_store.all_slots_for_reminders(self.db), zones))
         pending = [occ for occ in found if (occ.key, occ.due_at) not in finished]
         # By time, then key: the same order as the dataclass's, without its slow __lt__.
         pending.sort(key=_by_time)
@@ -276,6 +350,9 @@ class ReminderPlanner:
                 and row["status"] == "published"
                 and row["published_at"] == occurrence.due_at
             )
+        if occurrence.source in (Source.TALK, Source.BLOCK_DAY):
+            rows = await talk_store.slots_for_reminders(self.db, occurrence.seminar_id)
+            return occurrence in _talk_plan(rows, {})
         row = await store.office_hours_of(self.db, occurrence.seminar_id)
         if row is None or f":r{row['revision']}:" not in occurrence.key:
             return False
@@ -321,6 +398,8 @@ class Audience:
     # A DM's own wording where it differs per recipient (each student's paper);
     # everyone else in dm_user_ids gets the occurrence's notice.
     personal: dict[int, Notice] = field(default_factory=dict)
+    # False: DMs only; the channel is used just to mention those whose DMs are closed.
+    post: bool = True
 
 
 class ReminderContent:
@@ -336,6 +415,16 @@ class ReminderContent:
         channel_id = seminar["channel_id"]
         if occurrence.source is Source.PUBLICATION:
             return await self._publication_audience(occurrence, channel_id)
+        if occurrence.source is Source.TALK:
+            # Only the presenter; the channel is where a closed DM falls back to.
+            slot = await talk_store.slot_by_id(self.db, occurrence.ref_id)
+            people = await store.registered_users(self.db, occurrence.seminar_id)
+            wanted = None if slot is None else slot["user_id"]
+            dms = [p["user_id"] for p in people if p["user_id"] == wanted and p["dm"]]
+            return Audience(channel_id, dms, post=False)
+        if occurrence.source is Source.BLOCK_DAY:
+            people = await store.registered_users(self.db, occurrence.seminar_id)
+            return Audience(channel_id, [p["user_id"] for p in people if p["dm"]])
         if occurrence.source is not Source.DEADLINE:
             return Audience(channel_id, [])
         kind = await store.deadline_kind(self.db, occurrence.ref_id)
@@ -377,6 +466,10 @@ class ReminderContent:
             )
         if occurrence.source is Source.PUBLICATION:
             return await self._publication_notice(occurrence, prefix)
+        if occurrence.source is Source.TALK:
+            return await self._talk_notice(occurrence, prefix)
+        if occurrence.source is Source.BLOCK_DAY:
+            return await self._block_day_notice(occurrence, prefix)
         row = await store.office_hours_of(self.db, occurrence.seminar_id)
         if row is None:
             return None
@@ -417,6 +510,47 @@ class ReminderContent:
             text += f"\n{line}"
             size += len(line) + 1
         return Notice(text)
+
+    async def _talk_notice(self, occurrence: Occurrence, prefix: str) -> Notice | None:
+        slot = await talk_store.slot_by_id(self.db, occurrence.ref_id)
+        if slot is None:
+            return None
+        soon = "in one hour" if occurrence.offset <= 3_600 else "tomorrow"
+        return Notice(
+            f"{prefix}🎤 Your talk in **{literal(clip(slot['seminar_title'], 200))}** is {soon}: "
+            f"{{start}}, `{literal(slot['code'])}` {literal(clip(slot['title'], 200))} "
+            f"(day {slot['day_index'] + 1}, talk {slot['position']}). "
+            "Bring your slides; the programme: `/talks`.",
+            {"start": occurrence.event_at},
+        )
+
+    async def _block_day_notice(self, occurrence: Occurrence, prefix: str) -> Notice | None:
+        header = await talk_store.schedule_of(self.db, occurrence.seminar_id)
+        slots = [
+            row
+            for row in await talk_store.slots(self.db, occurrence.seminar_id)
+            if row["day_index"] == occurrence.ref_id
+        ]
+        title = await talk_store.seminar_title(self.db, occurrence.seminar_id)
+        if header is None or not slots:
+            return None
+        text = (
+            f"{prefix}📅 Block seminar of **{literal(clip(title, 200))}**, day "
+            f"{occurrence.ref_id + 1}, is tomorrow: {{start}}. Attendance is required. "
+            f"{len(slots)} talk{'' if len(slots) == 1 else 's'} (times: `/talks`):"
+        )
+        size = len(text)
+        for index, row in enumerate(slots):
+            line = (
+                f"\n{row['position']}. `{literal(row['code'])}` "
+                f"{literal(clip(row['title'], 50))} — <@{row['user_id']}>"
+            )
+            if size + len(line) > PUBLICATION_POST_BUDGET:
+                text += f"\n… and {len(slots) - index} more: see `/talks`."
+                break
+            text += line
+            size += len(line)
+        return Notice(text, {"start": occurrence.event_at})
 
     async def _publication_audience(
         self, occurrence: Occurrence, channel_id: int | None
@@ -499,7 +633,7 @@ class Dispatcher:
             return RunOutcome(True, "gone")
         audience = await self.content.audience(occurrence)
         recipients: list[str] = []
-        if audience.channel_id is not None:
+        if audience.channel_id is not None and audience.post:
             recipients.append("channel")
         recipients.extend(f"user:{user_id}" for user_id in audience.dm_user_ids)
 
@@ -538,6 +672,10 @@ class Dispatcher:
             changed = await store.deadline_updated_at(self.db, occurrence.ref_id)
         elif occurrence.source is Source.OFFICE_HOURS:
             row = await store.office_hours_of(self.db, occurrence.seminar_id)
+            changed = None if row is None else row["updated_at"]
+        elif occurrence.source in (Source.TALK, Source.BLOCK_DAY):
+            # Scheduled (or re-scheduled) closer than a day before: never promised.
+            row = await talk_store.schedule_of(self.db, occurrence.seminar_id)
             changed = None if row is None else row["updated_at"]
         else:
             return False  # an announcement is never due before it was written

@@ -20,6 +20,7 @@ from bot.core.seminars import SeminarService
 from bot.core.signals import ScheduleChanged
 from bot.core.status import StatusService
 from bot.core.submissions import SubmissionService
+from bot.core.talks import TalkService
 from bot.store.database import Database
 
 
@@ -40,6 +41,7 @@ class Services:
     calendar: CalendarService
     personal_data: PersonalDataService
     assignments: AssignmentService
+    talks: TalkService
     schedule_changed: ScheduleChanged
 
     @classmethod
@@ -63,5 +65,6 @@ class Services:
             calendar=CalendarService(db, clock, changed),
             personal_data=PersonalDataService(db, clock, changed, data_dir=files),
             assignments=AssignmentService(db, clock, changed),
+            talks=TalkService(db, clock, changed),
             schedule_changed=changed,
         )

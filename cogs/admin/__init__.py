@@ -19,6 +19,7 @@ from cogs.admin.papers import PaperCommands
 from cogs.admin.participants import ParticipantCommands
 from cogs.admin.setup import SetupCommands
 from cogs.admin.status import StatusCommands
+from cogs.admin.talks import TalkCommands
 from cogs.common import is_organiser
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Admin(
     GradeCommands,
     AssignCommands,
     ExportCommands,
+    TalkCommands,
     commands.GroupCog,
     group_name="admin",
     group_description="Organiser commands",

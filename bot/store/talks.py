@@ -1,0 +1,174 @@
+"""SQL for the block-seminar programme: the schedule row and its talk slots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.store.database import Row, Transaction
+from bot.store.executor import Reader
+
+_SLOT_COLUMNS = (
+    "t.id, t.seminar_id, t.user_id, t.paper_id, t.day_index, t.position, t.starts_at, "
+    "t.ends_at, pa.code, pa.title, pa.topic"
+)
+
+
+async def presenters_in_order(db: Reader, seminar_id: int) -> list[Row]:
+    """(user_id, paper_id, code, title, topic, topic_first) of the published assignment,
+    grouped by topic (topics in the catalogue order of their first paper), papers in
+    catalogue order, a paper's presenters by name."""
+    return await db.fetch_all(
+        "SELECT a.user_id, pa.id AS paper_id, pa.code, pa.title, pa.topic, "
+        "(SELECT min(o.position) FROM papers o WHERE o.seminar_id = pa.seminar_id "
+        "AND o.topic = pa.topic) AS topic_first "
+        "FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
+        "LEFT JOIN participants p ON p.seminar_id = a.seminar_id AND p.user_id = a.user_id "
+        "WHERE a.seminar_id = ? "
+        "ORDER BY topic_first, pa.position, p.display_name COLLATE NOCASE, a.user_id",
+        (seminar_id,),
+    )
+
+
+async def schedule_of(db: Reader, seminar_id: int) -> Row | None:
+    return await db.fetch_one(
+        "SELECT seminar_id, first_start, talk_minutes, break_minutes, per_day, run_id, "
+        "revision, dropped, updated_at FROM talk_schedules WHERE seminar_id = ?",
+        (seminar_id,),
+    )
+
+
+async def replace_programme(
+    tx: Transaction,
+    seminar_id: int,
+    *,
+    first_start: int,
+    talk_minutes: int,
+    break_minutes: int,
+    per_day: int,
+    run_id: int | None,
+    slots: Iterable[tuple[int, int, int, int, int, int]],
+    now: int,
+) -> int:
+    """Store the schedule (bumping its revision) and its slots
+    (user_id, paper_id, day_index, position, starts_at, ends_at); returns the revision."""
+    await tx.execute(
+        "INSERT INTO talk_schedules (seminar_id, first_start, talk_minutes, break_minutes, "
+        "per_day, run_id, revision, dropped, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?) "
+        "ON CONFLICT (seminar_id) DO UPDATE SET first_start = excluded.first_start, "
+        "talk_minutes = excluded.talk_minutes, break_minutes = excluded.break_minutes, "
+        "per_day = excluded.per_day, run_id = excluded.run_id, "
+        "revision = talk_schedules.revision + 1, dropped = 0, updated_at = excluded.updated_at",
+        (seminar_id, first_start, talk_minutes, break_minutes, per_day, run_id, now),
+    )
+    await tx.execute("DELETE FROM talk_slots WHERE seminar_id = ?", (seminar_id,))
+    await tx.executemany(
+        "INSERT INTO talk_slots (seminar_id, user_id, paper_id, day_index, position, "
+        "starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(seminar_id, *slot) for slot in slots],
+    )
+    return int(
+        await tx.fetch_value(
+            "SELECT revision FROM talk_schedules WHERE seminar_id = ?", (seminar_id,)
+        )
+    )
+
+
+async def slots(db: Reader, seminar_id: int) -> list[Row]:
+    """Every slot of the programme in order, with its paper."""
+    return await db.fetch_all(
+        f"SELECT {_SLOT_COLUMNS} FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
+        "WHERE t.seminar_id = ? ORDER BY t.position",
+        (seminar_id,),
+    )
+
+
+async def slot_of(db: Reader, seminar_id: int, user_id: int) -> Row | None:
+    return await db.fetch_one(
+        f"SELECT {_SLOT_COLUMNS} FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
+        "WHERE t.seminar_id = ? AND t.user_id = ?",
+        (seminar_id, user_id),
+    )
+
+
+async def slot_by_id(db: Reader, slot_id: int) -> Row | None:
+    return await db.fetch_one(
+        f"SELECT {_SLOT_COLUMNS}, s.title AS seminar_title, sc.revision, s.timezone "
+        "FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
+        "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
+        "JOIN seminars s ON s.id = t.seminar_id "
+        "WHERE t.id = ?",
+        (slot_id,),
+    )
+
+
+async def all_slots_for_reminders(db: Reader) -> list[Row]:
+    """(id, seminar_id, user_id, day_index, starts_at, revision, timezone) of every slot."""
+    return await db.fetch_all(
+        "SELECT t.id, t.seminar_id, t.user_id, t.day_index, t.starts_at, t.ends_at, "
+        "sc.revision, sc.first_start, s.timezone FROM talk_slots t "
+        "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
+        "JOIN seminars s ON s.id = t.seminar_id ORDER BY t.seminar_id, t.position"
+    )
+
+
+async def days_of(db: Reader, seminar_id: int) -> list[Row]:
+    """(day_index, starts_at, ends_at, talks) of each block day that still has talks."""
+    return await db.fetch_all(
+        "SELECT day_index, min(starts_at) AS starts_at, max(ends_at) AS ends_at, "
+        "count(*) AS talks FROM talk_slots WHERE seminar_id = ? "
+        "GROUP BY day_index ORDER BY day_index",
+        (seminar_id,),
+    )
+
+
+async def seminars_with_programme(db: Reader) -> list[Row]:
+    """(id, guild_id, title) of seminars with a programme or a block-day event to clean up."""
+    return await db.fetch_all(
+        "SELECT s.id, s.guild_id, s.title FROM seminars s "
+        "JOIN talk_schedules t ON t.seminar_id = s.id "
+        "UNION SELECT s.id, s.guild_id, s.title FROM seminars s JOIN scheduled_events e "
+        "ON e.seminar_id = s.id AND e.purpose LIKE 'blockday:%'"
+    )
+
+
+async def block_day_events(db: Reader, seminar_id: int) -> list[Row]:
+    """(purpose, event_id, starts_at, ends_at) of the block-day events the bot made."""
+    return await db.fetch_all(
+        "SELECT purpose, event_id, starts_at, ends_at FROM scheduled_events "
+        "WHERE seminar_id = ? AND purpose LIKE 'blockday:%'",
+        (seminar_id,),
+    )
+
+
+async def remember_block_day_event(
+    tx: Transaction, seminar_id: int, purpose: str, event_id: int, starts_at: int, ends_at: int
+) -> None:
+    await tx.execute(
+        "INSERT INTO scheduled_events (seminar_id, purpose, event_id, starts_at, ends_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seminar_id, purpose) DO UPDATE SET "
+        "event_id = excluded.event_id, starts_at = excluded.starts_at, "
+        "ends_at = excluded.ends_at",
+        (seminar_id, purpose, event_id, starts_at, ends_at),
+    )
+
+
+async def forget_block_day_event(tx: Transaction, seminar_id: int, purpose: str) -> None:
+    await tx.execute(
+        "DELETE FROM scheduled_events WHERE seminar_id = ? AND purpose = ?", (seminar_id, purpose)
+    )
+
+
+async def slots_for_reminders(db: Reader, seminar_id: int) -> list[Row]:
+    """`all_slots_for_reminders` for one seminar."""
+    return await db.fetch_all(
+        "SELECT t.id, t.seminar_id, t.user_id, t.day_index, t.starts_at, t.ends_at, "
+        "sc.revision, sc.first_start, s.timezone FROM talk_slots t "
+        "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
+        "JOIN seminars s ON s.id = t.seminar_id WHERE t.seminar_id = ? ORDER BY t.position",
+        (seminar_id,),
+    )
+
+
+async def seminar_title(db: Reader, seminar_id: int) -> str:
+    value = await db.fetch_value("SELECT title FROM seminars WHERE id = ?", (seminar_id,))
+    return "" if value is None else str(value)

@@ -1,0 +1,50 @@
+"""/admin talks schedule: the block-seminar programme."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.core.talks import BREAK_MINUTES, PER_DAY, TALK_MINUTES
+from bot.ui import reply
+from cogs.admin.base import AdminMixin
+from cogs.common import services_of
+from cogs.talks import programme_embed
+
+
+class TalkCommands(AdminMixin):
+    talks = app_commands.Group(name="talks", description="The block-seminar programme")
+
+    @talks.command(name="schedule", description="Build the programme from the published assignment")
+    @app_commands.describe(
+        start="First day's start, e.g. 2027-02-15 09:00 (seminar timezone); later days "
+        "start at the same time",
+        talk_minutes="Length of one talk in minutes",
+        break_minutes="Minutes between two talks",
+        per_day="Talks per day",
+    )
+    async def talks_schedule(
+        self,
+        interaction: discord.Interaction,
+        start: str,
+        talk_minutes: app_commands.Range[int, TALK_MINUTES[0], TALK_MINUTES[1]],
+        break_minutes: app_commands.Range[int, BREAK_MINUTES[0], BREAK_MINUTES[1]],
+        per_day: app_commands.Range[int, PER_DAY[0], PER_DAY[1]],
+    ) -> None:
+        programme = await services_of(interaction).talks.schedule(
+            interaction.guild_id,
+            interaction.user.id,
+            start,
+            talk_minutes,
+            break_minutes,
+            per_day,
+        )
+        again = " (replacing the previous one)" if programme.revision > 1 else ""
+        await reply(
+            interaction,
+            f"Programme scheduled{again}: {len(programme.talks)} talks over "
+            f"{len(programme.days)} day{'' if len(programme.days) == 1 else 's'}. Presenters "
+            "are reminded a day and an hour before their talk, everyone the day before each "
+            "block day. `/talks` shows it to everyone.",
+            embed=programme_embed(programme),
+        )
