@@ -8,7 +8,7 @@ from bot.core.base import Service
 from bot.core.errors import DeadlinePassed, NotFound
 from bot.core.models import DeadlineKind, Participant, ParticipantStatus, Seminar
 from bot.core.text import clip
-from bot.store import deadlines, participants, submissions
+from bot.store import assignments, deadlines, participants, submissions
 from bot.store.database import Transaction
 
 
@@ -34,6 +34,8 @@ class ParticipantRow:
     waitlist_position: int | None
     # Kinds handed in ('report', 'slides'), any version.
     handed_in: frozenset[str] = frozenset()
+    # Code of the paper in the published assignment, if any.
+    paper: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class RegistrationService(Service):
         handed_in: dict[int, set[str]] = {}
         for user_id, kind in await submissions.latest_by_user(self.db, seminar.id):
             handed_in.setdefault(user_id, set()).add(kind)
+        papers = await assignments.published_codes(self.db, seminar.id)
         rows = []
         waiting = 0
         for participant in everyone:
@@ -134,6 +137,7 @@ class RegistrationService(Service):
                     sizes.get(participant.id, 0),
                     position,
                     frozenset(handed_in.get(participant.user_id, ())),
+                    papers.get(participant.user_id),
                 )
             )
         return ParticipantOverview(seminar, rows)

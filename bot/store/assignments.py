@@ -249,6 +249,16 @@ async def assignment_of(db: Reader, seminar_id: int, user_id: int) -> Row | None
     )
 
 
+async def published_codes(db: Reader, seminar_id: int) -> dict[int, str]:
+    """user id -> code of their paper in the published assignment."""
+    rows = await db.fetch_all(
+        "SELECT a.user_id, p.code FROM assignments a JOIN papers p ON p.id = a.paper_id "
+        "WHERE a.seminar_id = ?",
+        (seminar_id,),
+    )
+    return {row["user_id"]: row["code"] for row in rows}
+
+
 async def is_pinned_in(db: Reader, run_id: int, user_id: int) -> bool:
     value = await db.fetch_value(
         "SELECT pinned FROM assignment_run_rows WHERE run_id = ? AND user_id = ?",

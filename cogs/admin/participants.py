@@ -10,7 +10,8 @@ from bot.ui import embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 
-PAGE_LINES = 40
+# Lines run to ~130 characters with a paper; an embed description holds 4096.
+PAGE_LINES = 30
 
 
 class ParticipantCommands(AdminMixin):
@@ -33,7 +34,8 @@ class ParticipantCommands(AdminMixin):
                 f"{kind} {'✅' if kind in row.handed_in else '❌'}"
                 for kind in (SubmissionKind.REPORT, SubmissionKind.SLIDES)
             )
-            lines.append(f"• {person} — {prefs}, {handed_in}")
+            paper = f", paper `{row.paper}`" if row.paper else ""
+            lines.append(f"• {person} — {prefs}, {handed_in}{paper}")
         registered = sum(
             1 for r in overview.rows if r.participant.status is ParticipantStatus.REGISTERED
         )

@@ -217,6 +217,18 @@ async def test_export_of_submissions_and_grades(bot: SeminarBot, seminar: Semina
     assert rows[0] == ["discord_id", "display_name", "paper", "report", "presentation", "final"]
 
 
+async def test_participants_show_the_published_paper(
+    bot: SeminarBot, services: Services, seminar: Seminar
+) -> None:
+    await services.assignments.run(GUILD, ORGANISER, seed=3)
+    before = only_reply(await admin(bot, "admin participants"))
+    assert "paper `" not in before["embed"].description  # a preview is not an assignment
+    await services.assignments.publish(GUILD, ORGANISER)
+    after = only_reply(await admin(bot, "admin participants"))
+    lines = after["embed"].description.splitlines()
+    assert lines[2] == "• <@103> (student 103) — prefs 2/2 ✅, report ❌, slides ❌, paper `p3`"
+
+
 # -- what students see ------------------------------------------------------------------
 
 
