@@ -8,14 +8,24 @@ from discord.ext import commands
 
 from bot.app import SeminarBot
 from bot.core.assigning import MyAssignment
-from bot.ui import add_field, embed, reply, safe, when
+from bot.core.talks import Talk
+from bot.ui import add_field, embed, reply, safe, ts, when
 from cogs.common import services_of
 from cogs.seminar import deadline_label
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
 
 
-def assignment_embed(mine: MyAssignment) -> discord.Embed:
+def slot_text(slot: Talk | None) -> str:
+    if slot is None:
+        return "not scheduled yet — see `/talks` once it is"
+    return (
+        f"Day {slot.day_index + 1}, talk #{slot.position}: {when(slot.starts_at)} "
+        f"to {ts(slot.ends_at, 't')}. The whole programme: `/talks`."
+    )
+
+
+def assignment_embed(mine: MyAssignment, slot: Talk | None = None) -> discord.Embed:
     paper = mine.paper
     if paper is None:
         text = (
@@ -41,8 +51,7 @@ def assignment_embed(mine: MyAssignment) -> discord.Embed:
             add_field(page, "Conference version", paper.url)
         if paper.arxiv:
             add_field(page, "arXiv (the report follows this longer version)", paper.arxiv)
-        # The block-seminar programme comes later; say so rather than show nothing.
-        add_field(page, "Talk slot", "not scheduled yet — see `/talks` once it is")
+        add_field(page, "Talk slot", slot_text(slot))
     due = [f"**{deadline_label(d.kind)}** — {when(d.due_at)}" for d in mine.upcoming]
     add_field(page, "Due next", "\n".join(due) or "Nothing is due.")
     if mine.published_at is not None:
@@ -59,10 +68,10 @@ class Assignment(commands.Cog):
     )
     @app_commands.guild_only()
     async def assignment(self, interaction: discord.Interaction) -> None:
-        mine = await services_of(interaction).assignments.mine(
-            interaction.guild_id, interaction.user.id
-        )
-        await reply(interaction, embed=assignment_embed(mine))
+        services = services_of(interaction)
+        mine = await services.assignments.mine(interaction.guild_id, interaction.user.id)
+        slot = await services.talks.slot_of(interaction.guild_id, interaction.user.id)
+        await reply(interaction, embed=assignment_embed(mine, slot))
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -21,6 +21,7 @@ from bot.core.models import DeadlineKind, Seminar
 from bot.core.reminders import DEADLINE_ACTIONS, DEADLINE_NAMES, office_hour_starts
 from bot.core.text import clip
 from bot.store import announcements, deadlines
+from bot.store import talks as talk_store
 from bot.store.database import Row
 
 PRODID = "-//seminar-bot//Seminar calendar 1.0//EN"
@@ -57,12 +58,41 @@ def local_time(instant: int, tz: ZoneInfo) -> datetime:
 
 class CalendarService(Service):
     async def talks(self, seminar: Seminar, user_id: int) -> list[TalkSlot]:
-        """The talks in `user_id`'s calendar.
+        """The student's own talk and every block day (attendance is required).
 
-        Empty until the block-seminar programme exists (issue 5, part 2); the
-        programme will list every talk here, since attendance is required.
+        Keys stay the same across re-scheduling (`yours`, `day-<n>`), so a
+        re-imported file moves the events; SEQUENCE is the schedule's revision.
         """
-        return []
+        schedule = await talk_store.schedule_of(self.db, seminar.id)
+        if schedule is None:
+            return []
+        revision = int(schedule["revision"])
+        found = []
+        mine = await talk_store.slot_of(self.db, seminar.id, user_id)
+        if mine is not None:
+            found.append(
+                TalkSlot(
+                    key="yours",
+                    title=f"Your talk: {mine['code']} — {clip(mine['title'], 150)}",
+                    start=mine["starts_at"],
+                    end=mine["ends_at"],
+                    revision=revision,
+                )
+            )
+        for day in await talk_store.days_of(self.db, seminar.id):
+            found.append(
+                TalkSlot(
+                    key=f"day-{day['day_index'] + 1}",
+                    title=(
+                        f"Block seminar day {day['day_index'] + 1} — "
+                        f"{clip(seminar.title, 150)} (attendance required)"
+                    ),
+                    start=day["starts_at"],
+                    end=day["ends_at"],
+                    revision=revision,
+                )
+            )
+        return found
 
     async def ics(self, guild_id: int | None, user_id: int) -> bytes:
         seminar = await self.seminar(guild_id)

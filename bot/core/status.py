@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from bot.core.base import Service
 from bot.core.reminders import Occurrence, ReminderPlanner
-from bot.store import assignments
+from bot.store import assignments, talks
 from bot.store import reminders as store
+from bot.store.executor import Reader
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Status:
     # Leavers who freed a paper and newcomers since the assignment was published:
     # organisers decide whether to re-run; nothing re-runs by itself.
     assignment_changes: int = 0
+    # Presenters who left since the programme was scheduled (their slots are gaps).
+    talks_dropped: int = 0
 
 
 class StatusService(Service):
@@ -62,4 +65,10 @@ class StatusService(Service):
             last_start=None if last_start is None else int(last_start),
             database_bytes=await store.database_bytes(self.db),
             assignment_changes=await assignments.changes_since_publication(self.db, seminar.id),
+            talks_dropped=await _talks_dropped(self.db, seminar.id),
         )
+
+
+async def _talks_dropped(db: Reader, seminar_id: int) -> int:
+    schedule = await talks.schedule_of(db, seminar_id)
+    return 0 if schedule is None else int(schedule["dropped"])

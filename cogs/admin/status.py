@@ -18,6 +18,8 @@ def describe_job(key: str) -> str:
         "announcement": "announcement",
         "officehours": "office-hour notice",
         "publication": "assignment publication",
+        "talk": "talk reminder",
+        "blockday": "block-day reminder",
     }.get(kind, kind)
 
 
@@ -65,6 +67,14 @@ class StatusCommands(AdminMixin):
                 f"A re-run is advised: {status.assignment_changes} change"
                 f"{'' if status.assignment_changes == 1 else 's'} since publication "
                 "(`/admin assign run`, then `/admin assign publish`).",
+            )
+        if status.talks_dropped:
+            add_field(
+                page,
+                "Block-seminar programme",
+                f"{status.talks_dropped} presenter{'' if status.talks_dropped == 1 else 's'} "
+                "left since it was scheduled; their slots are gaps. Re-schedule with "
+                "`/admin talks schedule` to close them.",
             )
         if status.last_start is not None:
             add_field(page, "Last start", show_time(status.last_start), inline=True)

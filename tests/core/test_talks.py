@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 
 from bot.core.clock import FakeClock
 from bot.core.errors import InvalidInput, NotFound
@@ -244,3 +245,24 @@ async def test_block_day_event_plans_follow_the_programme(
         ("blockday:0", 7000, local("2027-02-16 10:00")),
         ("blockday:1", 7001, None),
     ]
+
+
+async def test_calendar_has_my_talk_and_every_block_day(
+    services: Services, seminar: Seminar
+) -> None:
+    await services.talks.schedule(GUILD, ORGANISER, "2027-03-27 09:00", 30, 15, 10)
+    slot = await services.talks.slot_of(GUILD, 115)
+    assert slot is not None
+    parsed = Calendar.from_ical(await services.calendar.ics(GUILD, 115))
+    events = {str(e["uid"]).split("@")[0]: e for e in parsed.walk("VEVENT")}
+    mine = events[f"talk-{GUILD}-yours"]
+    assert int(mine.decoded("dtstart").timestamp()) == slot.starts_at
+    assert int(mine.decoded("dtend").timestamp()) == slot.ends_at
+    assert slot.paper_code in str(mine["summary"])
+    day2 = events[f"talk-{GUILD}-day-2"]
+    assert int(day2.decoded("dtstart").timestamp()) == local("2027-03-28 09:00")
+    assert "attendance required" in str(day2["summary"])
+    # Someone without a talk still gets the block days.
+    other = Calendar.from_ical(await services.calendar.ics(GUILD, 999))
+    uids = {str(e["uid"]).split("@")[0] for e in other.walk("VEVENT")}
+    assert f"talk-{GUILD}-yours" not in uids and f"talk-{GUILD}-day-1" in uids
