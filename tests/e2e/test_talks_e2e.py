@@ -56,9 +56,7 @@ def local_day(days_ahead: int, hour: int) -> datetime:
 
 
 def block_events(fake: FakeDiscord) -> dict[str, dict[str, Any]]:
-    return {
-        e["name"]: e for e in fake.scheduled_events.values() if e["name"].startswith("Block")
-    }
+    return {e["name"]: e for e in fake.scheduled_events.values() if e["name"].startswith("Block")}
 
 
 def starts(event: dict[str, Any]) -> int:
@@ -159,8 +157,10 @@ async def test_programme_story(fake: FakeDiscord, bot: BotProcess) -> None:
     assert "4 talks over 1 day" in resp.plain and "replacing" in resp.plain
     moved = int(later.timestamp())
     await fake.wait_for(
-        lambda: list(block_events(fake)) == ["Block seminar, day 1"]
-        and starts(block_events(fake)["Block seminar, day 1"]) == moved,
+        lambda: (
+            list(block_events(fake)) == ["Block seminar, day 1"]
+            and starts(block_events(fake)["Block seminar, day 1"]) == moved
+        ),
         10,
         what="day 1 moved and day 2 deleted",
     )
