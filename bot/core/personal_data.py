@@ -31,7 +31,7 @@ from bot.core.models import Participant, ParticipantStatus, Seminar
 from bot.core.registration import remove_participant
 from bot.core.signals import ScheduleChanged
 from bot.core.submissions import user_folder
-from bot.store import audit, grades, participants, submissions
+from bot.store import audit, grades, participants, submissions, talks
 from bot.store import personal_data as store
 from bot.store.database import Database, Row
 from bot.store.executor import Reader
@@ -172,6 +172,7 @@ class PersonalDataService(Service):
         """
         published = await store.published_assignment(self.db, seminar.id, user_id)
         pinned = await store.pin(self.db, seminar.id, user_id)
+        slot = await talks.slot_of(self.db, seminar.id, user_id)
         return {
             "published": None
             if published is None
@@ -190,6 +191,15 @@ class PersonalDataService(Service):
             "changes_since_publication": [
                 row["kind"] for row in await store.assignment_changes(self.db, seminar.id, user_id)
             ],
+            "talk": None
+            if slot is None
+            else {
+                "paper": slot["code"],
+                "day": slot["day_index"] + 1,
+                "position": slot["position"],
+                "starts_at": iso(slot["starts_at"]),
+                "ends_at": iso(slot["ends_at"]),
+            },
         }
 
     async def _submissions(self, seminar: Seminar, user_id: int) -> list[dict[str, Any]]:

@@ -166,6 +166,7 @@ async def test_export_holds_exactly_the_members_rows(
             "since": data["about"]["exported_at"],
         },
         "changes_since_publication": [],
+        "talk": None,
     }
     assert [(s["kind"], s["version"]) for s in data["submissions"]] == [
         ("report", 1),

@@ -266,3 +266,17 @@ async def test_calendar_has_my_talk_and_every_block_day(
     other = Calendar.from_ical(await services.calendar.ics(GUILD, 999))
     uids = {str(e["uid"]).split("@")[0] for e in other.walk("VEVENT")}
     assert f"talk-{GUILD}-yours" not in uids and f"talk-{GUILD}-day-1" in uids
+
+
+async def test_mydata_exports_my_slot_and_delete_drops_it(
+    services: Services, seminar: Seminar
+) -> None:
+    await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
+    data = await services.personal_data.export(GUILD, 103)
+    assert data["assignment"]["talk"]["paper"] == "c1"
+    assert data["assignment"]["talk"]["position"] == 14  # after B (6) and A (7)
+    await services.personal_data.delete(GUILD, 103)
+    assert await services.talks.slot_of(GUILD, 103) is None
+    assert (await services.talks.programme(GUILD)).dropped == 1
+    count = await services.db.fetch_value("SELECT count(*) FROM talk_slots WHERE user_id = 103")
+    assert count == 0
