@@ -8,30 +8,55 @@ from discord.ext import commands
 
 from bot.app import SeminarBot
 from bot.core.talks import Programme, Talk
-from bot.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, ts
+from bot.ui import EMBED_FIELD_VALUE, add_field, embed, reply, safe, ts
 from cogs.common import services_of
 
 
-def talk_line(talk: Talk) -> str:
+def talk_line(talk: Talk, title_length: int = 60) -> str:
     """`09:00–09:30` #1 `code` title — @presenter (a mention that never pings)."""
+    title = f" {safe(talk.paper_title, title_length)}" if title_length else ""
     return (
         f"{ts(talk.starts_at, 't')}–{ts(talk.ends_at, 't')} #{talk.position} "
-        f"`{talk.paper_code}` {safe(talk.paper_title, 60)} — <@{talk.user_id}>"
+        f"`{talk.paper_code}`{title} — <@{talk.user_id}>"
     )
 
 
+def _chunks(lines: list[str], limit: int) -> list[str]:
+    """Whole lines packed into field values of at most `limit` characters."""
+    found: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > limit:
+            found.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        found.append(current)
+    return found
+
+
 def programme_embed(programme: Programme) -> discord.Embed:
+    """Every talk, by day; titles are shortened (then left out) until all talks fit."""
+    for title_length in (60, 30, 0):
+        page = _programme_page(programme, title_length)
+        shown = sum(field.value.count("<@") for field in page.fields if field.value)
+        if shown >= len(programme.talks):
+            return page
+    page.set_footer(text="Not every talk fits here: ask the organisers for the full list.")
+    return page
+
+
+def _programme_page(programme: Programme, title_length: int) -> discord.Embed:
     page = embed(
         f"Block seminar — {programme.seminar.title}",
         f"{len(programme.talks)} talks of {programme.talk_minutes} min, "
         f"{programme.break_minutes} min between talks. Attendance is required on every day.",
     )
     for day in programme.days:
-        add_field(
-            page,
-            f"Day {day.index + 1} — {ts(day.starts_at, 'D')}",
-            join_within([talk_line(t) for t in day.talks], EMBED_FIELD_VALUE),
-        )
+        name = f"Day {day.index + 1} — {ts(day.starts_at, 'D')}"
+        lines = [talk_line(t, title_length) for t in day.talks]
+        for part, value in enumerate(_chunks(lines, EMBED_FIELD_VALUE)):
+            add_field(page, name if part == 0 else f"Day {day.index + 1} (continued)", value)
     if not programme.days:
         add_field(page, "Talks", "No talks are left in the programme.")
     page.set_footer(text="Times are shown in your own timezone. /assignment shows your slot.")

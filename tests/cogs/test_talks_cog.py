@@ -86,3 +86,26 @@ async def test_schedule_then_talks_assignment_and_status(
     status = only_reply(await admin(bot, "admin status"))
     assert "1 presenter left" in fields(status)["Block-seminar programme"]
     assert "<@102>" not in text_of(only_reply(await student(bot, "talks", 101)))
+
+
+async def test_twenty_talks_with_long_titles_all_fit(
+    bot: SeminarBot, services: Services, seminar: Seminar
+) -> None:
+    students = list(range(201, 218))
+    await services.seminars.setup(GUILD, ORGANISER, capacity=25)
+    for number in range(17):
+        await add_paper(services, f"long-{number:02d}", "A very long title " * 12)
+    await join_all(services, *students)
+    for number, user_id in enumerate(students):
+        await services.assignments.pin(GUILD, ORGANISER, user_id, f"long-{number:02d}")
+    await services.assignments.run(GUILD, ORGANISER, seed=1)
+    await services.assignments.publish(GUILD, ORGANISER)
+    await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
+
+    shown = only_reply(await student(bot, "talks", 101))
+    page = shown["embed"]
+    assert len(page) <= 6000 and all(len(f.value) <= 1024 for f in page.fields)
+    text = text_of(shown)
+    for user_id in (*STUDENTS, *students):
+        assert f"<@{user_id}>" in text
+    assert "Not every talk fits" not in text
