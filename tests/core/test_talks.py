@@ -115,9 +115,17 @@ async def test_drop_out_leaves_a_gap_until_rescheduled(
     services: Services, seminar: Seminar
 ) -> None:
     before = await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
-    leaver = before.talks[2].user_id
+    planner = ReminderPlanner(services.db, services.clock)
+    days_before = await occurrences(planner, Source.BLOCK_DAY)
+    leaver = before.talks[0].user_id  # day 1's first talk
     kept = {t.user_id: t.starts_at for t in before.talks if t.user_id != leaver}
     await services.registration.leave(GUILD, leaver)
+
+    # The leaver's reminders are gone; the block day's stays as it was (not re-sent).
+    talk_reminders = await occurrences(planner, Source.TALK)
+    assert len(talk_reminders) == 38
+    assert all(o.event_at != before.talks[0].starts_at for o in talk_reminders)
+    assert await occurrences(planner, Source.BLOCK_DAY) == days_before
 
     gap = await services.talks.programme(GUILD)
     assert gap.dropped == 1 and len(gap.talks) == 19
