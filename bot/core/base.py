@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.core.clock import Clock
 from bot.core.errors import NoSeminar
 from bot.core.models import Seminar
@@ -27,3 +29,18 @@ class Service:
         if found is None:
             raise NoSeminar()
         return found
+
+
+class FileBackedService(Service):
+    """A service that also keeps files (hand-ins) in the data folder beside the database."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        schedule_changed: ScheduleChanged | None = None,
+        *,
+        data_dir: Path,
+    ) -> None:
+        super().__init__(db, clock, schedule_changed)
+        self.data_dir = data_dir

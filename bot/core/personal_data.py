@@ -24,16 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.base import Service
-from bot.core.clock import Clock
+from bot.core.base import FileBackedService
 from bot.core.grading import format_grade, outcome
 from bot.core.models import Participant, ParticipantStatus, Seminar
 from bot.core.registration import remove_participant
-from bot.core.signals import ScheduleChanged
 from bot.core.submissions import user_folder
 from bot.store import audit, grades, participants, submissions, talks
 from bot.store import personal_data as store
-from bot.store.database import Database, Row
+from bot.store.database import Row
 from bot.store.executor import Reader
 
 log = logging.getLogger(__name__)
@@ -87,18 +85,7 @@ def scrub(value: Any, user_id: int) -> Any:
     return value
 
 
-class PersonalDataService(Service):
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        schedule_changed: ScheduleChanged | None = None,
-        *,
-        data_dir: Path,
-    ) -> None:
-        super().__init__(db, clock, schedule_changed)
-        self.data_dir = data_dir
-
+class PersonalDataService(FileBackedService):
     # -- export ----------------------------------------------------------------
 
     async def export(self, guild_id: int | None, user_id: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
 import uuid
@@ -20,15 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.base import Service
-from bot.core.clock import Clock
+from bot.core.base import FileBackedService
 from bot.core.csvtext import to_csv
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.models import ParticipantStatus, Seminar, Submission, SubmissionKind
-from bot.core.signals import ScheduleChanged
 from bot.store import deadlines, participants
 from bot.store import submissions as store
-from bot.store.database import Database
 from bot.store.executor import Reader
 
 PDF_MAGIC = b"%PDF-"
@@ -127,18 +125,7 @@ def check_size(size: int, limit: int) -> None:
         raise InvalidInput("That file is empty.")
 
 
-class SubmissionService(Service):
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        schedule_changed: ScheduleChanged | None = None,
-        *,
-        data_dir: Path,
-    ) -> None:
-        super().__init__(db, clock, schedule_changed)
-        self.data_dir = data_dir
-
+class SubmissionService(FileBackedService):
     def user_dir(self, seminar_id: int, user_id: int) -> Path:
         return user_folder(self.data_dir, seminar_id, user_id)
 
@@ -181,8 +168,8 @@ class SubmissionService(Service):
                 version = await store.next_version(tx, seminar.id, user_id, kind)
                 final = folder / f"{kind}-{version}-{digest[:12]}.pdf"
                 await asyncio.to_thread(_publish, temp, final)
-                row_id = await store.insert(
-                    tx,
+                draft = Submission(
+                    id=0,
                     seminar_id=seminar.id,
                     user_id=user_id,
                     kind=kind,
@@ -195,23 +182,11 @@ class SubmissionService(Service):
                     due_at=due_at,
                     on_time=on_time,
                 )
+                row_id = await store.insert(tx, draft)
         except BaseException:
             await asyncio.to_thread(_discard, temp, final)
             raise
-        submission = Submission(
-            id=row_id,
-            seminar_id=seminar.id,
-            user_id=user_id,
-            kind=kind,
-            version=version,
-            size_bytes=len(data),
-            sha256=digest,
-            stored_path=final.relative_to(self.data_dir).as_posix(),
-            original_filename=filename[:200],
-            submitted_at=upload.received_at,
-            due_at=due_at,
-            on_time=on_time,
-        )
+        submission = dataclasses.replace(draft, id=row_id)
         late_by = 0 if on_time or due_at is None else upload.received_at - due_at
         return Receipt(submission, seminar, late_by)
 

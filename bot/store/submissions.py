@@ -38,37 +38,24 @@ async def next_version(db: Reader, seminar_id: int, user_id: int, kind: str) -> 
     return int(value)
 
 
-async def insert(
-    tx: Transaction,
-    *,
-    seminar_id: int,
-    user_id: int,
-    kind: str,
-    version: int,
-    size_bytes: int,
-    sha256: str,
-    stored_path: str,
-    original_filename: str,
-    submitted_at: int,
-    due_at: int | None,
-    on_time: bool,
-) -> int:
+async def insert(tx: Transaction, submission: Submission) -> int:
+    """Store a submission's metadata (its id is assigned here)."""
     return await tx.execute(
         "INSERT INTO submissions (seminar_id, user_id, kind, version, size_bytes, sha256, "
         "stored_path, original_filename, submitted_at, due_at, on_time) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            seminar_id,
-            user_id,
-            kind,
-            version,
-            size_bytes,
-            sha256,
-            stored_path,
-            original_filename,
-            submitted_at,
-            due_at,
-            int(on_time),
+            submission.seminar_id,
+            submission.user_id,
+            submission.kind,
+            submission.version,
+            submission.size_bytes,
+            submission.sha256,
+            submission.stored_path,
+            submission.original_filename,
+            submission.submitted_at,
+            submission.due_at,
+            int(submission.on_time),
         ),
     )
 
