@@ -123,6 +123,29 @@ def before(instant: int, offset: int, tz: ZoneInfo | None) -> int:
     return int((local - timedelta(days=days)).timestamp())
 
 
+def notice_before(
+    event_at: int,
+    offset: int,
+    *,
+    key: str,
+    source: Source,
+    seminar_id: int,
+    ref_id: int,
+    tz: ZoneInfo | None,
+) -> Occurrence:
+    """A notice `offset` seconds before an event, useful until the event starts."""
+    return Occurrence(
+        due_at=before(event_at, offset, tz),
+        key=key,
+        seminar_id=seminar_id,
+        source=source,
+        ref_id=ref_id,
+        expires_at=event_at,
+        offset=offset,
+        event_at=event_at,
+    )
+
+
 def deadline_occurrences(
     deadline_id: int,
     seminar_id: int,
@@ -132,15 +155,14 @@ def deadline_occurrences(
     tz: ZoneInfo | None = None,
 ) -> list[Occurrence]:
     return [
-        Occurrence(
-            due_at=before(due_at, offset, tz),
+        notice_before(
+            due_at,
+            offset,
             key=f"deadline:{deadline_id}:r{revision}:{offset}",
-            seminar_id=seminar_id,
             source=Source.DEADLINE,
+            seminar_id=seminar_id,
             ref_id=deadline_id,
-            expires_at=due_at,
-            offset=offset,
-            event_at=due_at,
+            tz=tz,
         )
         for offset in offsets
     ]
@@ -177,15 +199,14 @@ def office_hour_occurrences(
     for start in chosen:
         for offset in OFFICE_HOUR_NOTICES:
             found.append(
-                Occurrence(
-                    due_at=before(start, offset, tz),
+                notice_before(
+                    start,
+                    offset,
                     key=f"officehours:{seminar_id}:r{revision}:{start}:{offset}",
-                    seminar_id=seminar_id,
                     source=Source.OFFICE_HOURS,
+                    seminar_id=seminar_id,
                     ref_id=seminar_id,
-                    expires_at=start,
-                    offset=offset,
-                    event_at=start,
+                    tz=tz,
                 )
             )
     return found
@@ -196,15 +217,14 @@ def talk_occurrences(
 ) -> list[Occurrence]:
     """A presenter's reminders for their talk slot (1 day and 1 hour before)."""
     return [
-        Occurrence(
-            due_at=before(starts_at, offset, tz),
+        notice_before(
+            starts_at,
+            offset,
             key=f"talk:{seminar_id}:r{revision}:{slot_id}:{offset}",
-            seminar_id=seminar_id,
             source=Source.TALK,
+            seminar_id=seminar_id,
             ref_id=slot_id,
-            expires_at=starts_at,
-            offset=offset,
-            event_at=starts_at,
+            tz=tz,
         )
         for offset in TALK_NOTICES
     ]
@@ -215,15 +235,14 @@ def block_day_occurrences(
 ) -> list[Occurrence]:
     """Everyone's reminder the day before each block day (day index -> its first talk)."""
     return [
-        Occurrence(
-            due_at=before(start, BLOCK_DAY_NOTICE, tz),
+        notice_before(
+            start,
+            BLOCK_DAY_NOTICE,
             key=f"blockday:{seminar_id}:r{revision}:d{index}",
-            seminar_id=seminar_id,
             source=Source.BLOCK_DAY,
+            seminar_id=seminar_id,
             ref_id=index,
-            expires_at=start,
-            offset=BLOCK_DAY_NOTICE,
-            event_at=start,
+            tz=tz,
         )
         for index, start in sorted(day_starts.items())
     ]
