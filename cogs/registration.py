@@ -56,6 +56,12 @@ class Registration(commands.Cog):
             if participant.status is ParticipantStatus.WAITLISTED
             else "de-register from the seminar; your paper preferences will be deleted"
         )
+        if participant.status is ParticipantStatus.REGISTERED:
+            mine = await services_of(interaction).assignments.mine(
+                interaction.guild_id, interaction.user.id
+            )
+            if mine.published_at is not None and mine.paper is not None:
+                what += f", and your paper `{mine.paper.code}` goes back to the organisers"
 
         async def confirmed(click: discord.Interaction) -> None:
             result = await registration.leave(click.guild_id, click.user.id)

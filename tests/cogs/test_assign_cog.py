@@ -265,3 +265,17 @@ async def test_paper_shows_its_presenters_once_published(
     await services.assignments.publish(GUILD, ORGANISER)
     shown = only_reply(await student(bot, "paper", 101, paper="p3"))
     assert fields(shown)["Presented by"] == "<@103>"
+
+
+async def test_leave_after_publication_warns_that_the_paper_goes_back(
+    bot: SeminarBot, services: Services, seminar: Seminar
+) -> None:
+    before = only_reply(await student(bot, "leave", 101))
+    assert "goes back to the organisers" not in before["content"]
+    await services.assignments.run(GUILD, ORGANISER, seed=3)
+    await services.assignments.publish(GUILD, ORGANISER)
+    paper = (await services.assignments.mine(GUILD, 101)).paper
+    assert paper is not None
+    asked = only_reply(await student(bot, "leave", 101))
+    assert f"your paper `{paper.code}` goes back to the organisers" in asked["content"]
+    assert asked["ephemeral"] is True
