@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 
 from bot.app import SeminarBot
-from tests.core.helpers import GUILD
+from tests.core.helpers import GUILD, ORGANISER
 
 _ids = itertools.count(900_000_000_000_000_000)
 
@@ -227,3 +227,27 @@ async def click(view: discord.ui.View, label: str, interaction: Any) -> bool:
         return False
     await button.callback(interaction)
     return True
+
+
+def organiser() -> MagicMock:
+    """The organiser used across cog tests: Manage Server, so every /admin check passes."""
+    return mock_member(ORGANISER, name="Prof", manage_guild=True)
+
+
+async def admin(bot: SeminarBot, name: str, **options: Any) -> MagicMock:
+    """Run command `name` as the organiser; returns the interaction to inspect."""
+    interaction = mock_interaction(bot, user=organiser())
+    await invoke(bot, name, interaction, **options)
+    return interaction
+
+
+async def student(bot: SeminarBot, name: str, user_id: int, **options: Any) -> MagicMock:
+    """Run command `name` as a plain member `user_id`."""
+    interaction = mock_interaction(bot, user=mock_member(user_id))
+    await invoke(bot, name, interaction, **options)
+    return interaction
+
+
+def fields(message: dict[str, Any]) -> dict[str, str]:
+    """An embed reply's fields, name -> value."""
+    return {f.name: f.value for f in message["embed"].fields}

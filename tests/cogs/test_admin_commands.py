@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from unittest.mock import MagicMock
 
 import discord
@@ -13,9 +12,11 @@ from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
 from tests.cogs.helpers import (
+    admin,
     assert_harmless,
     click,
     edit,
+    fields,
     invoke,
     mock_attachment,
     mock_interaction,
@@ -23,6 +24,7 @@ from tests.cogs.helpers import (
     mock_role,
     mock_text_channel,
     only_reply,
+    organiser,
     replies,
     text_of,
     view_of,
@@ -38,20 +40,6 @@ from tests.core.helpers import (
 )
 
 HOSTILE = "Robert'); DROP TABLE papers;-- @everyone @here <@&1> <@123> **bold** {due}"
-
-
-def organiser() -> MagicMock:
-    return mock_member(ORGANISER, name="Prof", manage_guild=True)
-
-
-async def admin(bot: SeminarBot, name: str, **options: Any) -> MagicMock:
-    interaction = mock_interaction(bot, user=organiser())
-    await invoke(bot, name, interaction, **options)
-    return interaction
-
-
-def fields(message: dict[str, Any]) -> dict[str, str]:
-    return {f.name: f.value for f in message["embed"].fields}
 
 
 # -- /admin setup ---------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 from unittest.mock import MagicMock
 
 import discord
@@ -15,13 +14,16 @@ from bot.app import SeminarBot
 from bot.core.models import Seminar
 from bot.core.services import Services
 from tests.cogs.helpers import (
+    admin,
     click,
     edit,
+    fields,
     find_command,
-    invoke,
     mock_interaction,
     mock_member,
     only_reply,
+    organiser,
+    student,
     text_of,
     view_of,
 )
@@ -29,26 +31,6 @@ from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, make_semin
 
 CHANNEL = 4_242
 STUDENTS = (101, 102, 103)
-
-
-def organiser() -> MagicMock:
-    return mock_member(ORGANISER, name="Prof", manage_guild=True)
-
-
-async def admin(bot: SeminarBot, name: str, **options: Any) -> MagicMock:
-    interaction = mock_interaction(bot, user=organiser())
-    await invoke(bot, name, interaction, **options)
-    return interaction
-
-
-async def student(bot: SeminarBot, name: str, user_id: int, **options: Any) -> MagicMock:
-    interaction = mock_interaction(bot, user=mock_member(user_id))
-    await invoke(bot, name, interaction, **options)
-    return interaction
-
-
-def fields(message: dict[str, Any]) -> dict[str, str]:
-    return {f.name: f.value for f in message["embed"].fields}
 
 
 @pytest.fixture

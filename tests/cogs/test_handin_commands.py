@@ -21,11 +21,13 @@ from cogs.admin.grade import grade_autocomplete
 from tests.cogs.helpers import (
     click,
     edit,
+    fields,
     invoke,
     mock_attachment,
     mock_interaction,
     mock_member,
     only_reply,
+    organiser,
     text_of,
     view_of,
 )
@@ -39,18 +41,10 @@ def student(user_id: int = ALICE) -> MagicMock:
     return mock_member(user_id, name=f"Student {user_id}")
 
 
-def organiser() -> MagicMock:
-    return mock_member(ORGANISER, name="Prof", manage_guild=True)
-
-
 async def run(bot: SeminarBot, name: str, user: Any = None, **options: Any) -> MagicMock:
     interaction = mock_interaction(bot, user=user or student())
     await invoke(bot, name, interaction, **options)
     return interaction
-
-
-def fields(message: dict[str, Any]) -> dict[str, str]:
-    return {f.name: f.value for f in message["embed"].fields}
 
 
 def stored_files(root: Path) -> list[Path]:
