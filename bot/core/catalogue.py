@@ -556,21 +556,29 @@ class _BibScanner:
         """After the balanced group opened at `pos` (for @comment and @preamble)."""
         if close == "}":
             return self.braced(pos, "comment")[1]
+        closing = self._closer(_BIB_PAREN_TOKENS, pos + 1, ")")
+        if closing is None:
+            raise _Malformed("unbalanced group")
+        return closing.end()
+
+    def _closer(self, tokens: re.Pattern[str], start: int, closer: str) -> re.Match[str] | None:
+        """The first `closer` from `start` outside any {…}; None if braces go wrong or
+        the next entry starts first."""
         depth = 0
-        for match in _BIB_PAREN_TOKENS.finditer(self.text, pos + 1):
+        for match in tokens.finditer(self.text, start):
             token = match.group()
             if token == "{":
                 depth += 1
             elif token == "}":
                 depth -= 1
                 if depth < 0:
-                    break
-            elif token == ")":
+                    return None
+            elif token == closer:
                 if depth == 0:
-                    return match.end()
+                    return match
             else:
-                break
-        raise _Malformed("unbalanced group")
+                return None
+        return None
 
     def braced(self, start: int, field: str) -> tuple[str, int]:
         depth = 0
@@ -590,20 +598,9 @@ class _BibScanner:
         )
 
     def quoted(self, start: int, field: str) -> tuple[str, int]:
-        depth = 0
-        for match in _BIB_QUOTE_TOKENS.finditer(self.text, start + 1):
-            token = match.group()
-            if token == "{":
-                depth += 1
-            elif token == "}":
-                depth -= 1
-                if depth < 0:
-                    break
-            elif token == '"':
-                if depth == 0:
-                    return self.text[start + 1 : match.start()], match.end()
-            else:
-                break
+        closing = self._closer(_BIB_QUOTE_TOKENS, start + 1, '"')
+        if closing is not None:
+            return self.text[start + 1 : closing.start()], closing.end()
         raise _Malformed(
             f"the quoted value of the field `{_echo(field)}` (line {self.line(start)}) is "
             "never closed or has unbalanced braces"
