@@ -213,7 +213,20 @@ class EventPlan:
     current_end: int | None = None
 
 
-class OfficeHourEvents(OfficeHoursService):
+class MirroredEvents(Service):
+    """Records which Discord scheduled event mirrors a plan (office hours, block days)."""
+
+    async def remember(self, plan: EventPlan, event_id: int | None) -> None:
+        async with self.db.transaction() as tx:
+            if event_id is None or plan.start is None or plan.end is None:
+                await announcements.forget_scheduled_event(tx, plan.seminar_id, plan.purpose)
+            else:
+                await announcements.remember_scheduled_event(
+                    tx, plan.seminar_id, plan.purpose, event_id, plan.start, plan.end
+                )
+
+
+class OfficeHourEvents(MirroredEvents, OfficeHoursService):
     """Keeps one scheduled event per seminar on the next office-hour occurrence."""
 
     PURPOSE = "officehours"
@@ -244,12 +257,3 @@ class OfficeHourEvents(OfficeHoursService):
                 )
             )
         return found
-
-    async def remember(self, plan: EventPlan, event_id: int | None) -> None:
-        async with self.db.transaction() as tx:
-            if event_id is None or plan.start is None:
-                await announcements.forget_scheduled_event(tx, plan.seminar_id, self.PURPOSE)
-            else:
-                await announcements.remember_scheduled_event(
-                    tx, plan.seminar_id, self.PURPOSE, event_id, plan.start
-                )

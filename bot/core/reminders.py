@@ -337,7 +337,7 @@ class ReminderPlanner:
                     expires_at=row["published_at"] + PUBLICATION_USEFUL_FOR,
                 )
             )
-        found.extend(_talk_plan(await talk_store.all_slots_for_reminders(self.db), zones))
+        found.extend(_talk_plan(await talk_store.slots_for_reminders(self.db), zones))
         pending = [occ for occ in found if (occ.key, occ.due_at) not in finished]
         # By time, then key: the same order as the dataclass's, without its slow __lt__.
         pending.sort(key=_by_time)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.core.base import Service
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import Seminar
-from bot.core.officehours import EventPlan
+from bot.core.officehours import EventPlan, MirroredEvents
 from bot.core.reminders import block_day_start
 from bot.core.timeutil import parse_local_time, resolve_wall_time
 from bot.store import assignments as assignment_store
@@ -232,7 +232,7 @@ class TalkService(Service):
         )
 
 
-class BlockDayEvents(TalkService):
+class BlockDayEvents(MirroredEvents, TalkService):
     """One Discord scheduled event per block day (purpose `blockday:<index>`)."""
 
     async def plans(self) -> list[EventPlan]:
@@ -273,15 +273,6 @@ class BlockDayEvents(TalkService):
                     )
                 )
         return found
-
-    async def remember(self, plan: EventPlan, event_id: int | None) -> None:
-        async with self.db.transaction() as tx:
-            if event_id is None or plan.start is None or plan.end is None:
-                await store.forget_block_day_event(tx, plan.seminar_id, plan.purpose)
-            else:
-                await store.remember_block_day_event(
-                    tx, plan.seminar_id, plan.purpose, event_id, plan.start, plan.end
-                )
 
 
 def _talk(row: Row) -> Talk:

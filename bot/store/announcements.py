@@ -96,13 +96,19 @@ async def scheduled_event(db: Reader, seminar_id: int, purpose: str) -> Row | No
 
 
 async def remember_scheduled_event(
-    tx: Transaction, seminar_id: int, purpose: str, event_id: int, starts_at: int
+    tx: Transaction,
+    seminar_id: int,
+    purpose: str,
+    event_id: int,
+    starts_at: int,
+    ends_at: int | None,
 ) -> None:
     await tx.execute(
-        "INSERT INTO scheduled_events (seminar_id, purpose, event_id, starts_at) "
-        "VALUES (?, ?, ?, ?) ON CONFLICT (seminar_id, purpose) DO UPDATE SET "
-        "event_id = excluded.event_id, starts_at = excluded.starts_at",
-        (seminar_id, purpose, event_id, starts_at),
+        "INSERT INTO scheduled_events (seminar_id, purpose, event_id, starts_at, ends_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seminar_id, purpose) DO UPDATE SET "
+        "event_id = excluded.event_id, starts_at = excluded.starts_at, "
+        "ends_at = excluded.ends_at",
+        (seminar_id, purpose, event_id, starts_at, ends_at),
     )
 
 

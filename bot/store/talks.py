@@ -101,16 +101,6 @@ async def slot_by_id(db: Reader, slot_id: int) -> Row | None:
     )
 
 
-async def all_slots_for_reminders(db: Reader) -> list[Row]:
-    """(id, seminar_id, user_id, day_index, starts_at, revision, timezone) of every slot."""
-    return await db.fetch_all(
-        "SELECT t.id, t.seminar_id, t.user_id, t.day_index, t.starts_at, t.ends_at, "
-        "sc.revision, sc.first_start, s.timezone FROM talk_slots t "
-        "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
-        "JOIN seminars s ON s.id = t.seminar_id ORDER BY t.seminar_id, t.position"
-    )
-
-
 async def days_of(db: Reader, seminar_id: int) -> list[Row]:
     """(day_index, starts_at, ends_at, talks) of each block day that still has talks."""
     return await db.fetch_all(
@@ -140,32 +130,17 @@ async def block_day_events(db: Reader, seminar_id: int) -> list[Row]:
     )
 
 
-async def remember_block_day_event(
-    tx: Transaction, seminar_id: int, purpose: str, event_id: int, starts_at: int, ends_at: int
-) -> None:
-    await tx.execute(
-        "INSERT INTO scheduled_events (seminar_id, purpose, event_id, starts_at, ends_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seminar_id, purpose) DO UPDATE SET "
-        "event_id = excluded.event_id, starts_at = excluded.starts_at, "
-        "ends_at = excluded.ends_at",
-        (seminar_id, purpose, event_id, starts_at, ends_at),
-    )
-
-
-async def forget_block_day_event(tx: Transaction, seminar_id: int, purpose: str) -> None:
-    await tx.execute(
-        "DELETE FROM scheduled_events WHERE seminar_id = ? AND purpose = ?", (seminar_id, purpose)
-    )
-
-
-async def slots_for_reminders(db: Reader, seminar_id: int) -> list[Row]:
-    """`all_slots_for_reminders` for one seminar."""
+async def slots_for_reminders(db: Reader, seminar_id: int | None = None) -> list[Row]:
+    """(id, seminar_id, user_id, day_index, starts_at, ends_at, revision, first_start,
+    timezone) of every slot, or of one seminar's."""
+    where = "" if seminar_id is None else "WHERE t.seminar_id = ? "
+    params: tuple[int, ...] = () if seminar_id is None else (seminar_id,)
     return await db.fetch_all(
         "SELECT t.id, t.seminar_id, t.user_id, t.day_index, t.starts_at, t.ends_at, "
         "sc.revision, sc.first_start, s.timezone FROM talk_slots t "
         "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
-        "JOIN seminars s ON s.id = t.seminar_id WHERE t.seminar_id = ? ORDER BY t.position",
-        (seminar_id,),
+        f"JOIN seminars s ON s.id = t.seminar_id {where}ORDER BY t.seminar_id, t.position",
+        params,
     )
 
 
