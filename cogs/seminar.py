@@ -7,21 +7,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import SeminarBot
-from bot.core.models import DeadlineKind
+from bot.core.reminders import DEADLINE_NAMES
 from bot.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, when
 from cogs.common import services_of
 
-DEADLINE_LABELS: dict[str, str] = {
-    DeadlineKind.PREFERENCES: "Paper preferences",
-    DeadlineKind.DEREGISTRATION: "De-registration",
-    DeadlineKind.REPORT: "Report (PDF)",
-    DeadlineKind.SLIDES: "Slides (PDF)",
-    DeadlineKind.PRESENTATION: "Final presentation",
-}
-
 
 def deadline_label(kind: str) -> str:
-    return DEADLINE_LABELS.get(kind, kind.replace("-", " ").replace("_", " ").capitalize())
+    """A deadline's name as a heading: the reminders' own wording, capitalised."""
+    name = DEADLINE_NAMES.get(kind)
+    if name is None:
+        return kind.replace("-", " ").replace("_", " ").capitalize()
+    return name[:1].upper() + name[1:]
 
 
 class SeminarInfo(commands.Cog):

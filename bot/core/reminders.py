@@ -394,7 +394,7 @@ def _zone(cache: dict[str, ZoneInfo], name: str) -> ZoneInfo:
 
 # -- audience and wording ----------------------------------------------------
 
-DEADLINE_NAMES = {
+DEADLINE_NAMES: dict[str, str] = {
     DeadlineKind.PREFERENCES: "paper preferences",
     DeadlineKind.DEREGISTRATION: "de-registration",
     DeadlineKind.REPORT: "report (PDF)",
