@@ -729,7 +729,12 @@ class Dispatcher:
             attempts = max((d["attempts"] for d in rows if d["status"] == "claimed"), default=1)
             return RunOutcome(False, "retry", sent, retry_in=min(30 * 2**attempts, 900))
 
-        sent += await self._fallback(outbox, occurrence, audience, notice, late, now)
+        fallback = await self._fallback(outbox, occurrence, audience, notice, late, now)
+        if fallback == "retry":
+            rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
+            attempts = max((d["attempts"] for d in rows if d["recipient"] == "fallback"), default=1)
+            return RunOutcome(False, "retry", sent, retry_in=min(30 * 2**attempts, 900))
+        sent += fallback == "sent"
         async with self.db.transaction() as tx:
             await store.finish_job(
                 tx,
@@ -809,14 +814,15 @@ class Dispatcher:
         notice: Notice,
         late: bool,
         now: int,
-    ) -> int:
-        """One channel post mentioning everyone whose DMs are closed."""
+    ) -> str:
+        """One channel post mentioning everyone whose DMs are closed; retried like any
+        delivery. Returns 'sent', 'retry' or 'none' (nothing to send, or given up)."""
         if audience.channel_id is None:
-            return 0
+            return "none"
         rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
         closed = sorted(int(r["recipient"][5:]) for r in rows if r["status"] == "dm_closed")
         if not closed:
-            return 0
+            return "none"
         async with self.db.transaction() as tx:
             row = await store.claim(
                 tx,
@@ -828,16 +834,24 @@ class Dispatcher:
                 now,
             )
         if row["status"] != "claimed":
-            return 0
+            return "none"
         try:
             await outbox.mention(audience.channel_id, closed, notice, nonce=f"sb{row['id']}")
         except DeliveryFailed as exc:
+            retry = not exc.permanent and row["attempts"] + 1 < MAX_ATTEMPTS
             async with self.db.transaction() as tx:
-                await store.mark(tx, row["id"], "failed", self.clock.now(), error=exc.reason)
-            return 0
+                await store.mark(
+                    tx,
+                    row["id"],
+                    "claimed" if retry else "failed",
+                    self.clock.now(),
+                    error=exc.reason,
+                )
+            log.info("fallback for %s: %s", occurrence.key, exc)
+            return "retry" if retry else "none"
         async with self.db.transaction() as tx:
             await store.mark(tx, row["id"], "sent", self.clock.now())
-        return 1
+        return "sent"
 
 
 async def _bounded_gather(

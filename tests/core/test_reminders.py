@@ -811,3 +811,22 @@ async def test_each_seminar_is_delivered_through_its_own_platform(
         await both.run(occurrence)
     assert discord.dms() == Counter({101: 1}) and [c.target for c in discord.posts()] == [CHANNEL]
     assert matrix.dms() == Counter({alice: 1}) and [c.target for c in matrix.posts()] == [room]
+
+
+async def test_a_failed_closed_dm_fallback_is_retried_not_dropped(
+    services: Services, db: Database, planner: ReminderPlanner, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=0, capacity=1)
+    await join_all(services, 101, 102)
+    await services.registration.leave(GUILD, 101)
+    [occurrence] = await occurrences(planner, Source.NOTICE)
+    flaky = RecordingNotifier(closed={102})
+    flaky.transient[CHANNEL] = 1
+    dispatcher = Dispatcher(db, clock, {Platform.DISCORD: flaky})
+    first = await dispatcher.run(occurrence)
+    assert not first.finished and first.status == "retry" and first.retry_in > 0
+    assert flaky.mentions() == []
+    clock.advance(first.retry_in)
+    assert (await dispatcher.run(occurrence)).finished
+    [mention] = flaky.mentions()
+    assert mention.user_ids == (102,)
