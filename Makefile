@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The Matrix tests run a real Synapse (tests/synapse). It is AGPL and pins many packages,
-# so it lives in a virtualenv of its own: test-only, never a project dependency, never in
-# the image. The stamp names the version, so a bump here reinstalls.
+# The Matrix tests run a real Synapse (tests/synapse_harness). It is AGPL and pins many
+# packages, so it lives in a virtualenv of its own: test-only, never a project dependency,
+# never in the image. The stamp names the version, so a bump here reinstalls.
 SYNAPSE_VERSION := 1.163.2
 SYNAPSE_VENV := .venv-synapse
 SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed-$(SYNAPSE_VERSION)
