@@ -39,9 +39,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
-bench: $(STAMP)
+bench: $(STAMP) $(SYNAPSE_STAMP)
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.synapse_roundtrip
 
 clean:
 	rm -rf $(VENV) $(SYNAPSE_VENV) .mypy_cache .ruff_cache .pytest_cache
