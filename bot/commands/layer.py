@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -25,7 +24,6 @@ from bot.core.services import Services
 from bot.core.text import echo
 
 log = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@!?(-?\d+)>")
 
 NOT_ORGANISER = "Only the seminar's organisers can use `/admin` commands."
 NOT_YOURS = "This question belongs to someone else's request."
@@ -165,10 +163,8 @@ class CommandLayer:
         if isinstance(error, UsageError):
             text = error.for_platform(invocation.platform)
         else:
-            text = error.render(invocation.style.when)
-        if invocation.platform is not Platform.DISCORD:
-            # Some core messages still name people as Discord mentions (`<@id>`).
-            text = _MENTION.sub(lambda found: invocation.style.person(int(found[1]), ""), text)
+            style = invocation.style
+            text = error.render(style.when, lambda account: style.person(account, ""))
         return Answer(respell(text, invocation.platform), refused=True)
 
 
