@@ -127,7 +127,7 @@ def latex_to_text(value: str) -> str:
     try:
         text = str(_renderer().nodelist_to_text(_walk(source, tolerant=True)))
     except Exception:  # pylatexenc's tolerant mode still fails on some broken input
-        return value.replace("{", "").replace("}", "")
+        return value  # as typed: unconverted, but nothing lost or changed
     # Zotero and others escape `$` in titles that hold TeX maths: render those too.
     text = _ESCAPED_MATH.sub(_escaped_math, text)
     return unicodedata.normalize("NFC", text)
@@ -195,17 +195,25 @@ def _render_math(nodes: Sequence[object], *, top: bool = False) -> str:
     if top and _WORDS.search("".join(t if isinstance(t, str) else "0" for t in tokens)):
         raise _Unrenderable  # `$5 and $10`: dollars in text, not maths
     out: list[str] = []
+    scripted = ""  # the kind of script just written: `x_1_2` is an error in TeX
     i = 0
     while i < len(tokens):
         token = tokens[i]
         if isinstance(token, str) and token in ("^", "_"):
+            if scripted == token:
+                raise _Unrenderable
+            scripted = token
             i += 1
             while i < len(tokens) and _is(tokens[i], " "):
                 i += 1
             if i >= len(tokens):
                 raise _Unrenderable
             out.append(_script(str(token), _render_token(tokens[i])))
-        elif isinstance(token, LatexMacroNode) and token.macroname == "frac":
+            i += 1
+            continue
+        if not _is(token, " "):  # spaces do not count in maths
+            scripted = ""
+        if isinstance(token, LatexMacroNode) and token.macroname == "frac":
             fraction = _fraction(token)
             if not _fits_loose(out, tokens, i) and len(fraction) > 1:
                 fraction = f"({fraction})"

@@ -584,6 +584,8 @@ def test_bibtex_crossref_volume_is_not_a_paper() -> None:
         (r"$\sqrt[5]{x}$ and $\foo{x}$", r"$\sqrt[5]{x}$ and $\foo{x}$"),
         (r"$\hat{xy}$", r"$\hat{xy}$"),
         (r"$$x$$", "$$x$$"),
+        (r"$x_1^2$ but $x_1_2$", r"x₁² but $x_1_2$"),  # a double subscript is an error
+        ("{" * 3000 + "deep" + "}" * 3000, "deep"),
         (r"costs $5 and $10", "costs $5 and $10"),
         (r"50% of R&D", "50% of R&D"),
     ],
