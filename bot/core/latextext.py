@@ -127,7 +127,9 @@ def latex_to_text(value: str) -> str:
     try:
         text = str(_renderer().nodelist_to_text(_walk(source, tolerant=True)))
     except Exception:  # pylatexenc's tolerant mode still fails on some broken input
-        return value  # as typed: unconverted, but nothing lost or changed
+        if "$" in value:
+            return value  # maths as typed: unconverted, but its meaning intact
+        return value.replace("{", "").replace("}", "")
     # Zotero and others escape `$` in titles that hold TeX maths: render those too.
     text = _ESCAPED_MATH.sub(_escaped_math, text)
     return unicodedata.normalize("NFC", text)
