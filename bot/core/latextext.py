@@ -21,6 +21,7 @@ from typing import Any, TypeAlias
 
 from pylatexenc.latex2text import (
     LatexNodes2Text,
+    MacroTextSpec,
     fmt_math_text_style,
     get_default_latex_context_db,
 )
@@ -32,6 +33,7 @@ from pylatexenc.latexwalker import (
     LatexWalker,
 )
 from pylatexenc.latexwalker import get_default_latex_context_db as walker_context_db
+from pylatexenc.macrospec import MacroSpec
 
 __all__ = ["latex_to_text"]
 
@@ -92,16 +94,62 @@ _WORDS = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}\s")
 _ESCAPED_MATH = re.compile(r"\$([^$\n]{1,200})\$")
 
 
+# Text macros that Zotero, Better BibTeX and BibLaTeX write and pylatexenc would
+# drop (an unknown macro vanishes there): `{\textless}` is a `<`, not nothing.
+_TEXT_SYMBOLS = {
+    "textless": "<", "textgreater": ">", "textbar": "|", "textunderscore": "_",
+    "textasciicircum": "^", "textbraceleft": "{", "textbraceright": "}",
+    "textdollar": "$", "textquotedbl": '"', "textasciigrave": "`", "S": "§",
+    "textsection": "§", "textbackslash": "\\",
+}  # fmt: skip
+_TEXT_WRAPPERS = {
+    "mkbibquote": "“%s”", "enquote": "“%s”", "mkbibemph": "%s", "mkbibitalic": "%s",
+    "mkbibbold": "%s", "url": "%s", "noopsort": "", "nocase": "%s",
+}  # fmt: skip
+
+
+def _text_script(node: Any, l2tobj: Any, macroname: str) -> str:
+    """`x\textsuperscript{2}` is x², never x2."""
+    args = _args(node)
+    text = str(l2tobj.nodelist_to_text(args[-1:])).strip() if args else ""
+    kind = "^" if macroname == "textsuperscript" else "_"
+    table = _SUPERSCRIPTS if kind == "^" else _SUBSCRIPTS
+    if text and all(ch in table for ch in text):
+        return "".join(table[ch] for ch in text)
+    return f"{kind}({text})" if text else ""
+
+
 @cache
 def _context() -> Any:
     """pylatexenc's table of macros for text, built once on first use (it takes ms)."""
-    return get_default_latex_context_db()
+    db = get_default_latex_context_db()
+    db.add_context_category(
+        "seminar-bot",
+        prepend=True,
+        macros=[
+            *(MacroTextSpec(name, text) for name, text in _TEXT_SYMBOLS.items()),
+            *(MacroTextSpec(name, text) for name, text in _TEXT_WRAPPERS.items()),
+            MacroTextSpec("textsuperscript", _text_script),
+            MacroTextSpec("textsubscript", _text_script),
+        ],
+    )
+    return db
 
 
 @cache
 def _walker_context() -> Any:
     """pylatexenc's table of macros' arguments, built once on first use."""
-    return walker_context_db()
+    db = walker_context_db()
+    db.add_context_category(
+        "seminar-bot",
+        prepend=True,
+        macros=[
+            *(MacroSpec(name, "{") for name in _TEXT_WRAPPERS),
+            MacroSpec("textsuperscript", "{"),
+            MacroSpec("textsubscript", "{"),
+        ],
+    )
+    return db
 
 
 @cache

@@ -413,6 +413,11 @@ def test_bibtex_reads_entries() -> None:
         (r"50\% of R\&D \_ \$", "50% of R&D _ $"),
         (r"$k$-means", "k-means"),
         (r"``quoted''", "“quoted”"),
+        # what Zotero and Better BibTeX write for characters LaTeX treats specially
+        (r"{\textless}b{\textgreater} {\textbar} a{\textunderscore}b", "<b> | a_b"),
+        (r"x\textsuperscript{2}, H\textsubscript{2}O", "x², H₂O"),
+        (r"\mkbibquote{Attention} \enquote{is} \mkbibemph{all}", "“Attention” “is” all"),
+        (r"{\noopsort{a}}Zeta \S 3", "Zeta §3"),
     ],
 )
 def test_bibtex_latex_accents(latex: str, text: str) -> None:
