@@ -157,19 +157,15 @@ class PaperService(Service):
                     await papers.update(tx, existing.id, fields, now)
                     updated.append(fields.code)
             if added or updated:
-                await audit.record(
-                    tx,
-                    seminar.guild_id,
-                    actor_id,
-                    "paper.import",
-                    {
-                        "file": filename,
-                        "added": added,
-                        "updated": updated,
-                        "refused": len(parsed.refused),
-                    },
-                    now,
-                )
+                detail: dict[str, object] = {
+                    "file": filename,
+                    "added": added,
+                    "updated": updated,
+                    "refused": len(parsed.refused),
+                }
+                if parsed.derived:  # where a code such as `weim19-2` came from
+                    detail["derived"] = {code.code: code.key for code in parsed.derived}
+                await audit.record(tx, seminar.guild_id, actor_id, "paper.import", detail, now)
         return ImportReport(
             added, updated, unchanged, parsed.refused, parsed.derived, parsed.ignored_columns
         )

@@ -313,6 +313,11 @@ journal = {Commun. ACM},
         (10, "10.1145/3446776", "zhang-2021"),
     ]
     assert await services.papers.get(GUILD, "weim19") == hand_made
+    last = (await audit.recent(services.db, GUILD, 1))[0]
+    assert last["detail"]["derived"] == {
+        "weim19-2": "DBLP:conf/nips/WeiM19",
+        "zhang-2021": "10.1145/3446776",
+    }
     again = await services.papers.import_file(GUILD, ORGANISER, "dblp.bib", bib)
     assert (again.added, again.updated, again.unchanged) == ([], [], ["weim19-2", "zhang-2021"])
     fixed = bib.replace(b"Still", b"still")  # a corrected title updates the same paper
