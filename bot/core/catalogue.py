@@ -708,6 +708,9 @@ def _bib_paper(entry: _Entry, parent: _Entry | None) -> tuple[PaperFields, Deriv
     if venue and year and not re.search(rf"(?<![0-9]){re.escape(year)}(?![0-9])", venue):
         venue = f"{venue} {year}"
     url = _verbatim(fields.get("url", ""))
+    if not url:  # older styles: howpublished = {\url{https://…}}
+        link = re.search(r"https?://[^\s{}]+", fields.get("howpublished", ""))
+        url = _verbatim(link.group()) if link else ""
     doi = _verbatim(fields.get("doi", ""))
     doi_name = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
     if not url and re.fullmatch(r"10\.[0-9]{4,9}/\S+", doi_name):

@@ -609,6 +609,10 @@ def test_bibtex_arxiv_sources() -> None:
 @misc{by-doi, title = {e}, doi = {https://doi.org/10.48550/arXiv.1905.03684}}
 @article{by-journal, title = {f}, journal = {arXiv preprint arXiv:1905.03684}, year = {2019}}
 @misc{not-arxiv, title = {g}, url = {https://example.org/x\_y}, doi = {10.1145/123.456}}
+@misc{by-howpublished, title = {h}, howpublished = {\url{https://arxiv.org/abs/1905.03684}}}
+@article{by-corr, title = {i}, journal = {CoRR}, volume = {abs/1905.03684}}
+@article{by-s2, title = {j}, journal = {ArXiv}, volume = {abs/1905.03684}}
+@misc{by-note, title = {k}, note = {arXiv: 1905.03684 [cs.LG]}}
 """
     papers = {paper.code: paper for paper in parse_bibtex(data).papers}
     assert {code: paper.arxiv for code, paper in papers.items()} == {
@@ -619,7 +623,12 @@ def test_bibtex_arxiv_sources() -> None:
         "by-doi": "https://arxiv.org/abs/1905.03684",
         "by-journal": "https://arxiv.org/abs/1905.03684",
         "not-arxiv": "",
+        "by-howpublished": "https://arxiv.org/abs/1905.03684",
+        "by-corr": "https://arxiv.org/abs/1905.03684",
+        "by-s2": "https://arxiv.org/abs/1905.03684",
+        "by-note": "https://arxiv.org/abs/1905.03684",
     }
+    assert papers["by-howpublished"].url == "https://arxiv.org/abs/1905.03684"
     assert papers["by-journal"].venue == "arXiv preprint arXiv:1905.03684 2019"
     assert papers["not-arxiv"].url == "https://example.org/x_y"
     assert papers["by-doi"].url == "https://doi.org/10.48550/arXiv.1905.03684"
