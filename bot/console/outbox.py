@@ -1,0 +1,59 @@
+"""The console's Outbox: what the reminder engine sends, printed with its target."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.commands.context import Style
+from bot.console.screen import Screen, resolve_mentions
+from bot.core.reminders import Notice
+
+
+class ConsoleOutbox:
+    """Prints each delivery as `[#seminar] …`, `[DM alice] …` or `[mention] …`.
+
+    A terminal never refuses a message, so nothing here raises DeliveryFailed;
+    the dispatcher's log still records every delivery exactly once.
+    """
+
+    def __init__(
+        self,
+        screen: Screen,
+        style: Callable[[], Awaitable[Style]],
+        account_name: Callable[[int], Awaitable[str]],
+        place_name: Callable[[int], Awaitable[str]],
+        before_send: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.screen = screen
+        self.style = style
+        self.account_name = account_name
+        self.place_name = place_name
+        # Called before each print (the console uses it to head a batch with the time).
+        self.before_send = before_send
+        self.sent = 0
+
+    async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None:
+        text = await self._render(notice)
+        if notice.ping_role_id is not None:
+            text = f"@role {text}"
+        await self._print(f"[#{await self.place_name(channel_id)}]", text)
+
+    async def direct(self, account_id: int, notice: Notice, *, nonce: str) -> None:
+        await self._print(f"[DM {await self.account_name(account_id)}]", await self._render(notice))
+
+    async def mention(
+        self, channel_id: int, account_ids: list[int], notice: Notice, *, nonce: str
+    ) -> None:
+        who = " ".join([f"@{await self.account_name(account_id)}" for account_id in account_ids])
+        await self._print("[mention]", f"{who} {await self._render(notice)}")
+
+    async def _render(self, notice: Notice) -> str:
+        style = await self.style()
+        values = {name: style.when(unix) for name, unix in notice.instants.items()}
+        return await resolve_mentions(notice.template.format(**values), self.account_name)
+
+    async def _print(self, tag: str, text: str) -> None:
+        if self.before_send is not None:
+            await self.before_send()
+        self.sent += 1
+        self.screen.say(text, tag=tag)

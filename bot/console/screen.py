@@ -1,0 +1,113 @@
+"""What the terminal prints: 80 columns, Discord-style markup turned into plain text
+(or bold and colour when stdout is a terminal), times in the seminar's zone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+WIDTH = 80
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CODE = re.compile(r"`([^`\n]+)`")
+_ESCAPED = re.compile(r"\\([\\*_`~|>])")
+_MENTION = re.compile(r"<@(-?\d+)>")
+_ROLE = re.compile(r"<@&(-?\d+)>")
+_RESET = "\x1b[0m"
+COLOURS = {
+    "bold": "\x1b[1m",
+    "code": "\x1b[36m",
+    "tag": "\x1b[33m",
+    "dim": "\x1b[2m",
+    "error": "\x1b[31m",
+    "prompt": "\x1b[32m",
+}
+
+
+class Screen:
+    """Writes wrapped, optionally coloured text; the one place that prints."""
+
+    def __init__(self, out: TextIO, *, colour: bool, width: int = WIDTH) -> None:
+        self.out = out
+        self.colour = colour
+        self.width = width
+
+    def paint(self, text: str, colour: str) -> str:
+        return f"{COLOURS[colour]}{text}{_RESET}" if self.colour else text
+
+    def markup(self, text: str) -> str:
+        """`**bold**` and `` `code` `` as terminal attributes (or plain), escapes undone."""
+        if self.colour:
+            text = _BOLD.sub(lambda m: self.paint(m.group(1), "bold"), text)
+            text = _CODE.sub(lambda m: self.paint(m.group(1), "code"), text)
+        else:
+            text = _BOLD.sub(r"\1", text)
+        return _ESCAPED.sub(r"\1", text)
+
+    def line(self, text: str = "", colour: str | None = None) -> None:
+        """One line as it is (already short, e.g. an echoed command)."""
+        self.out.write((self.paint(text, colour) if colour else text) + "\n")
+        self.out.flush()
+
+    def say(self, text: str, *, tag: str = "", colour: str | None = None) -> None:
+        """A message: marked up, wrapped to the width; `tag` (`[DM alice]`) leads it."""
+        lead = f"{tag} " if tag else ""
+        indent = "  " if tag else ""
+        shown_tag = self.paint(tag, "tag") + " " if tag else ""
+        first = True
+        for raw in text.split("\n"):
+            body = self.markup(raw)
+            if colour:
+                body = self.paint(body, colour)
+            head = lead if first else indent
+            for piece in wrap(body, self.width - len(head), self.width - len(indent)):
+                if first:
+                    self.out.write(shown_tag + piece + "\n")
+                    first = False
+                else:
+                    self.out.write(indent + piece + "\n")
+        self.out.flush()
+
+
+def visible_len(text: str) -> int:
+    return len(_ANSI.sub("", text))
+
+
+def wrap(text: str, first_width: int, width: int) -> list[str]:
+    """Greedy word wrap by visible width (colour codes take no room). A line's
+    leading spaces, and a bullet's marker, indent its continuation lines; a word
+    wider than a line (a long link) stays whole on a line of its own."""
+    stripped = text.lstrip(" ")
+    if not stripped:
+        return [""]
+    lead = text[: len(text) - len(stripped)]
+    bullet = re.match(r"(?:[•\-*]|\d+\.)\s", _ANSI.sub("", stripped))
+    hang = lead + (" " * len(bullet.group()) if bullet else "")
+    lines: list[str] = []
+    current, used, limit = lead, len(lead), first_width
+    empty = True
+    for word in stripped.split(" "):
+        if not word:
+            continue
+        size = visible_len(word)
+        if not empty and used + 1 + size > limit:
+            lines.append(current)
+            current, used, limit, empty = hang, len(hang), width, True
+        if empty:
+            current, used, empty = current + word, used + size, False
+        else:
+            current, used = current + " " + word, used + 1 + size
+    lines.append(current)
+    return lines
+
+
+async def resolve_mentions(
+    text: str,
+    name_of: Callable[[int], Awaitable[str]],
+) -> str:
+    """`<@123>` -> `@alice`, `<@&5>` -> `@role`: the console has no mention syntax."""
+    ids = {int(found) for found in _MENTION.findall(text)}
+    names = {account_id: await name_of(account_id) for account_id in ids}
+    text = _MENTION.sub(lambda m: "@" + names[int(m.group(1))], text)
+    return _ROLE.sub("@role", text)
