@@ -10,6 +10,14 @@ DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_ASSESSMENT = "Report 40 % + presentation 60 % (both are needed)"
 
 
+class Platform(StrEnum):
+    """Where a person or place lives; the front end that speaks for them."""
+
+    DISCORD = "discord"
+    MATRIX = "matrix"
+    CONSOLE = "console"
+
+
 class DeadlineKind(StrEnum):
     """Kinds the bot understands; any other kind is a plain dated reminder."""
 

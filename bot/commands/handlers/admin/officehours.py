@@ -1,0 +1,14 @@
+"""Handlers: /admin officehours."""
+
+from __future__ import annotations
+
+from bot.commands.context import Answer, Call
+from bot.core.errors import DomainError
+
+
+async def cancel(call: Call) -> Answer:
+    raise DomainError("This command is not available here yet.")
+
+
+async def set_(call: Call) -> Answer:
+    raise DomainError("This command is not available here yet.")

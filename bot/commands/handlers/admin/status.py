@@ -1,0 +1,10 @@
+"""Handlers: /admin status."""
+
+from __future__ import annotations
+
+from bot.commands.context import Answer, Call
+from bot.core.errors import DomainError
+
+
+async def show(call: Call) -> Answer:
+    raise DomainError("This command is not available here yet.")

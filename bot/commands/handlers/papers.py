@@ -1,0 +1,14 @@
+"""Handlers: papers."""
+
+from __future__ import annotations
+
+from bot.commands.context import Answer, Call
+from bot.core.errors import DomainError
+
+
+async def browse(call: Call) -> Answer:
+    raise DomainError("This command is not available here yet.")
+
+
+async def show(call: Call) -> Answer:
+    raise DomainError("This command is not available here yet.")
