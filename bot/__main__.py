@@ -7,6 +7,8 @@ import contextlib
 import logging
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -15,6 +17,8 @@ import discord.http
 import yarl
 
 from bot.app import SeminarBot
+from bot.commands.context import Limits
+from bot.console.app import ConsoleOptions
 from bot.core.clock import SystemClock
 from bot.core.services import Services
 from bot.settings import Settings, SettingsError, load_settings
@@ -57,6 +61,9 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["console"]:
+        console_main(sys.argv[2:])
+        return
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -86,6 +93,56 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - SIGINT before the loop installed handlers
         with contextlib.suppress(Exception):
             log.info("interrupted")
+
+
+# -- `python -m bot console`: the terminal front end (bot/console/) ------------------
+
+
+def console_main(argv: list[str]) -> None:
+    """The seminar at a terminal: same database, services and reminder engine, no token."""
+    from bot.console import app as console
+    from bot.console.settings import load_console_settings
+
+    options = console.parse_arguments(argv)
+    try:
+        settings = load_console_settings()
+    except SettingsError as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    # Answers go to stdout; only warnings (and tracebacks of failures) to stderr.
+    logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
+    try:
+        sys.exit(asyncio.run(run_console(settings, options)))
+    except DatabaseTooNew as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+
+
+async def run_console(settings: Settings, options: ConsoleOptions) -> int:
+    from bot.console import app as console
+    from bot.console.clock import ConsoleClock
+    from bot.console.interim import MemoryIdentities
+
+    with tempfile.TemporaryDirectory(prefix="seminar-bot-demo-") as scratch:
+        # The demo starts from nothing on a clock of its own; otherwise the real thing.
+        path = Path(scratch) / "demo.db" if options.demo else settings.database_path
+        clock = console.demo_clock() if options.demo else ConsoleClock()
+        db = await Database.open(path)
+        try:
+            services = Services.build(db, clock)
+            limits = Limits(settings.max_upload_bytes, settings.download_timeout_seconds)
+            return await console.run(
+                services,
+                clock,
+                MemoryIdentities(),
+                options,
+                limits,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                history=Path.home() / ".local" / "state" / "seminar-bot" / "console-history",
+            )
+        finally:
+            await db.close()
 
 
 if __name__ == "__main__":

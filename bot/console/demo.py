@@ -206,8 +206,7 @@ PAPERS = (
     _paper(
         "arora-2019b",
         "A Theoretical Analysis of Contrastive Unsupervised Representation Learning",
-        "Sanjeev Arora, Hrishikesh Khandeparkar, Mikhail Khodak, Orestis Plevrakis, "
-        "Nikunj Saunshi",
+        "Sanjeev Arora, Hrishikesh Khandeparkar, Mikhail Khodak, Orestis Plevrakis, Nikunj Saunshi",
         "ICML 2019",
         "1902.09229",
         KERNEL,
@@ -291,7 +290,10 @@ class Milestone:
 # The announcement's tentative timeline, dated for the winter semester 2026/27.
 TIMELINE = (
     Milestone(
-        "preferences", "2026-08-31 23:59", "7d,1d,2h", "Rank at least three papers of the catalogue."
+        "preferences",
+        "2026-08-31 23:59",
+        "7d,1d,2h",
+        "Rank at least three papers of the catalogue.",
     ),
     Milestone(
         "first-meeting",

@@ -30,6 +30,10 @@ class ConsoleOutbox:
         self.place_name = place_name
         # Called before each print (the console uses it to head a batch with the time).
         self.before_send = before_send
+        # With `group`, identical DMs in a row print once, as `[DM alice, bob]`,
+        # once something else is printed or `flush` is called.
+        self.group = False
+        self._pending: tuple[str, list[str]] | None = None
         self.sent = 0
 
     async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None:
@@ -39,7 +43,28 @@ class ConsoleOutbox:
         await self._print(f"[#{await self.place_name(channel_id)}]", text)
 
     async def direct(self, account_id: int, notice: Notice, *, nonce: str) -> None:
-        await self._print(f"[DM {await self.account_name(account_id)}]", await self._render(notice))
+        name = await self.account_name(account_id)
+        text = await self._render(notice)
+        if not self.group:
+            await self._print(f"[DM {name}]", text)
+            return
+        if self._pending is not None and self._pending[0] == text:
+            self._pending[1].append(name)
+            self.sent += 1
+            return
+        self.flush()
+        if self.before_send is not None:
+            await self.before_send()
+        self._pending = (text, [name])
+        self.sent += 1
+
+    def flush(self) -> None:
+        """Print the DMs held back to be shown together."""
+        if self._pending is None:
+            return
+        text, names = self._pending
+        self._pending = None
+        self.screen.say(text, tag=f"[DM {', '.join(names)}]")
 
     async def mention(
         self, channel_id: int, account_ids: list[int], notice: Notice, *, nonce: str
@@ -53,6 +78,7 @@ class ConsoleOutbox:
         return await resolve_mentions(notice.template.format(**values), self.account_name)
 
     async def _print(self, tag: str, text: str) -> None:
+        self.flush()
         if self.before_send is not None:
             await self.before_send()
         self.sent += 1

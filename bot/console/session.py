@@ -23,7 +23,7 @@ from bot.commands.context import Actor, Answer, Invocation, Value
 from bot.commands.layer import CommandLayer
 from bot.commands.options import Option, OptionType
 from bot.commands.plain import PlainStyle
-from bot.console.clock import ADVANCE_USAGE, ConsoleClock, advance_target
+from bot.console.clock import ConsoleClock, advance_target
 from bot.console.screen import Screen, resolve_mentions
 from bot.console.terminal import Lines
 from bot.console.timeline import Timeline
@@ -56,8 +56,11 @@ class Outcome(Enum):
 
 
 class Identities(Protocol):
-    async def account(self, platform: Platform, external_id: str, display_name: str = "") -> int:
-        ...
+    async def account(
+        self, platform: Platform, external_id: str, display_name: str = ""
+    ) -> int: ...
+
+    async def place(self, platform: Platform, external_id: str) -> int: ...
 
     async def external_account(self, account_id: int) -> tuple[Platform, str] | None: ...
 
@@ -258,14 +261,10 @@ class Session:
             if option.type is not OptionType.FILE or option.name not in values:
                 continue
             typed = str(values[option.name])
-            path = Path(typed).expanduser()
-            if not path.is_absolute():
-                path = self.workdir / path
             try:
-                data = await asyncio.to_thread(path.read_bytes)
+                return await asyncio.to_thread(read_file, self.workdir, typed)
             except OSError as error:
                 return f"Cannot read `{typed}`: {error.strerror or error}."
-            return PathAttachment(path, data)
         return None
 
     async def show(self, answer: Answer, invocation: Invocation) -> Outcome:
@@ -289,17 +288,8 @@ class Session:
         return Outcome.REFUSED if answer.refused else Outcome.DONE
 
     async def save(self, name: str, data: bytes) -> str:
-        """Write a file the bot sends; an existing one is never overwritten."""
-        safe = Path(name).name or "file"
-        target = self.files_dir / safe
-        stem, suffix = target.stem, target.suffix
-        count = 1
-        while target.exists():
-            count += 1
-            target = self.files_dir / f"{stem}-{count}{suffix}"
-        await asyncio.to_thread(self.files_dir.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(target.write_bytes, data)
-        return f"{safe} ({len(data)} bytes) written to {target}"
+        target = await asyncio.to_thread(write_file, self.files_dir, name, data)
+        return f"{target.name} ({len(data)} bytes) written to {target}"
 
     # -- the reminder engine's voice ---------------------------------------------------
 
@@ -311,3 +301,24 @@ class Session:
         self._header_at = now
         stamp = datetime.fromtimestamp(now, await self.zone()).strftime("%a %Y-%m-%d %H:%M %Z")
         self.screen.line(f"── {stamp} ──", colour="dim")
+
+
+def read_file(workdir: Path, typed: str) -> PathAttachment:
+    """A path as typed (`./report.pdf`, `~/x.bib`), relative to where the console started."""
+    path = Path(typed).expanduser()
+    if not path.is_absolute():
+        path = workdir / path
+    return PathAttachment(path, path.read_bytes())
+
+
+def write_file(folder: Path, name: str, data: bytes) -> Path:
+    """Write a file the bot sends into `folder`; an existing file is never overwritten."""
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = Path(name).name or "file"
+    target = folder / safe
+    count = 1
+    while target.exists():
+        count += 1
+        target = folder / f"{Path(safe).stem}-{count}{Path(safe).suffix}"
+    target.write_bytes(data)
+    return target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.console.clock import ConsoleClock
@@ -41,10 +42,13 @@ class Timeline:
         clock: ConsoleClock,
         planner: Planner,
         dispatcher: Runner,
+        after_each: Callable[[], None] | None = None,
     ) -> None:
         self.clock = clock
         self.planner = planner
         self.dispatcher = dispatcher
+        # Called after each occurrence ran (the console prints what it held back).
+        self.after_each = after_each
 
     async def advance_to(self, target: int) -> int:
         """Deliver everything due up to `target`; returns how many occurrences ran."""
@@ -55,7 +59,11 @@ class Timeline:
             if due is None:
                 break
             self.clock.move_to(max(due.due_at, self.clock.now()))
-            outcome = await self.dispatcher.run(due)
+            try:
+                outcome = await self.dispatcher.run(due)
+            finally:
+                if self.after_each is not None:
+                    self.after_each()
             ran += 1
             if not outcome.finished:
                 failures[(due.key, due.due_at)] = failures.get((due.key, due.due_at), 0) + 1
