@@ -1,17 +1,23 @@
-# Two entry points: `make run` and `make test`. Both create .venv on first use,
-# so a fresh machine needs nothing but Python 3.11+ (and make).
+# Entry points: `make demo` (try it, no account needed), `make run` and `make test`.
+# Each creates .venv on first use, so a fresh machine needs nothing but Python 3.11+
+# (and make).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: demo run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The reference seminar in a throwaway database, on a clock you move with `advance`.
+# `make demo < script.txt` replays a script (one command per line).
+demo: $(STAMP)
+	@$(BIN)/python -m bot console --demo
 
 run: $(STAMP)
 	$(BIN)/python -m bot

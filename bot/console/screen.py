@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
@@ -56,12 +57,17 @@ class Screen:
         indent = "  " if tag else ""
         shown_tag = self.paint(tag, "tag") + " " if tag else ""
         first = True
+        if visible_len(lead) > self.width // 2:
+            # A long tag (`[DM alice, bob, …]`) gets lines of its own.
+            for piece in wrap(tag, self.width, self.width - 2):
+                self.out.write(self.paint(piece, "tag") + "\n")
+            lead, shown_tag, first = indent, indent, True
         for raw in text.split("\n"):
             body = self.markup(raw)
             if colour:
                 body = self.paint(body, colour)
             head = lead if first else indent
-            for piece in wrap(body, self.width - len(head), self.width - len(indent)):
+            for piece in wrap(body, self.width - visible_len(head), self.width - len(indent)):
                 if first:
                     self.out.write(shown_tag + piece + "\n")
                     first = False
@@ -71,7 +77,14 @@ class Screen:
 
 
 def visible_len(text: str) -> int:
-    return len(_ANSI.sub("", text))
+    """Columns the text takes on a terminal: colour codes none, emoji and other
+    wide characters two, combining marks and the emoji variation selector none."""
+    width = 0
+    for char in _ANSI.sub("", text):
+        if unicodedata.combining(char) or char in "\ufe0f\u200b\u200d":
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return width
 
 
 def wrap(text: str, first_width: int, width: int) -> list[str]:

@@ -1,0 +1,148 @@
+"""A whole seminar through the real `python -m bot console --demo`, stdin piped.
+
+`data/seminar.txt` is the script a user could pipe through `make demo`: the
+organiser's setup, a new student, preferences, the assignment, de-registration,
+hand-ins, the block seminar and final grades, with `advance` moving the demo's
+clock so every reminder shows up on its day. The assertions are what a user sees.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.console.screen import visible_len
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+# Generous: the script takes a few seconds; this only stops a hung process.
+TIMEOUT = 180
+
+
+def console(
+    workdir: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DISCORD_", "DATABASE_"))
+    }
+    environment.update({"HOME": str(workdir), "PYTHONPATH": str(ROOT)}, **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=environment,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(DATA / "papers.bib", tmp_path)
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4\n% alice's report\n%%EOF\n")
+    (tmp_path / "slides.pdf").write_bytes(b"%PDF-1.4\n% alice's slides\n%%EOF\n")
+    return tmp_path
+
+
+def test_a_whole_seminar_from_setup_to_final_grades(workdir: Path) -> None:
+    script = (DATA / "seminar.txt").read_text(encoding="utf-8")
+    assert len(script.splitlines()) <= 45
+    started = time.perf_counter()
+    result = console(workdir, script, "--demo", "--files", "out")
+    elapsed = time.perf_counter() - started
+    print(f"scripted seminar: {elapsed:.2f} s wall time")  # the figure for the report
+    out = result.stdout
+    # Messages wrap at 80 columns; phrases are looked for in the text unwrapped.
+    flat = " ".join(out.split())
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+
+    # Each command is shown, after the prompt of whoever typed it.
+    for expected in (
+        "organiser> /admin paper import file:papers.bib",
+        "zoe> /join",
+        "leo> /leave",
+        "alice> /submit kind:report file:./report.pdf",
+        "organiser> /admin grade member:alice report:1.3 presentation:1.0",
+    ):
+        assert expected in out
+    assert "# A whole seminar" not in out  # comments are not echoed
+
+    # Setup and catalogue.
+    assert "2 added, 0 updated, 0 unchanged, 0 refused." in out
+    assert "Welcome! You are registered for Theoretical Advances in Deep Learning" in flat
+
+    # Preference reminders, in order, on their days, only to those without a ranking.
+    week, day, hours = (
+        out.index("── Mon 2026-08-24 23:59 CEST ──"),
+        out.index("── Sun 2026-08-30 23:59 CEST ──"),
+        out.index("── Mon 2026-08-31 21:59 CEST ──"),
+    )
+    assert week < day < hours < out.index("organiser> /admin assign run")
+    assert flat.count("[DM kim, leo] ⏰ Reminder for Theoretical Advances in Deep Learning") == 3
+    assert out.count("[#seminar] ⏰ Reminder") >= 3
+
+    # The published assignment: a channel post and a DM per student.
+    publish = out.index("organiser> /admin assign publish")
+    assert out.index("Confirm? [y/N] y", publish) < out.index("[#seminar] 📋", publish)
+    assert "[DM zoe] 📋 Your paper in Theoretical Advances in Deep Learning" in flat
+
+    # After the de-registration deadline, leaving is refused (and the script goes on).
+    assert "has passed, so you cannot leave with `/leave` any more" in flat
+
+    # Hand-in receipts; later reminders skip who handed in.
+    assert out.count("Received: ") == 2
+    # The week-before report reminder: posted in the channel, then DMs to who has not.
+    post = flat.index("the report (PDF) deadline is Fri 2027-01-15 23:59 CET (Europe/Berlin, in 7")
+    tag = flat[flat.index("[DM", post) : flat.index("]", flat.index("[DM", post))]
+    assert "bob" in tag and "alice" not in tag
+
+    # Block seminar: everyone the day before, each presenter before their talk.
+    assert "📅 Block seminar of Theoretical Advances in Deep Learning, day 1, is tomorrow" in flat
+    assert "🎤 Your talk in Theoretical Advances in Deep Learning is tomorrow" in flat
+    assert "It is now 2027-02-15 09:00 CET (Europe/Berlin, Monday)." in out
+
+    # Grades and the files the bot sent.
+    assert "Final grade 1.0 (0.4 × 1.3 + 0.6 × 1.0" in flat
+    assert "No final grade yet: the presentation grade is missing." in flat
+    files = workdir / "out"
+    grades = (files / "grades.csv").read_text(encoding="utf-8")
+    assert "alice" in grades and "1.0" in grades
+    assert (files / "seminar.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert '"bob"' in (files / "mydata.json").read_text(encoding="utf-8")
+
+    # 80 columns, no colour through a pipe (an echoed command is shown as typed).
+    assert "\x1b[" not in out
+    too_wide = [
+        line for line in out.splitlines() if visible_len(line) > 80 and ">" not in line[:12]
+    ]
+    assert too_wide == []
+
+
+def test_without_demo_it_opens_the_configured_database(workdir: Path) -> None:
+    script = "\n".join(
+        [
+            "/seminar",
+            "/admin setup title:Reading group",
+            "advance 1d",
+            "now",
+            "/seminar",
+        ]
+    )
+    result = console(workdir, script, env={"DATABASE_PATH": str(workdir / "real.db")})
+    assert result.returncode == 0, result.stderr
+    assert "No seminar is set up" in result.stdout
+    assert "Reading group" in result.stdout.split("organiser> /admin setup")[1]
+    # On a real database the clock is the wall clock: no fast-forward.
+    assert "`advance` would send reminders early" in result.stdout
+    assert (workdir / "real.db").exists()
