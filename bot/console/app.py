@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from bot.commands.context import Limits
 from bot.commands.layer import CommandLayer
@@ -152,7 +152,11 @@ async def run(
     try:
         with lines.output():
             await banner(session, services, screen, files_dir, demo_mode=options.demo)
-            return await loop(session, lines, vocabulary, services, place_id)
+
+            async def refresh() -> None:
+                await refresh_papers(vocabulary, services, place_id)
+
+            return await loop(session, lines, refresh)
     finally:
         if scheduler is not None:
             await scheduler.stop()
@@ -174,11 +178,16 @@ async def banner(
     )
 
 
-async def loop(
-    session: Session, lines: Lines, vocabulary: Vocabulary, services: Services, place_id: int
-) -> int:
+class Reader(Protocol):
+    def prompt(self) -> str: ...
+
+    async def handle(self, line: str) -> Outcome: ...
+
+
+async def loop(session: Reader, lines: Lines, before_each: Callable[[], Awaitable[None]]) -> int:
+    """Read and run lines until the input ends: 0, or 1 once a piped command failed."""
     while True:
-        await refresh_papers(vocabulary, services, place_id)
+        await before_each()
         line = await lines.read(session.prompt())
         if line is None:
             return EXIT_OK
