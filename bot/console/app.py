@@ -72,9 +72,11 @@ def wants_colour(stream: TextIO) -> bool:
 class Vocabulary:
     """What tab completion offers: command and option names, choices, paper codes."""
 
-    def __init__(self, layer: CommandLayer) -> None:
+    def __init__(self, layer: CommandLayer, people: set[str]) -> None:
         self.table = {f"/{c.name}": c for c in layer.table(Platform.CONSOLE)}
         self.papers: list[str] = []
+        # Names typed after `as` in this session (the session adds to it).
+        self.people = people
 
     def commands(self) -> list[str]:
         return [*self.table, *CONSOLE_WORDS]
@@ -94,6 +96,9 @@ class Vocabulary:
             return ["true", "false"]
         return list(option.choices)
 
+    def names(self) -> list[str]:
+        return sorted(self.people)
+
 
 async def run(
     services: Services,
@@ -109,7 +114,8 @@ async def run(
     """Run the console until the input ends; the exit status for the process."""
     screen = Screen(stdout, colour=wants_colour(stdout))
     layer = CommandLayer(services, limits)
-    vocabulary = Vocabulary(layer)
+    people = {ORGANISER, *(demo.STUDENTS if options.demo else ())}
+    vocabulary = Vocabulary(layer, people)
     lines: Lines
     if stdin.isatty():
         lines = PromptLines(vocabulary, history)
@@ -128,6 +134,7 @@ async def run(
         lines=lines,
         files_dir=files_dir,
         workdir=Path.cwd(),
+        people=people,
     )
     outbox = ConsoleOutbox(
         screen, session.style, session.account_name, session.place_name, session.before_send

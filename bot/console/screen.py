@@ -35,7 +35,11 @@ class Screen:
         self.width = width
 
     def paint(self, text: str, colour: str) -> str:
-        return f"{COLOURS[colour]}{text}{_RESET}" if self.colour else text
+        if not self.colour:
+            return text
+        # Colour resumes after any attribute painted inside (a `code` in an error).
+        inner = text.replace(_RESET, _RESET + COLOURS[colour])
+        return f"{COLOURS[colour]}{inner}{_RESET}"
 
     def markup(self, text: str) -> str:
         """`**bold**` and `` `code` `` as terminal attributes (or plain), escapes undone."""

@@ -102,6 +102,7 @@ class Session:
         lines: Lines,
         files_dir: Path,
         workdir: Path,
+        people: set[str],
     ) -> None:
         self.services = services
         self.layer = layer
@@ -115,6 +116,8 @@ class Session:
         self.files_dir = files_dir
         self.workdir = workdir
         self.name = ORGANISER
+        # Everyone who has been `as`-ed (for completion).
+        self.people = people
         self._header_at: int | None = None
 
     # -- who and where -----------------------------------------------------------------
@@ -200,6 +203,7 @@ class Session:
             )
             return Outcome.REFUSED
         self.name = found.group(1).lower()
+        self.people.add(self.name)
         role = "an organiser" if self.name == ORGANISER else "a member of the chat server"
         self.screen.say(f"You are now {self.name}, {role}.")
         return Outcome.DONE

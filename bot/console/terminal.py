@@ -37,6 +37,8 @@ class Vocabulary(Protocol):
 
     def values(self, command_text: str, option: str) -> list[str]: ...
 
+    def names(self) -> list[str]: ...
+
 
 class PipedLines:
     """One command per line from a pipe or file; a confirmation reads the next line."""
@@ -132,6 +134,9 @@ def completions(vocabulary: Vocabulary, before: str) -> Iterable[tuple[str, str]
     word = before.rsplit(" ", 1)[-1]
     head = before[: len(before) - len(word)]
     stripped = head.strip()
+    if stripped.lower() == "as":
+        yield from ((name, word) for name in vocabulary.names() if name.startswith(word.lower()))
+        return
     if not stripped or not stripped.startswith(("/", "!")):
         # Still typing the command: whole command paths that extend what is typed.
         typed = before.lstrip()

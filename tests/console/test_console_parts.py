@@ -248,6 +248,9 @@ class Vocabulary:
     def values(self, command_text: str, option: str) -> list[str]:
         return ["wei-ma-2019", "jacot-2018"]
 
+    def names(self) -> list[str]:
+        return ["alice", "bob", "organiser"]
+
 
 def test_completion_of_commands_options_and_paper_codes() -> None:
     vocabulary = Vocabulary()
@@ -261,3 +264,5 @@ def test_completion_of_commands_options_and_paper_codes() -> None:
     assert offered("/prefs set first:j") == ["first:jacot-2018"]
     assert offered("/paper we") == ["wei-ma-2019"]
     assert offered("adv") == ["advance"]
+    assert offered("as al") == ["alice"]
+    assert offered("as ") == ["alice", "bob", "organiser"]
