@@ -49,7 +49,7 @@ class CommandLayer:
         try:
             parsed = self.parse(text, invocation.platform)
         except DomainError as error:
-            return self._refusal(error, invocation)
+            return self.refuse(error, invocation)
         return await self.run(parsed, invocation)
 
     async def run(self, parsed: Parsed, invocation: Invocation) -> Answer:
@@ -70,7 +70,7 @@ class CommandLayer:
         if clicker.account_id != confirmation.asker_id:
             return Answer(NOT_YOURS, refused=True)
         if confirmation.organiser and not clicker.is_organiser:
-            return self._refusal(NotAllowed(NOT_ORGANISER), invocation)
+            return self.refuse(NotAllowed(NOT_ORGANISER), invocation)
         return await self._guarded(invocation, "confirmation", confirmation.action)
 
     # -- inside -------------------------------------------------------------------------
@@ -136,7 +136,7 @@ class CommandLayer:
         try:
             return await step()
         except DomainError as error:
-            return self._refusal(error, invocation)
+            return self.refuse(error, invocation)
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception(
@@ -154,8 +154,16 @@ class CommandLayer:
                 error_id=error_id,
             )
 
-    def _refusal(self, error: DomainError, invocation: Invocation) -> Answer:
-        text = error.render(invocation.style.when)
+    def refuse(self, error: DomainError, invocation: Invocation) -> Answer:
+        """The one way a refusal reads: the reader's times, the platform's spelling.
+
+        Public for front ends that parse first (to fetch a file only when the
+        command wants one) and must answer a UsageError themselves.
+        """
+        if isinstance(error, UsageError):
+            text = error.for_platform(invocation.platform)
+        else:
+            text = error.render(invocation.style.when)
         return Answer(respell(text, invocation.platform), refused=True)
 
 

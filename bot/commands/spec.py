@@ -59,8 +59,13 @@ _PAPER_FIELDS = (
     ("title", OptionType.TEXT, "Paper title", "Neural Tangent Kernel"),
     ("authors", OptionType.TEXT, "Authors, separated by ;", "Jacot; Gabriel; Hongler"),
     ("venue", OptionType.TEXT, "Venue, e.g. NeurIPS 2019", "NeurIPS 2018"),
-    ("url", OptionType.TEXT, "Link to the conference version", "https://…"),
-    ("arxiv", OptionType.TEXT, "arXiv id or link (the longer version the report follows)", ""),
+    ("url", OptionType.TEXT, "Link to the conference version", "https://example.org/ntk"),
+    (
+        "arxiv",
+        OptionType.TEXT,
+        "arXiv id or link (the longer version the report follows)",
+        "1806.07572",
+    ),
     ("topic", OptionType.TEXT, "Topic, used to group papers", "Kernels"),
 )
 _PAPER_CAPACITY_HELP = "How many students can present it (default 1)"
@@ -281,7 +286,12 @@ COMMANDS: tuple[Command, ...] = (
         ("admin", "setup"),
         "Create or update this server's seminar",
         (
-            Option("title", OptionType.TEXT, "Seminar title (required the first time)"),
+            Option(
+                "title",
+                OptionType.TEXT,
+                "Seminar title (required the first time)",
+                example="Deep Learning Theory",
+            ),
             Option("term", OptionType.TEXT, "Term, e.g. Winter 2026/27", example="Winter 2026/27"),
             Option(
                 "channel",

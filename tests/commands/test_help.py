@@ -147,3 +147,26 @@ def test_respell_touches_only_command_names() -> None:
         "Use `!prefs set` or !join; see https://x.org/papers and 40/60, not /etc."
     )
     assert respell(text, Platform.CONSOLE) == text
+
+
+async def test_matrix_help_and_usage_leave_out_discord_only_options(session: Session) -> None:
+    session.platform = Platform.MATRIX
+    explained = await session.run("!help admin setup")
+    assert "`title`" in explained.text
+    assert "channel" not in explained.text and "organiser_role" not in explained.text
+    refused = await session.run("!admin setup capacity:many")
+    assert refused.refused
+    assert (
+        "Usage: `!admin setup [title:Deep Learning Theory] [term:Winter 2026/27] [timezone:"
+        in refused.text
+    )
+    assert "channel" not in refused.text
+
+
+async def test_a_missing_file_says_how_to_attach_it_on_each_platform(session: Session) -> None:
+    session.platform = Platform.MATRIX
+    answer = await session.run("!submit kind:report", STUDENT)
+    assert "send the command as a reply to the file" in answer.text
+    session.platform = Platform.CONSOLE
+    answer = await session.run("/submit kind:report", STUDENT)
+    assert "give its path as `file:./file.pdf`" in answer.text
