@@ -245,16 +245,16 @@ class Session:
         )
         try:
             parsed = self.layer.parse(text, Platform.CONSOLE)
-        except DomainError:
-            parsed = None  # the layer words the refusal
-        if parsed is None:
-            answer = await self.layer.execute(text, invocation)
-        else:
-            attachment = await self.attachment(parsed.command.options, parsed.values)
-            if isinstance(attachment, str):
-                self.screen.say(attachment, colour="error")
+        except DomainError as error:
+            return await self.show(self.layer.refuse(error, invocation), invocation)
+        attachment: PathAttachment | None = None
+        if parsed.command.wants_file:
+            found = await self.attachment(parsed.command.options, parsed.values)
+            if isinstance(found, str):
+                self.screen.say(found, colour="error")
                 return Outcome.REFUSED
-            answer = await self.layer.run(parsed, replace(invocation, attachment=attachment))
+            attachment = found
+        answer = await self.layer.run(parsed, replace(invocation, attachment=attachment))
         return await self.show(answer, invocation)
 
     async def attachment(
