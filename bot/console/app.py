@@ -121,7 +121,10 @@ async def run(
         lines = PromptLines(vocabulary, history)
     else:
         lines = PipedLines(stdin, lambda prompt, line: screen.line(prompt + line, colour="prompt"))
-    files_dir = options.files_dir or Path(tempfile.mkdtemp(prefix="seminar-bot-files-"))
+    # Created on the first file, so a session that sends none leaves nothing behind.
+    files_dir = (
+        options.files_dir or Path(tempfile.gettempdir()) / f"seminar-bot-files-{os.getpid()}"
+    )
     place_id = await identities.place(Platform.CONSOLE, PLACE)
     session = Session(
         services=services,

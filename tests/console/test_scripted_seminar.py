@@ -9,13 +9,10 @@ clock so every reminder shows up on its day. The assertions are what a user sees
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 from bot.console.screen import visible_len
 
@@ -26,39 +23,32 @@ TIMEOUT = 180
 
 
 def console(
-    workdir: Path, script: str, *args: str, env: dict[str, str] | None = None
+    home: Path, script: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The console as `make demo` runs it: from the repository, stdin piped."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DISCORD_", "DATABASE_"))
     }
-    environment.update({"HOME": str(workdir), "PYTHONPATH": str(ROOT)}, **(env or {}))
+    environment.update({"HOME": str(home), "PYTHONPATH": str(ROOT)}, **(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "bot", "console", *args],
         input=script,
         capture_output=True,
         text=True,
-        cwd=workdir,
+        cwd=ROOT,
         env=environment,
         timeout=TIMEOUT,
         check=False,
     )
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    shutil.copy(DATA / "papers.bib", tmp_path)
-    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4\n% alice's report\n%%EOF\n")
-    (tmp_path / "slides.pdf").write_bytes(b"%PDF-1.4\n% alice's slides\n%%EOF\n")
-    return tmp_path
-
-
-def test_a_whole_seminar_from_setup_to_final_grades(workdir: Path) -> None:
+def test_a_whole_seminar_from_setup_to_final_grades(tmp_path: Path) -> None:
     script = (DATA / "seminar.txt").read_text(encoding="utf-8")
     assert len(script.splitlines()) <= 45
     started = time.perf_counter()
-    result = console(workdir, script, "--demo", "--files", "out")
+    result = console(tmp_path, script, "--demo", "--files", str(tmp_path / "out"))
     elapsed = time.perf_counter() - started
     print(f"scripted seminar: {elapsed:.2f} s wall time")  # the figure for the report
     out = result.stdout
@@ -69,10 +59,10 @@ def test_a_whole_seminar_from_setup_to_final_grades(workdir: Path) -> None:
 
     # Each command is shown, after the prompt of whoever typed it.
     for expected in (
-        "organiser> /admin paper import file:papers.bib",
+        "organiser> /admin paper import file:tests/console/data/papers.bib",
         "zoe> /join",
         "leo> /leave",
-        "alice> /submit kind:report file:./report.pdf",
+        "alice> /submit kind:report file:tests/console/data/report.pdf",
         "organiser> /admin grade member:alice report:1.3 presentation:1.0",
     ):
         assert expected in out
@@ -115,7 +105,7 @@ def test_a_whole_seminar_from_setup_to_final_grades(workdir: Path) -> None:
     # Grades and the files the bot sent.
     assert "Final grade 1.0 (0.4 × 1.3 + 0.6 × 1.0" in flat
     assert "No final grade yet: the presentation grade is missing." in flat
-    files = workdir / "out"
+    files = tmp_path / "out"
     grades = (files / "grades.csv").read_text(encoding="utf-8")
     assert "alice" in grades and "1.0" in grades
     assert (files / "seminar.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
@@ -129,7 +119,7 @@ def test_a_whole_seminar_from_setup_to_final_grades(workdir: Path) -> None:
     assert too_wide == []
 
 
-def test_without_demo_it_opens_the_configured_database(workdir: Path) -> None:
+def test_without_demo_it_opens_the_configured_database(tmp_path: Path) -> None:
     script = "\n".join(
         [
             "/seminar",
@@ -139,10 +129,10 @@ def test_without_demo_it_opens_the_configured_database(workdir: Path) -> None:
             "/seminar",
         ]
     )
-    result = console(workdir, script, env={"DATABASE_PATH": str(workdir / "real.db")})
+    result = console(tmp_path, script, env={"DATABASE_PATH": str(tmp_path / "real.db")})
     assert result.returncode == 0, result.stderr
     assert "No seminar is set up" in result.stdout
     assert "Reading group" in result.stdout.split("organiser> /admin setup")[1]
     # On a real database the clock is the wall clock: no fast-forward.
     assert "`advance` would send reminders early" in result.stdout
-    assert (workdir / "real.db").exists()
+    assert (tmp_path / "real.db").exists()
