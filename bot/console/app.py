@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import os
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,15 +21,18 @@ from bot.console.outbox import ConsoleOutbox
 from bot.console.screen import Screen
 from bot.console.session import ORGANISER, PLACE, Identities, Outcome, Session
 from bot.console.terminal import Lines, PipedLines, PromptLines
-from bot.console.timeline import Timeline
+from bot.console.timeline import OwnSeminarPlanner, Timeline, settle
 from bot.core.errors import DomainError
 from bot.core.models import Platform
-from bot.core.reminders import Dispatcher, ReminderPlanner
+from bot.core.reminders import Dispatcher
 from bot.core.services import Services
 from bot.scheduler import ReminderScheduler
 
+log = logging.getLogger(__name__)
+
 EXIT_OK = 0
 EXIT_FAILED = 1
+SETTLE_SECONDS = 10.0
 CONSOLE_WORDS = ("as", "now", "advance", "advance to", "files", "help", "exit")
 
 
@@ -142,7 +147,7 @@ async def run(
     outbox = ConsoleOutbox(
         screen, session.style, session.account_name, session.place_name, session.before_send
     )
-    planner = ReminderPlanner(services.db, clock)
+    planner = OwnSeminarPlanner(services, place_id)
     dispatcher = Dispatcher(services.db, clock, outbox)
     scheduler: ReminderScheduler | None = None
     if clock.simulated:
@@ -166,7 +171,15 @@ async def run(
             async def refresh() -> None:
                 await refresh_papers(vocabulary, services, place_id)
 
-            return await loop(session, lines, refresh)
+            status = await loop(session, lines, refresh)
+            if scheduler is not None:
+                # Piped input may end right after a post: let it go out first.
+                try:
+                    async with asyncio.timeout(SETTLE_SECONDS):
+                        await settle(planner, clock)
+                except TimeoutError:
+                    log.warning("reminders still due at exit go out at the next start")
+            return status
     finally:
         if scheduler is not None:
             await scheduler.stop()

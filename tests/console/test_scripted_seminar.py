@@ -124,6 +124,7 @@ def test_without_demo_it_opens_the_configured_database(tmp_path: Path) -> None:
         [
             "/seminar",
             "/admin setup title:Reading group",
+            "/admin announce post message:Hello from the shell",
             "advance 1d",
             "now",
             "/seminar",
@@ -136,3 +137,5 @@ def test_without_demo_it_opens_the_configured_database(tmp_path: Path) -> None:
     # On a real database the clock is the wall clock: no fast-forward.
     assert "`advance` would send reminders early" in result.stdout
     assert (tmp_path / "real.db").exists()
+    # The wall-clock scheduler posts the announcement (before the console exits).
+    assert "[#seminar] 📣 Hello from the shell" in result.stdout
