@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -24,6 +25,7 @@ from bot.core.services import Services
 from bot.core.text import echo
 
 log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@!?(-?\d+)>")
 
 NOT_ORGANISER = "Only the seminar's organisers can use `/admin` commands."
 NOT_YOURS = "This question belongs to someone else's request."
@@ -164,6 +166,9 @@ class CommandLayer:
             text = error.for_platform(invocation.platform)
         else:
             text = error.render(invocation.style.when)
+        if invocation.platform is not Platform.DISCORD:
+            # Some core messages still name people as Discord mentions (`<@id>`).
+            text = _MENTION.sub(lambda found: invocation.style.person(int(found[1]), ""), text)
         return Answer(respell(text, invocation.platform), refused=True)
 
 

@@ -218,3 +218,17 @@ async def test_without_a_seminar_every_command_says_how_to_start(session: Sessio
     answer = await session.run("/seminar", Actor(501, "alice", is_organiser=False))
     assert answer.refused
     assert "An organiser can create one with `/admin setup`." in answer.text
+
+
+async def test_core_refusals_name_people_in_the_platforms_way(session: Session) -> None:
+    await set_up(session)
+    await session.run("/admin paper add code:wei-ma-2019 title:One")
+    alice, bob = session.student("alice", 501), session.student("bob", 502)
+    for student in (alice, bob):
+        await session.run("/join", student)
+    assert not (await session.run("/admin assign set alice wei-ma-2019")).refused
+    clash = await session.run("/admin assign set bob wei-ma-2019")
+    assert clash.refused
+    assert "<@" not in clash.text
+    assert "member 501 is already pinned to it" in clash.text
+    assert "`/admin assign clear`" in clash.text
