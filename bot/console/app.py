@@ -21,10 +21,10 @@ from bot.console.outbox import ConsoleOutbox
 from bot.console.screen import Screen
 from bot.console.session import ORGANISER, PLACE, Identities, Outcome, Session
 from bot.console.terminal import Lines, PipedLines, PromptLines
-from bot.console.timeline import OwnSeminarPlanner, Timeline, settle
+from bot.console.timeline import Timeline, settle
 from bot.core.errors import DomainError
 from bot.core.models import Platform
-from bot.core.reminders import Dispatcher
+from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
 from bot.scheduler import ReminderScheduler
 
@@ -147,8 +147,9 @@ async def run(
     outbox = ConsoleOutbox(
         screen, session.style, session.account_name, session.place_name, session.before_send
     )
-    planner = OwnSeminarPlanner(services, place_id)
-    dispatcher = Dispatcher(services.db, clock, outbox)
+    # Only console seminars: a chat seminar in the same database belongs to its bot.
+    planner = ReminderPlanner(services.db, clock, {Platform.CONSOLE})
+    dispatcher = Dispatcher(services.db, clock, {Platform.CONSOLE: outbox})
     scheduler: ReminderScheduler | None = None
     if clock.simulated:
         outbox.group = True
@@ -156,7 +157,7 @@ async def run(
     if options.demo:
 
         async def account_of(name: str) -> int:
-            return await identities.account(Platform.CONSOLE, name, name)
+            return await identities.account(Platform.CONSOLE, name)
 
         await demo.build(services, place_id, account_of)
     if not clock.simulated:

@@ -75,6 +75,8 @@ class ConsoleOutbox:
     async def _render(self, notice: Notice) -> str:
         style = await self.style()
         values = {name: style.when(unix) for name, unix in notice.instants.items()}
+        for name, account_id in notice.people.items():
+            values[name] = "@" + await self.account_name(account_id)
         return await resolve_mentions(notice.template.format(**values), self.account_name)
 
     async def _print(self, tag: str, text: str) -> None:

@@ -56,9 +56,11 @@ class Outcome(Enum):
 
 
 class Identities(Protocol):
-    async def account(
-        self, platform: Platform, external_id: str, display_name: str = ""
-    ) -> int: ...
+    """What the console needs of `services.identities` (bot/core/identities.py)."""
+
+    async def account(self, platform: Platform, external_id: str) -> int: ...
+
+    async def known_account(self, platform: Platform, external_id: str) -> int | None: ...
 
     async def place(self, platform: Platform, external_id: str) -> int: ...
 
@@ -140,15 +142,14 @@ class Session:
         return PLACE
 
     async def actor(self) -> Actor:
-        account_id = await self.identities.account(Platform.CONSOLE, self.name, self.name)
+        account_id = await self.identities.account(Platform.CONSOLE, self.name)
         return Actor(account_id, self.name, is_organiser=self.name == ORGANISER)
 
     async def resolve_member(self, text: str) -> int | None:
         found = _NAME.match(text.strip())
         if found is None:
             return None
-        name = found.group(1).lower()
-        return await self.identities.account(Platform.CONSOLE, name, name)
+        return await self.identities.known_account(Platform.CONSOLE, found.group(1).lower())
 
     def prompt(self) -> str:
         return f"{self.name}> "

@@ -9,8 +9,7 @@ from typing import Protocol
 
 from bot.console.clock import ConsoleClock
 from bot.core.clock import Clock
-from bot.core.reminders import Occurrence, ReminderPlanner, RunOutcome
-from bot.core.services import Services
+from bot.core.reminders import Occurrence, RunOutcome
 
 log = logging.getLogger(__name__)
 
@@ -89,26 +88,6 @@ class Timeline:
                 return occurrence
             log.debug("skipping %s: its row changed since it was planned", occurrence.key)
         return None
-
-
-class OwnSeminarPlanner(ReminderPlanner):
-    """The planner, limited to the console's own seminar.
-
-    The console may open a database that also holds chat seminars; their
-    reminders belong to the chat bots' outboxes, and a terminal that claimed
-    them would take them away from their students.
-    """
-
-    def __init__(self, services: Services, place_id: int) -> None:
-        super().__init__(services.db, services.clock)
-        self.seminars = services.seminars
-        self.place_id = place_id
-
-    async def pending(self) -> list[Occurrence]:
-        own = await self.seminars.find(self.place_id)
-        if own is None:
-            return []
-        return [found for found in await super().pending() if found.seminar_id == own.id]
 
 
 async def settle(planner: Planner, clock: Clock) -> None:

@@ -101,10 +101,12 @@ async def test_each_delivery_is_marked_with_its_target() -> None:
     await box.post(-1, notice, nonce="a")
     await box.direct(-2, notice, nonce="b")
     await box.mention(-1, [-3, -4], notice, nonce="c")
+    await box.post(-1, Notice("{who} presents", people={"who": -4}), nonce="d")
     assert out.getvalue().splitlines() == [
         "[#seminar] Due T5.",
         "[DM alice] Due T5.",
         "[mention] @bob @carol Due T5.",
+        "[#seminar] @carol presents",
     ]
 
 

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from bot.commands.plain import PlainStyle
 from bot.console import demo
 from bot.console.clock import ConsoleClock
-from bot.console.interim import MemoryIdentities
 from bot.console.outbox import ConsoleOutbox
 from bot.console.screen import Screen
-from bot.console.timeline import OwnSeminarPlanner, Timeline
+from bot.console.timeline import Timeline
+from bot.core.identities import IdentityService
 from bot.core.models import Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
@@ -27,15 +27,15 @@ from tests.core.helpers import make_seminar
 DISCORD_GUILD = 4242
 
 
-async def build_demo(tmp_path: Path) -> tuple[Services, ConsoleClock, MemoryIdentities, int]:
+async def build_demo(tmp_path: Path) -> tuple[Services, ConsoleClock, IdentityService, int]:
     db = await Database.open(tmp_path / "demo.db")
     clock = ConsoleClock(start=int(demo.START.timestamp()))
     services = Services.build(db, clock)
-    identities = MemoryIdentities()
+    identities = services.identities
     place = await identities.place(Platform.CONSOLE, "seminar")
 
     async def account_of(name: str) -> int:
-        return await identities.account(Platform.CONSOLE, name, name)
+        return await identities.account(Platform.CONSOLE, name)
 
     await demo.build(services, place, account_of)
     return services, clock, identities, place
@@ -63,7 +63,7 @@ async def test_the_demo_is_the_reference_seminar(tmp_path: Path) -> None:
 
 
 async def test_advance_delivers_only_the_console_seminars_reminders(tmp_path: Path) -> None:
-    services, clock, identities, place = await build_demo(tmp_path)
+    services, clock, identities, _ = await build_demo(tmp_path)
     try:
         # A Discord seminar in the same database, with a deadline in the same week.
         await make_seminar(services, DISCORD_GUILD, channel_id=77)
@@ -81,8 +81,9 @@ async def test_advance_delivers_only_the_console_seminars_reminders(tmp_path: Pa
             return "seminar"
 
         outbox = ConsoleOutbox(Screen(out, colour=False), style, name, place_name)
-        planner = OwnSeminarPlanner(services, place)
-        timeline = Timeline(clock, planner, Dispatcher(services.db, clock, outbox))
+        planner = ReminderPlanner(services.db, clock, {Platform.CONSOLE})
+        dispatcher = Dispatcher(services.db, clock, {Platform.CONSOLE: outbox})
+        timeline = Timeline(clock, planner, dispatcher)
         await timeline.advance_to(int(demo.START.timestamp()) + 30 * 86_400)
 
         text = out.getvalue()
@@ -90,7 +91,7 @@ async def test_advance_delivers_only_the_console_seminars_reminders(tmp_path: Pa
         assert "[DM judy]" in text and "[DM alice]" not in text  # alice ranked already
         assert "report" not in text
         # The chat seminar's reminder is still waiting for its own bot.
-        left = await ReminderPlanner(services.db, clock).pending()
+        left = await ReminderPlanner(services.db, clock, {Platform.DISCORD}).pending()
         discord = await services.seminars.seminar(DISCORD_GUILD)
         assert any(o.seminar_id == discord.id and o.due_at < clock.now() for o in left)
     finally:
