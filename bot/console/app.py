@@ -145,7 +145,7 @@ async def run(
         people=people,
     )
     outbox = ConsoleOutbox(
-        screen, session.style, session.account_name, session.place_name, session.before_send
+        screen, session.style_for, session.account_name, session.place_name, session.before_send
     )
     # Only console seminars: a chat seminar in the same database belongs to its bot.
     planner = ReminderPlanner(services.db, clock, {Platform.CONSOLE})

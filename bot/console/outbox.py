@@ -19,7 +19,7 @@ class ConsoleOutbox:
     def __init__(
         self,
         screen: Screen,
-        style: Callable[[], Awaitable[Style]],
+        style: Callable[[int | None], Awaitable[Style]],
         account_name: Callable[[int], Awaitable[str]],
         place_name: Callable[[int], Awaitable[str]],
         before_send: Callable[[], Awaitable[None]] | None = None,
@@ -37,14 +37,14 @@ class ConsoleOutbox:
         self.sent = 0
 
     async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None:
-        text = await self._render(notice)
+        text = await self._render(notice, None)
         if notice.ping_role_id is not None:
             text = f"@role {text}"
         await self._print(f"[#{await self.place_name(channel_id)}]", text)
 
     async def direct(self, account_id: int, notice: Notice, *, nonce: str) -> None:
         name = await self.account_name(account_id)
-        text = await self._render(notice)
+        text = await self._render(notice, account_id)
         if not self.group:
             await self._print(f"[DM {name}]", text)
             return
@@ -70,10 +70,11 @@ class ConsoleOutbox:
         self, channel_id: int, account_ids: list[int], notice: Notice, *, nonce: str
     ) -> None:
         who = " ".join([f"@{await self.account_name(account_id)}" for account_id in account_ids])
-        await self._print("[mention]", f"{who} {await self._render(notice)}")
+        await self._print("[mention]", f"{who} {await self._render(notice, None)}")
 
-    async def _render(self, notice: Notice) -> str:
-        style = await self.style()
+    async def _render(self, notice: Notice, reader: int | None) -> str:
+        """Times in the reader's zone (a DM) or the seminar's (the channel)."""
+        style = await self.style(reader)
         values = {name: style.when(unix) for name, unix in notice.instants.items()}
         for name, account_id in notice.people.items():
             values[name] = "@" + await self.account_name(account_id)

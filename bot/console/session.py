@@ -66,6 +66,8 @@ class Identities(Protocol):
 
     async def external_account(self, account_id: int) -> tuple[Platform, str] | None: ...
 
+    async def timezone(self, account_id: int) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class PathAttachment:
@@ -129,7 +131,15 @@ class Session:
         return ZoneInfo(seminar.timezone if seminar is not None else DEFAULT_TIMEZONE)
 
     async def style(self) -> PlainStyle:
-        return PlainStyle(self.clock, await self.zone(), Platform.CONSOLE)
+        """For whoever is typing."""
+        return await self.style_for((await self.actor()).account_id)
+
+    async def style_for(self, reader: int | None) -> PlainStyle:
+        """Times in the reader's own zone if they chose one (`/timezone`), else in the
+        seminar's (always for the channel: `reader` None)."""
+        chosen = None if reader is None else await self.identities.timezone(reader)
+        zone = ZoneInfo(chosen) if chosen else await self.zone()
+        return PlainStyle(self.clock, zone, Platform.CONSOLE)
 
     async def account_name(self, account_id: int) -> str:
         found = await self.identities.external_account(account_id)

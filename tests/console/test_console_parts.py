@@ -82,7 +82,7 @@ class Style:
 
 
 def outbox(out: io.StringIO) -> ConsoleOutbox:
-    async def style() -> Style:
+    async def style(reader: int | None) -> Style:
         return Style()
 
     async def account(account_id: int) -> str:

@@ -70,7 +70,7 @@ async def test_advance_delivers_only_the_console_seminars_reminders(tmp_path: Pa
         await services.deadlines.set(DISCORD_GUILD, 9, "report", "2026-08-20 12:00", "7d")
         out = io.StringIO()
 
-        async def style() -> PlainStyle:
+        async def style(reader: int | None) -> PlainStyle:
             return PlainStyle(clock, ZoneInfo(demo.TIMEZONE))
 
         async def name(account_id: int) -> str:

@@ -127,10 +127,12 @@ def test_without_demo_it_opens_the_configured_database(tmp_path: Path) -> None:
             "/admin announce post message:Hello from the shell",
             "advance 1d",
             "now",
-            "/seminar",
+            "as alice",
+            "/join",
         ]
     )
-    result = console(tmp_path, script, env={"DATABASE_PATH": str(tmp_path / "real.db")})
+    database = {"DATABASE_PATH": str(tmp_path / "real.db")}
+    result = console(tmp_path, script, env=database)
     assert result.returncode == 0, result.stderr
     assert "No seminar is set up" in result.stdout
     assert "Reading group" in result.stdout.split("organiser> /admin setup")[1]
@@ -139,3 +141,8 @@ def test_without_demo_it_opens_the_configured_database(tmp_path: Path) -> None:
     assert (tmp_path / "real.db").exists()
     # The wall-clock scheduler posts the announcement (before the console exits).
     assert "[#seminar] 📣 Hello from the shell" in result.stdout
+    # The next session finds the same seminar and the same people.
+    again = console(tmp_path, "/admin participants\nas alice\n/join\n", env=database)
+    assert again.returncode == 0, again.stderr
+    assert "• alice" in again.stdout
+    assert "You are already registered for Reading group" in again.stdout
