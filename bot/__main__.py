@@ -177,6 +177,8 @@ def console_main(argv: list[str]) -> None:
     except DatabaseTooNew as exc:
         print(f"seminar-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
+    except KeyboardInterrupt:
+        sys.exit(130)  # Ctrl-C while a piped script runs: stop, as a shell would
 
 
 async def run_console(settings: Settings, options: ConsoleOptions) -> int:

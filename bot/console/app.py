@@ -99,6 +99,8 @@ class Vocabulary:
             return self.papers
         if option.type is OptionType.BOOLEAN:
             return ["true", "false"]
+        if option.type is OptionType.MEMBER:
+            return sorted(self.people - {ORGANISER})
         return list(option.choices)
 
     def names(self) -> list[str]:

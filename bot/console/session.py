@@ -162,7 +162,7 @@ class Session:
         return await self.identities.known_account(Platform.CONSOLE, found.group(1).lower())
 
     def prompt(self) -> str:
-        return f"{self.name}> "
+        return self.screen.paint(f"{self.name}> ", "prompt")
 
     # -- one line ----------------------------------------------------------------------
 
