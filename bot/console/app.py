@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -74,6 +76,16 @@ def wants_colour(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
+class CurrentStdout(io.TextIOBase):
+    """Writes to whatever `sys.stdout` is at the moment of writing."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 class Vocabulary:
     """What tab completion offers: command and option names, choices, paper codes."""
 
@@ -119,7 +131,10 @@ async def run(
     history: Path | None,
 ) -> int:
     """Run the console until the input ends; the exit status for the process."""
-    screen = Screen(stdout, colour=wants_colour(stdout))
+    # At a prompt, what the reminder engine prints must go through prompt_toolkit's
+    # patched stdout (above the line being typed), which exists only once it runs.
+    out = stdout if not stdin.isatty() else CurrentStdout()
+    screen = Screen(out, colour=wants_colour(stdout))
     layer = CommandLayer(services, limits)
     people = {ORGANISER, *(demo.STUDENTS if options.demo else ())}
     vocabulary = Vocabulary(layer, people)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
-from typing import TextIO
+from typing import Protocol
 
 WIDTH = 80
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -26,10 +26,16 @@ COLOURS = {
 }
 
 
+class Writer(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class Screen:
     """Writes wrapped, optionally coloured text; the one place that prints."""
 
-    def __init__(self, out: TextIO, *, colour: bool, width: int = WIDTH) -> None:
+    def __init__(self, out: Writer, *, colour: bool, width: int = WIDTH) -> None:
         self.out = out
         self.colour = colour
         self.width = width

@@ -167,6 +167,18 @@ class Session:
     # -- one line ----------------------------------------------------------------------
 
     async def handle(self, line: str) -> Outcome:
+        """Run one line; anything unexpected is logged and reported, never fatal."""
+        try:
+            return await self._handle(line)
+        except Exception:
+            log.exception("the console failed on %r", line)
+            self.screen.say(
+                "Sorry, something went wrong in the console; the details are in the log.",
+                colour="error",
+            )
+            return Outcome.FAILED
+
+    async def _handle(self, line: str) -> Outcome:
         text = line.strip()
         if not text or text.startswith("#"):
             return Outcome.DONE
