@@ -49,26 +49,39 @@ class PipedLines:
         self.source = source
         # Piped input is not shown by a terminal: the console prints each line itself.
         self.echo = echo
+        # A line a confirmation read but did not take (a script that did not answer).
+        self._held: str | None = None
+
+    async def _next(self) -> str | None:
+        if self._held is not None:
+            line, self._held = self._held, None
+            return line
+        line = await asyncio.to_thread(self.source.readline)
+        return line.rstrip("\r\n") if line else None
 
     async def read(self, prompt: str) -> str | None:
-        line = await asyncio.to_thread(self.source.readline)
-        if not line:
-            return None
-        line = line.rstrip("\r\n")
-        if line.strip() and not line.lstrip().startswith("#"):
+        line = await self._next()
+        if line is not None and line.strip() and not line.lstrip().startswith("#"):
             self.echo(prompt, line)
         return line
 
     async def confirm(self, question: str) -> bool:
+        """`y`/`yes` confirms, `n`/`no` declines; anything else declines and is kept
+        as the next command, so a script that does not answer loses no line."""
         while True:
-            line = await asyncio.to_thread(self.source.readline)
-            if not line:
+            line = await self._next()
+            if line is None:
                 self.echo(question, "")
                 return False
             answer = line.strip()
-            if answer and not answer.startswith("#"):
+            if not answer or answer.startswith("#"):
+                continue
+            if answer.lower() in {"y", "yes", "n", "no"}:
                 self.echo(question, answer)
                 return answer.lower() in {"y", "yes"}
+            self.echo(question, "")
+            self._held = line
+            return False
 
     def output(self) -> contextlib.AbstractContextManager[object]:
         return contextlib.nullcontext()

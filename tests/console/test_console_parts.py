@@ -231,6 +231,14 @@ async def test_an_unexpected_failure_stops_with_1() -> None:
     assert seen == ["/a", "/boom"]
 
 
+async def test_an_unanswered_confirmation_declines_and_keeps_the_line() -> None:
+    shown = io.StringIO()
+    lines = PipedLines(io.StringIO("/join\n"), lambda p, a: shown.write(f"{p}{a}\n"))
+    assert await lines.confirm("Confirm? [y/N] ") is False
+    assert await lines.read("x> ") == "/join"
+    assert shown.getvalue() == "Confirm? [y/N] \nx> /join\n"
+
+
 async def test_a_confirmation_reads_the_next_line() -> None:
     shown = io.StringIO()
     lines = PipedLines(io.StringIO("# why\nyes\nn\n"), lambda p, a: shown.write(f"{p}{a}\n"))
