@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from bot.commands.context import Actor, Answer, Call, Confirmation, Invocation, Limits, Value
 from bot.commands.parse import Parsed, UsageError, parse
@@ -25,7 +24,6 @@ from bot.core.services import Services
 from bot.core.text import echo
 
 log = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@!?(-?\d+)>")
 
 NOT_ORGANISER = "Only the seminar's organisers can use `/admin` commands."
 NOT_YOURS = "This question belongs to someone else's request."
@@ -138,7 +136,7 @@ class CommandLayer:
         try:
             return await step()
         except DomainError as error:
-            return self.refuse(error, invocation)
+            return self.refuse(error, invocation, await self._names(error, invocation))
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception(
@@ -156,8 +154,14 @@ class CommandLayer:
                 error_id=error_id,
             )
 
-    def refuse(self, error: DomainError, invocation: Invocation) -> Answer:
-        """The one way a refusal reads: the reader's times, the platform's spelling.
+    def refuse(
+        self,
+        error: DomainError,
+        invocation: Invocation,
+        names: Mapping[int, str] | None = None,
+    ) -> Answer:
+        """The one way a refusal reads: the reader's times, people as the Style shows
+        them (`names` by account id, where known), the platform's spelling.
 
         Public for front ends that parse first (to fetch a file only when the
         command wants one) and must answer a UsageError themselves.
@@ -165,11 +169,27 @@ class CommandLayer:
         if isinstance(error, UsageError):
             text = error.for_platform(invocation.platform)
         else:
-            text = error.render(invocation.style.when)
-        if invocation.platform is not Platform.DISCORD:
-            # Some core messages still name people as Discord mentions (`<@id>`).
-            text = _MENTION.sub(lambda found: invocation.style.person(int(found[1]), ""), text)
+            style = invocation.style
+            known = names or {}
+            text = error.render(
+                style.when, lambda account: style.person(account, known.get(account, ""))
+            )
         return Answer(respell(text, invocation.platform), refused=True)
+
+    async def _names(self, error: DomainError, invocation: Invocation) -> dict[int, str]:
+        """Display names of the people a refusal names (participants of this seminar)."""
+        wanted = set(error.people.values())
+        if not wanted:
+            return {}
+        try:
+            overview = await self.services.registration.overview(invocation.place_id)
+        except DomainError:
+            return {}
+        return {
+            row.participant.user_id: row.participant.display_name
+            for row in overview.rows
+            if row.participant.user_id in wanted
+        }
 
 
 def _why_unavailable(name: str) -> str:

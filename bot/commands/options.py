@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.commands.context import Handler
-from bot.core.models import Platform
+from bot.core.models import ALL_PLATFORMS, Platform
 
 
 class OptionType(StrEnum):
@@ -33,7 +33,6 @@ class OptionType(StrEnum):
     ANNOUNCEMENT = "announcement"  # a scheduled announcement's number (`12` or `#12`)
 
 
-ALL_PLATFORMS = frozenset(Platform)
 DISCORD_ONLY = frozenset({Platform.DISCORD})
 TYPED = frozenset({Platform.MATRIX, Platform.CONSOLE})
 

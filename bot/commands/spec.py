@@ -38,7 +38,6 @@ from bot.commands.handlers.admin import setup as admin_setup
 from bot.commands.handlers.admin import status as admin_status
 from bot.commands.handlers.admin import talks as admin_talks
 from bot.commands.options import (
-    ALL_PLATFORMS,
     DISCORD_ONLY,
     TYPED,
     Command,
@@ -47,7 +46,7 @@ from bot.commands.options import (
 )
 from bot.core.assigning import SEED_LIMIT, ExportKind
 from bot.core.catalogue import CAPACITY_MAX, CAPACITY_MIN
-from bot.core.models import DEFAULT_TIMEZONE, Platform, SubmissionKind
+from bot.core.models import ALL_PLATFORMS, DEFAULT_TIMEZONE, Platform, SubmissionKind
 from bot.core.officehours import WEEKDAYS
 from bot.core.seminars import MAX_CAPACITY
 from bot.core.talks import BREAK_MINUTES, PER_DAY, TALK_MINUTES

@@ -233,3 +233,15 @@ def test_every_option_has_an_example_that_parses() -> None:
                 + f" {form}"
             )
             assert option.name in parsed.values, (command.name, form)
+
+
+def test_matrix_user_ids_are_values_not_options() -> None:
+    assert values("!admin grade @alice:uni.example 1.3 1.7") == {
+        "member": "@alice:uni.example",
+        "report": "1.3",
+        "presentation": "1.7",
+    }
+    assert values("!admin assign set member:@bob:uni.example paper:wei-ma-2019") == {
+        "member": "@bob:uni.example",
+        "paper": "wei-ma-2019",
+    }
