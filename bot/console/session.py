@@ -248,7 +248,8 @@ class Session:
             target = advance_target(argument, self.clock.now(), await self.zone())
         except DomainError as error:
             style = await self.style()
-            self.screen.say(error.render(style.when), colour="error")
+            text = error.render(style.when, lambda account: style.person(account, ""))
+            self.screen.say(text, colour="error")
             return Outcome.REFUSED
         await self.timeline.advance_to(target)
         self.screen.say(f"It is now {await self.now_text()}.")
