@@ -133,13 +133,15 @@ async def run(
     """Run the console until the input ends; the exit status for the process."""
     # At a prompt, what the reminder engine prints must go through prompt_toolkit's
     # patched stdout (above the line being typed), which exists only once it runs.
-    out = stdout if not stdin.isatty() else CurrentStdout()
+    # A prompt needs a terminal on both ends; `make demo | tee log` reads lines instead.
+    interactive = stdin.isatty() and stdout.isatty()
+    out = CurrentStdout() if interactive else stdout
     screen = Screen(out, colour=wants_colour(stdout))
     layer = CommandLayer(services, limits)
     people = {ORGANISER, *(demo.STUDENTS if options.demo else ())}
     vocabulary = Vocabulary(layer, people)
     lines: Lines
-    if stdin.isatty():
+    if interactive:
         lines = PromptLines(vocabulary, history)
     else:
         lines = PipedLines(stdin, lambda prompt, line: screen.line(prompt + line, colour="prompt"))
