@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -22,7 +23,6 @@ import yarl
 
 from bot.app import DiscordFrontEnd
 from bot.commands.context import Limits
-from bot.console.app import ConsoleOptions
 from bot.core.clock import Clock, SystemClock
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
@@ -30,6 +30,9 @@ from bot.frontend import FrontEnd
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.database import Database, DatabaseTooNew
+
+if TYPE_CHECKING:  # the chat bots never load the terminal front end
+    from bot.console.app import ConsoleOptions
 
 log = logging.getLogger("bot")
 
