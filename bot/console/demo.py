@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.catalogue import PaperFields
+from bot.core.models import PaperFields
 from bot.core.services import Services
 
 TIMEZONE = "Europe/Berlin"

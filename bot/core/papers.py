@@ -10,14 +10,13 @@ from typing import Any
 from bot.core.base import Service
 from bot.core.catalogue import (
     DerivedCode,
-    PaperFields,
     RefusedRow,
     parse_catalogue,
     settle_codes,
     validate_paper,
 )
 from bot.core.errors import Conflict, InvalidInput, NotFound
-from bot.core.models import Paper, Seminar
+from bot.core.models import Paper, PaperFields, Seminar
 from bot.core.text import echo
 from bot.store import assignments, audit, papers
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from bot.core.catalogue import (
     MAX_FILE_BYTES,
     MAX_ROWS,
-    PaperFields,
     ParsedCatalogue,
     RefusedRow,
     normalise_arxiv,
@@ -22,6 +21,7 @@ from bot.core.catalogue import (
     validate_paper,
 )
 from bot.core.errors import InvalidInput
+from bot.core.models import PaperFields
 
 SNEAKY_TITLE = '@everyone <@&123> <@456> Robert\'); DROP TABLE papers;-- "x" % _ *b* ||s||'
 

@@ -1,0 +1,41 @@
+"""An uploaded catalogue file: CSV or BibTeX, told apart by extension or content."""
+
+from __future__ import annotations
+
+from bot.core.catalogue.bibtex import _BIB_SNIFF, parse_bibtex
+from bot.core.catalogue.csvfile import _looks_like_csv_header, parse_csv
+from bot.core.catalogue.reading import _check_size, _decode
+from bot.core.catalogue.results import ParsedCatalogue
+from bot.core.catalogue.text import echo
+from bot.core.errors import InvalidInput
+
+
+def parse_catalogue(filename: str, data: bytes) -> ParsedCatalogue:
+    """Parse by extension (.csv, .bib, .bibtex), else by looking at the content."""
+    name = echo(filename.replace("\\", "/").rsplit("/", 1)[-1]) or "the file"
+    extension = filename.rsplit(".", 1)[-1].strip().lower() if "." in filename else ""
+    if extension == "csv":
+        return parse_csv(data)
+    if extension in ("bib", "bibtex"):
+        return parse_bibtex(data)
+    if extension in ("xlsx", "xls", "xlsm", "ods", "numbers"):
+        raise InvalidInput(
+            f"`{name}` is a spreadsheet, which I cannot read directly. Export it as "
+            "CSV (UTF-8) and upload the .csv file."
+        )
+    _check_size(data)
+    try:
+        text = _decode(data)
+    except InvalidInput:
+        raise InvalidInput(
+            f"I cannot read `{name}`: it is not a UTF-8 text file. Upload the catalogue "
+            "as a CSV (.csv, UTF-8) or BibTeX (.bib) file."
+        ) from None
+    if _BIB_SNIFF.search(text):
+        return parse_bibtex(data)
+    if _looks_like_csv_header(text):
+        return parse_csv(data)
+    raise InvalidInput(
+        f"I cannot tell what kind of file `{name}` is. Upload a CSV file (.csv) whose "
+        "first row is a header such as `code,title,authors`, or a BibTeX file (.bib)."
+    )

@@ -1,0 +1,35 @@
+"""The text rules every catalogue field shares: control characters, whitespace, echoes."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.errors import InvalidInput
+
+ECHO_MAX = 60
+# C0 and C1 controls (tab and newline included: prose turns them into spaces
+# first) and lone surrogates, which SQLite cannot store.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+SPACE = re.compile(r"\s+")
+
+
+def as_text(value: object, label: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {label} must be text.")
+    return value
+
+
+def trimmed(value: str) -> str:
+    """A single-word value (code, link): control characters gone, ends trimmed."""
+    return CONTROL.sub("", value).strip()
+
+
+def collapse(value: str) -> str:
+    # Whitespace first, so a newline becomes a space rather than vanishing.
+    return SPACE.sub(" ", CONTROL.sub("", SPACE.sub(" ", value))).strip()
+
+
+def echo(value: str) -> str:
+    """User input made safe to quote inside inline code in a message."""
+    text = collapse(value).replace("`", "'")
+    return text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"
