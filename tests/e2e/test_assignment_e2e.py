@@ -17,6 +17,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import BotProcess
+from tests.e2e.helpers import catalogue_csv, fields, private, set_up_seminar
 from tests.fakediscord import FakeDiscord, FakeMember, InteractionResult
 
 pytestmark = pytest.mark.e2e
@@ -73,13 +74,10 @@ CODES = [code for code, *_ in PAPERS]
 
 
 def papers_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "title", "authors", "venue", "url", "arxiv", "topic", "capacity"])
-    for code, title, arxiv, capacity in PAPERS:
-        url = f"https://proceedings.example.org/{code}"
-        writer.writerow([code, title, "", "", url, arxiv, "", capacity])
-    return out.getvalue().encode()
+    return catalogue_csv(
+        (code, title, "", "", f"https://proceedings.example.org/{code}", arxiv, "", capacity)
+        for code, title, arxiv, capacity in PAPERS
+    )
 
 
 def ranking(index: int) -> list[str]:
@@ -92,20 +90,6 @@ def ranking(index: int) -> list[str]:
     if second == first:
         second = CODES[5 + index % 4]
     return [first, second, third]
-
-
-def private(resp: InteractionResult) -> InteractionResult:
-    assert resp.messages, f"no visible answer: {resp!r}"
-    assert resp.ephemeral, f"expected an ephemeral (private) answer: {resp!r}"
-    return resp
-
-
-def fields(resp: InteractionResult) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for embed in resp.embeds:
-        for field in embed.get("fields") or []:
-            found[field["name"]] = field["value"]
-    return found
 
 
 def moved(preview: InteractionResult) -> int | None:
@@ -132,17 +116,7 @@ def dm_count(fake: FakeDiscord, students: list[FakeMember]) -> dict[int, int]:
 
 async def test_assignment_story(fake: FakeDiscord, bot: BotProcess) -> None:
     org = fake.organiser
-    private(
-        await fake.command(
-            "admin setup",
-            user=org,
-            title=TITLE,
-            channel=fake.announcements,
-            organiser_role=fake.organiser_role,
-            capacity=25,
-            pref_count=3,
-        )
-    )
+    private(await set_up_seminar(fake, title=TITLE, capacity=25, pref_count=3))
     imported = private(
         await fake.command(
             "admin paper import", user=org, file=fake.add_attachment("papers.csv", papers_csv())

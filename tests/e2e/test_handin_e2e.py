@@ -24,6 +24,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.e2e.conftest import BotProcess
+from tests.e2e.helpers import private, set_up_seminar
 from tests.fakediscord import FakeDiscord, FakeMember, InteractionResult
 from tests.pdfs import make_pdf
 
@@ -37,12 +38,6 @@ DOWNLOAD_TIMEOUT = 2
 
 def pdf(body: bytes) -> bytes:
     return make_pdf(body)
-
-
-def private(resp: InteractionResult) -> InteractionResult:
-    assert resp.messages, f"no visible answer: {resp!r}"
-    assert resp.ephemeral, f"expected an ephemeral answer: {resp!r}"
-    return resp
 
 
 def local(unix: int) -> str:
@@ -73,17 +68,7 @@ async def test_from_hand_in_to_grade(fake: FakeDiscord, bot: BotProcess) -> None
     await bot.restart()
     org = fake.organiser
     alice, bob, carol = (fake.add_member(name) for name in ("alice", "bob", "carol"))
-    private(
-        await fake.command(
-            "admin setup",
-            user=org,
-            title=TITLE,
-            channel=fake.announcements,
-            organiser_role=fake.organiser_role,
-            timezone="Europe/Berlin",
-            capacity=3,
-        )
-    )
+    private(await set_up_seminar(fake, title=TITLE, timezone="Europe/Berlin", capacity=3))
     for member in (alice, bob, carol):
         assert "registered" in private(await fake.command("join", user=member)).plain.lower()
     far = int(time.time()) + 10 * 86_400

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.conftest import BotProcess
+from tests.e2e.helpers import fields, private, set_up_seminar
 from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage, InteractionResult
 
 pytestmark = pytest.mark.e2e
@@ -76,20 +77,6 @@ async def sleep_until(unix: float) -> None:
 
 def sent_at(message: FakeMessage) -> float:
     return datetime.fromisoformat(message.timestamp).timestamp()
-
-
-def private(resp: InteractionResult) -> InteractionResult:
-    assert resp.messages, f"no visible answer: {resp!r}"
-    assert resp.ephemeral, f"expected an ephemeral answer: {resp!r}"
-    return resp
-
-
-def fields(resp: InteractionResult) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for embed in resp.embeds:
-        for field in embed.get("fields") or []:
-            found[field["name"]] = field["value"]
-    return found
 
 
 def is_reminder(message: FakeMessage, kind: str) -> bool:
@@ -148,15 +135,8 @@ def assert_no_mass_pings(fake: FakeDiscord) -> None:
 
 async def set_up(fake: FakeDiscord, *, capacity: int = 40) -> None:
     resp = private(
-        await fake.command(
-            "admin setup",
-            user=fake.organiser,
-            title=TITLE,
-            channel=fake.announcements,
-            organiser_role=fake.organiser_role,
-            timezone="Europe/Berlin",
-            capacity=capacity,
-            pref_count=1,
+        await set_up_seminar(
+            fake, title=TITLE, timezone="Europe/Berlin", capacity=capacity, pref_count=1
         )
     )
     assert TITLE in resp.plain

@@ -10,14 +10,13 @@ Assertions are about what users see: texts, ephemeral flags, who got which DM.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.conftest import BotProcess
+from tests.e2e.helpers import catalogue_csv, private, set_up_seminar
 from tests.fakediscord import FakeDiscord, FakeMember, InteractionResult
 
 pytestmark = pytest.mark.e2e
@@ -94,11 +93,7 @@ PAPERS = [
 
 
 def papers_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "title", "authors", "venue", "url", "arxiv", "topic", "capacity"])
-    writer.writerows(PAPERS)
-    return out.getvalue().encode()
+    return catalogue_csv(PAPERS)
 
 
 def local_deadline(days_ahead: int) -> tuple[str, int]:
@@ -108,20 +103,11 @@ def local_deadline(days_ahead: int) -> tuple[str, int]:
     return due.strftime("%Y-%m-%d %H:%M"), int(due.timestamp())
 
 
-def private(resp: InteractionResult) -> InteractionResult:
-    assert resp.messages, f"no visible answer: {resp!r}"
-    assert resp.ephemeral, f"expected an ephemeral (private) answer: {resp!r}"
-    return resp
-
-
-async def set_up_seminar(fake: FakeDiscord) -> InteractionResult:
-    return await fake.command(
-        "admin setup",
-        user=fake.organiser,
+async def set_up_story_seminar(fake: FakeDiscord) -> InteractionResult:
+    return await set_up_seminar(
+        fake,
         title=TITLE,
         term=TERM,
-        channel=fake.announcements,
-        organiser_role=fake.organiser_role,
         timezone="Europe/Berlin",
         capacity=3,
         pref_count=3,
@@ -134,7 +120,7 @@ async def test_seminar_story(fake: FakeDiscord, bot: BotProcess) -> None:
     alice, bob, carol, dave = (fake.add_member(n) for n in ("alice", "bob", "carol", "dave"))
 
     # --- the organiser creates the seminar ------------------------------------------------
-    resp = private(await set_up_seminar(fake))
+    resp = private(await set_up_story_seminar(fake))
     assert TITLE in resp.plain and TERM in resp.plain
 
     # a student cannot run /admin, even if a server admin re-granted it in Integrations
@@ -283,7 +269,7 @@ def assert_nobody_pinged(fake: FakeDiscord, allowed_users: set[FakeMember] = fro
 
 
 async def test_announcement_text_never_pings(fake: FakeDiscord, bot: BotProcess) -> None:
-    await set_up_seminar(fake)
+    await set_up_story_seminar(fake)
     text = f"Reading list is up @everyone @here <@&{fake.organiser_role.id}> — see /papers"
     resp = private(await fake.command("admin announce post", user=fake.organiser, message=text))
     posted = await fake.wait_for_channel_message(
@@ -298,7 +284,7 @@ async def test_announcement_text_never_pings(fake: FakeDiscord, bot: BotProcess)
 
 async def test_crash_and_restart_keep_registrations(fake: FakeDiscord, bot: BotProcess) -> None:
     alice = fake.add_member("alice")
-    await set_up_seminar(fake)
+    await set_up_story_seminar(fake)
     await fake.command("join", user=alice)
     await bot.wait_for_heartbeat()  # the Docker healthcheck file appears once connected
     bot.kill9()

@@ -9,8 +9,6 @@ deletes day 2's.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.conftest import BotProcess
-from tests.fakediscord import FakeDiscord, InteractionResult
+from tests.e2e.helpers import catalogue_csv, fields, private, set_up_seminar
+from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
 
@@ -32,22 +31,10 @@ PAPERS = [
 
 
 def papers_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "title", "authors", "venue", "url", "arxiv", "topic", "capacity"])
-    for code, title, topic, capacity in PAPERS:
-        writer.writerow([code, title, "", "", f"https://p.example.org/{code}", "", topic, capacity])
-    return out.getvalue().encode()
-
-
-def private(resp: InteractionResult) -> InteractionResult:
-    assert resp.messages, f"no visible answer: {resp!r}"
-    assert resp.ephemeral, f"expected an ephemeral (private) answer: {resp!r}"
-    return resp
-
-
-def fields(resp: InteractionResult) -> dict[str, str]:
-    return {f["name"]: f["value"] for e in resp.embeds for f in e.get("fields") or []}
+    return catalogue_csv(
+        (code, title, "", "", f"https://p.example.org/{code}", "", topic, capacity)
+        for code, title, topic, capacity in PAPERS
+    )
 
 
 def local_day(days_ahead: int, hour: int) -> datetime:
@@ -66,14 +53,8 @@ def starts(event: dict[str, Any]) -> int:
 async def test_programme_story(fake: FakeDiscord, bot: BotProcess) -> None:
     org = fake.organiser
     private(
-        await fake.command(
-            "admin setup",
-            user=org,
-            title="Theoretical Advances in Deep Learning",
-            channel=fake.announcements,
-            organiser_role=fake.organiser_role,
-            capacity=10,
-            pref_count=1,
+        await set_up_seminar(
+            fake, title="Theoretical Advances in Deep Learning", capacity=10, pref_count=1
         )
     )
     private(
