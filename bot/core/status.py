@@ -8,7 +8,7 @@ from bot.core.base import Service
 from bot.core.reminders import Occurrence, ReminderPlanner
 from bot.store import assignments, talks
 from bot.store import reminders as store
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 
 @dataclass(frozen=True)

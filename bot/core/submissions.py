@@ -39,7 +39,7 @@ from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.models import ParticipantStatus, Seminar, Submission, SubmissionKind
 from bot.store import deadlines, participants
 from bot.store import submissions as store
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 
 async def insert_announcement(

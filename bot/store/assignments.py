@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _RUN_COLUMNS = (
     "id, seminar_id, seed, mode, fill, input_hash, histogram, moved, based_on, status, "

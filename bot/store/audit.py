@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot.store.database import Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 
 async def record(

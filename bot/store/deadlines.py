@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.models import Deadline
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _COLUMNS = "id, seminar_id, kind, due_at, reminder_offsets, note, revision"
 

@@ -1,13 +1,8 @@
-"""What repository functions need from a connection: a Database or an open Transaction."""
+"""Old name of `bot.store.reader`: delete once bot/core/personal_data.py imports that.
 
-from __future__ import annotations
+Kept only because personal_data.py is being edited on another branch right now.
+"""
 
-from typing import Any, Protocol
+from bot.store.reader import Reader
 
-from bot.store.database import Params, Row
-
-
-class Reader(Protocol):
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any: ...
+__all__ = ["Reader"]

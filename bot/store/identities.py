@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.core.models import Platform
 from bot.store.database import Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _TABLES = ("accounts", "places")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.models import Paper, PaperFields
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _COLUMNS = "id, seminar_id, code, title, authors, venue, url, arxiv, topic, capacity, position"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.models import Paper, Participant, ParticipantStatus
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _COLUMNS = "id, seminar_id, user_id, display_name, status, joined_at, prefs_updated_at"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.models import Platform
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 
 async def all_deadlines(db: Reader) -> list[Row]:

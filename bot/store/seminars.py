@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.core.models import Platform, Seminar
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _COLUMNS = (
     "id, guild_id, title, term, channel_id, organiser_role_id, timezone, capacity, "

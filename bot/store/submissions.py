@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.models import Submission
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _COLUMNS = (
     "id, seminar_id, user_id, kind, version, size_bytes, sha256, stored_path, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.store.database import Row, Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 _SLOT_COLUMNS = (
     "t.id, t.seminar_id, t.user_id, t.paper_id, t.day_index, t.position, t.starts_at, "
