@@ -33,7 +33,7 @@ from ortools.graph.python import min_cost_flow
 if __package__ in (None, ""):  # run as `python bench/assign.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.core.assignment import AssignmentInput, solve_assignment
+from bot.core.solver import AssignmentInput, solve_assignment
 
 RANKS = 5
 SIZES = (20, 200, 2000, 10_000)

@@ -44,7 +44,7 @@ from bot.commands.options import (
     Option,
     OptionType,
 )
-from bot.core.assigning import SEED_LIMIT, ExportKind
+from bot.core.assignments import SEED_LIMIT, ExportKind
 from bot.core.catalogue import CAPACITY_MAX, CAPACITY_MIN
 from bot.core.models import ALL_PLATFORMS, DEFAULT_TIMEZONE, Platform, SubmissionKind
 from bot.core.officehours import WEEKDAYS

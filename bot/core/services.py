@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.announcements import AnnouncementService
-from bot.core.assigning import AssignmentService
+from bot.core.assignments import AssignmentService
 from bot.core.calendar import CalendarService
 from bot.core.clock import Clock
 from bot.core.deadlines import DeadlineService

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.assigning import SEED_LIMIT, RunSummary
+from bot.core.assignments import SEED_LIMIT, RunSummary
 from bot.ui import ConfirmView, add_field, embed, join_within, reply, safe
 from bot.ui import when as show_time
 from cogs.admin.base import AdminMixin

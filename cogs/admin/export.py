@@ -7,7 +7,7 @@ import io
 import discord
 from discord import app_commands
 
-from bot.core.assigning import CsvExport, ExportKind
+from bot.core.assignments import CsvExport, ExportKind
 from bot.ui import reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of

@@ -19,7 +19,7 @@ from bot.notifier import render
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar
 from tests.core.reminder_fakes import CHANNEL, RecordingNotifier, occurrences
-from tests.core.test_assigning import deliver_all
+from tests.core.test_assignments import deliver_all
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STUDENTS = tuple(range(101, 121))  # 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.context import Answer, Call, Confirmation, Style
 from bot.commands.handlers.common import field, ordinal
-from bot.core.assigning import RunSummary
+from bot.core.assignments import RunSummary
 
 
 def preview_text(run: RunSummary, style: Style) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.context import Answer, Call
-from bot.core.assigning import CsvExport, ExportKind
+from bot.core.assignments import CsvExport, ExportKind
 
 
 async def export(call: Call) -> Answer:

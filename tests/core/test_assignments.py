@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from bot.core.assigning import EXPORT_COLUMNS, ExportKind
+from bot.core.assignments import EXPORT_COLUMNS, ExportKind
 from bot.core.clock import FakeClock
 from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.core.models import ALL_PLATFORMS, Platform, Seminar

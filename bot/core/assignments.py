@@ -1,6 +1,6 @@
 """The paper assignment around the solver: pins, previews, publication, exports.
 
-`bot.core.assignment` is the pure solver; this service feeds it from the rows,
+`bot.core.solver` is the pure solver; this service feeds it from the rows,
 stores every run as a preview (with its seed and input hash, so it can be
 reproduced), and publishes a preview exactly as it was shown. Publishing only
 changes rows; the announcement post and the students' DMs are an occurrence of
@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.core.assignment import (
+from bot.core.base import Service
+from bot.core.csvtext import to_csv
+from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, person
+from bot.core.models import Deadline, Paper, ParticipantStatus, Seminar
+from bot.core.preferences import MAX_RANKS
+from bot.core.solver import (
     MODES,
     AssignmentError,
     AssignmentInput,
@@ -25,16 +30,11 @@ from bot.core.assignment import (
     Mode,
     solve_assignment,
 )
-from bot.core.base import Service
-from bot.core.csvtext import to_csv
-from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, person
-from bot.core.models import Deadline, Paper, ParticipantStatus, Seminar
-from bot.core.preferences import MAX_RANKS
 from bot.core.text import echo
 from bot.store import assignments as store
 from bot.store import audit, deadlines, papers, participants
 from bot.store.database import Row
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 # Discord's integer options stop at 2**53; a seed an organiser cannot type back
 # would make a run impossible to reproduce from the command line.

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.assignment import (
+from bot.core.solver import (
     AssignmentError,
     AssignmentInput,
     AssignmentResult,
