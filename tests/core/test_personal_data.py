@@ -29,6 +29,7 @@ EXPORT_KEYS = {
     "assignment",
     "submissions",
     "grades",
+    "attendance",
     "reminder_settings",
     "deliveries",
     "dm_channel",
