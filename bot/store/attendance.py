@@ -171,10 +171,10 @@ async def refuse(
 
 
 async def wrong_codes_since(db: Reader, seminar_id: int, account_id: int, since: int) -> list[int]:
-    """When this student typed a wrong code at or after `since`, oldest first."""
+    """When this student typed a wrong code after `since`, oldest first."""
     rows = await db.fetch_all(
         "SELECT at FROM attendance_attempts WHERE seminar_id = ? AND account_id = ? "
-        "AND reason = 'wrong_code' AND at >= ? ORDER BY at",
+        "AND reason = 'wrong_code' AND at > ? ORDER BY at",
         (seminar_id, account_id, since),
     )
     return [row["at"] for row in rows]
