@@ -17,8 +17,8 @@ class Attend(commands.Cog):
 
     @app_commands.command(name="attend", description="Check in to the talk running now")
     @app_commands.describe(
-        code="The talk's check-in code, shown by the presenter (e.g. K7RM4); open from 10 "
-        "minutes before the talk to 15 minutes after it"
+        code="The code the presenter shows (e.g. K7RM4); open 10 min before "
+        "to 15 min after the talk"
     )
     @app_commands.guild_only()
     async def attend(
