@@ -89,17 +89,25 @@ def test_codes_use_the_unambiguous_alphabet() -> None:
 
 
 async def test_every_talk_gets_a_code_and_a_reschedule_makes_new_ones(
-    services: Services, seminar: Seminar
+    services: Services, seminar: Seminar, clock: FakeClock
 ) -> None:
     first = await talks(services, seminar)
     assert [t.position for t in first] == [1, 2, 3]
     assert [t.presenter_id for t in first] == list(PRESENTERS)
     assert len({t.code for t in first}) == 3
+    clock.set(first[0].starts_at)
+    await services.attendance.check_in(GUILD, LISTENER, first[0].code)
     await services.talks.schedule(GUILD, ORGANISER, "2027-02-22 10:00", 30, 15, 10)
     second = await talks(services, seminar)
     assert [t.starts_at for t in second] == [local("2027-02-22 10:00") + i * 2700 for i in range(3)]
     # New codes for every talk (a clash with an old one would be chance: 1 in 24 million).
     assert not {t.code for t in first} & {t.code for t in second}
+    # A check-in names the talk by its presenter, so it survives the re-scheduling...
+    assert await entries(services, seminar) == [(201, LISTENER, True)]
+    # ...and the old code is gone with the old slots.
+    clock.set(second[1].starts_at)
+    with pytest.raises(InvalidInput, match="is not the code"):
+        await services.attendance.check_in(GUILD, LISTENER, first[1].code)
 
 
 # -- the window ----------------------------------------------------------------------------
