@@ -75,6 +75,20 @@ class Paper:
 
 
 @dataclass(frozen=True)
+class PaperFields:
+    """A paper as typed or imported, before it has an id."""
+
+    code: str
+    title: str
+    authors: str = ""
+    venue: str = ""
+    url: str = ""
+    arxiv: str = ""
+    topic: str = ""
+    capacity: int = 1
+
+
+@dataclass(frozen=True)
 class Participant:
     id: int
     seminar_id: int
