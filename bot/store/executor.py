@@ -1,6 +1,6 @@
-"""Old name of `bot.store.reader`: delete once bot/core/personal_data.py imports that.
+"""Old name of `bot.store.reader`: delete once core/personal_data.py and grading.py import that.
 
-Kept only because personal_data.py is being edited on another branch right now.
+Kept only because those two are being edited on other branches right now.
 """
 
 from bot.store.reader import Reader
