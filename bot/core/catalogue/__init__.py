@@ -15,6 +15,9 @@ Where to look:
 - `latex.py`    LaTeX in BibTeX fields → readable Unicode text
 - `codes.py`    paper codes derived from BibTeX keys, kept unique
 - `results.py`  what a parse returns (`ParsedCatalogue`, `RefusedRow`, `DerivedCode`)
+
+The names below are the package's API; the modules' other public names are shared
+between these modules only, and a leading underscore means "this module only".
 """
 
 from bot.core.catalogue.arxiv import normalise_arxiv

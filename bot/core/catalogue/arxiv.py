@@ -60,7 +60,7 @@ def _plausible_arxiv(match: re.Match[str]) -> bool:
     return 1 <= int(match.group("omm")) <= 12
 
 
-def _maybe_arxiv(value: str) -> str:
+def maybe_arxiv(value: str) -> str:
     try:
         return normalise_arxiv(value)
     except InvalidInput:

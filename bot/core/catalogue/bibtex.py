@@ -13,17 +13,17 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
-from bot.core.catalogue.arxiv import _maybe_arxiv, normalise_arxiv
-from bot.core.catalogue.codes import _allocate, derive_code
+from bot.core.catalogue.arxiv import maybe_arxiv, normalise_arxiv
+from bot.core.catalogue.codes import allocate_codes, derive_code
 from bot.core.catalogue.latex import latex_to_text
-from bot.core.catalogue.paper import _capacity_text, _code, validate_paper
-from bot.core.catalogue.reading import MAX_ROWS, _decode, _Registry, _too_many_rows
+from bot.core.catalogue.paper import capacity_from_text, valid_code, validate_paper
+from bot.core.catalogue.reading import MAX_ROWS, Registry, decode_utf8, too_many_rows
 from bot.core.catalogue.results import DerivedCode, ParsedCatalogue, RefusedRow
 from bot.core.catalogue.text import CONTROL, SPACE, collapse, echo
 from bot.core.errors import InvalidInput
 from bot.core.models import PaperFields
 
-_BIB_SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
+BIB_SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 # A line whose first character is `%` is commented out (biber and every editor agree;
 # BibTeX itself would still read an entry there, which nobody means).
 _BIB_COMMENTED = re.compile(r"^[ \t]*%[^\n]*", re.MULTILINE)
@@ -52,10 +52,10 @@ class _Entry:
 
 def parse_bibtex(data: bytes) -> ParsedCatalogue:
     """Entries by bibtexparser v2; each becomes a paper or a refusal with its line."""
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    text = decode_utf8(data).replace("\r\n", "\n").replace("\r", "\n")
     text = _BIB_COMMENTED.sub("", text)  # keeps every line, so line numbers stay right
     entries, refused = _bib_entries(text)
-    registry = _Registry()
+    registry = Registry()
     registry.refused.extend(refused)
     targets = {
         entry.fields["crossref"].strip().casefold()
@@ -88,7 +88,7 @@ def parse_bibtex(data: bytes) -> ParsedCatalogue:
             registry.refuse(entry.line, entry.key, str(exc))
             continue
         pending.append((entry.line, paper, derived))
-    papers, derived_codes = _allocate(pending, {})
+    papers, derived_codes = allocate_codes(pending, {})
     registry.papers.extend(papers)
     registry.refused.sort(key=lambda row: row.line)
     return ParsedCatalogue(registry.papers, registry.refused, derived_codes)
@@ -144,7 +144,7 @@ def _bib_entries(text: str) -> tuple[list[_Entry], list[RefusedRow]]:
                     fields[name] = _bib_value(str(field.value), macros)
             entries.append(_Entry(line, block.key.strip(), kind, fields))
         if counted > MAX_ROWS:
-            raise _too_many_rows("entries")
+            raise too_many_rows("entries")
     return entries, refused
 
 
@@ -228,7 +228,7 @@ def _bib_paper(entry: _Entry, parent: _Entry | None) -> tuple[PaperFields, Deriv
     given = entry.key.strip()
     derived: DerivedCode | None = None
     try:
-        code = _code(given)
+        code = valid_code(given)
     except InvalidInput:
         stem = derive_code(given, authors, year)
         code = stem
@@ -242,7 +242,7 @@ def _bib_paper(entry: _Entry, parent: _Entry | None) -> tuple[PaperFields, Deriv
             url=url,
             arxiv=_bib_arxiv(fields, url, doi),
             topic=topic,
-            capacity=_capacity_text(_verbatim(fields.get("capacity", ""))),
+            capacity=capacity_from_text(_verbatim(fields.get("capacity", ""))),
         )
     )
     return paper, derived
@@ -269,10 +269,10 @@ def _bib_arxiv(fields: dict[str, str], url: str, doi: str) -> str:
     if eprint:
         if prefix == "arxiv":
             return normalise_arxiv(eprint)  # declared arXiv: a bad ID refuses the entry
-        if not prefix and (found := _maybe_arxiv(eprint)):
+        if not prefix and (found := maybe_arxiv(eprint)):
             return found
     for candidate in (url, doi):
-        if "arxiv" in candidate.lower() and (found := _maybe_arxiv(candidate)):
+        if "arxiv" in candidate.lower() and (found := maybe_arxiv(candidate)):
             return found
     journal = fields.get("journal", "") or fields.get("journaltitle", "")
     # DBLP: journal = {CoRR}, volume = {abs/1905.03684}; Semantic Scholar: {ArXiv}.
@@ -280,13 +280,13 @@ def _bib_arxiv(fields: dict[str, str], url: str, doi: str) -> str:
     if (
         _CORR.fullmatch(_plain(journal))
         and volume.lower().startswith("abs/")
-        and (found := _maybe_arxiv(volume[4:]))
+        and (found := maybe_arxiv(volume[4:]))
     ):
         return found
     # Google Scholar: journal = {arXiv preprint arXiv:1905.03684}; Zotero: note = {arXiv:…}.
     for text in (journal, fields.get("note", ""), fields.get("howpublished", "")):
         mention = re.search(r"arxiv:\s*([^\s{}]+)", text, re.IGNORECASE)
-        if mention and (found := _maybe_arxiv(mention.group(1).strip(".,;"))):
+        if mention and (found := maybe_arxiv(mention.group(1).strip(".,;"))):
             return found
     return ""
 

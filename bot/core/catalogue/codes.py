@@ -87,7 +87,7 @@ def _title_key(title: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", title).casefold() if ch.isalnum())
 
 
-def _allocate(
+def allocate_codes(
     pending: list[tuple[int, PaperFields, DerivedCode | None]],
     existing: Mapping[str, PaperFields],
 ) -> tuple[list[PaperFields], list[DerivedCode]]:
@@ -119,5 +119,5 @@ def settle_codes(parsed: ParsedCatalogue, existing: Mapping[str, PaperFields]) -
         return parsed
     derived = {code.code: code for code in parsed.derived}
     pending = [(0, paper, derived.get(paper.code)) for paper in parsed.papers]
-    papers, codes = _allocate(pending, existing)
+    papers, codes = allocate_codes(pending, existing)
     return dataclasses.replace(parsed, papers=papers, derived=codes)

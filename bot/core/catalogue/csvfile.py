@@ -7,8 +7,8 @@ import dataclasses
 import io
 import re
 
-from bot.core.catalogue.paper import _capacity_text, validate_paper
-from bot.core.catalogue.reading import MAX_ROWS, _decode, _Registry, _too_many_rows
+from bot.core.catalogue.paper import capacity_from_text, validate_paper
+from bot.core.catalogue.reading import MAX_ROWS, Registry, decode_utf8, too_many_rows
 from bot.core.catalogue.results import ParsedCatalogue
 from bot.core.catalogue.text import echo
 from bot.core.errors import InvalidInput
@@ -22,7 +22,7 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 def parse_csv(data: bytes) -> ParsedCatalogue:
-    text = _decode(data)
+    text = decode_utf8(data)
     lines = list(io.StringIO(text, newline=""))
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -43,7 +43,7 @@ def parse_csv(data: bytes) -> ParsedCatalogue:
         header_line = lines[first]
         delimiter = max(_DELIMITERS, key=header_line.count)  # ties: the comma
         start = first
-    registry = _Registry()
+    registry = Registry()
     reader = csv.reader(lines[start:], delimiter=delimiter, strict=True)
     columns: list[str] | None = None
     ignored: list[str] = []
@@ -63,7 +63,7 @@ def parse_csv(data: bytes) -> ParsedCatalogue:
             continue
         rows += 1
         if rows > MAX_ROWS:
-            raise _too_many_rows("rows")
+            raise too_many_rows("rows")
         _csv_row(registry, line, columns, row, delimiter)
     if columns is None:
         raise InvalidInput(
@@ -106,7 +106,7 @@ def _csv_columns(header: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _csv_row(
-    registry: _Registry, line: int, columns: list[str], row: list[str], delimiter: str
+    registry: Registry, line: int, columns: list[str], row: list[str], delimiter: str
 ) -> None:
     values = dict.fromkeys(COLUMNS, "")
     values.update((name, cell) for name, cell in zip(columns, row, strict=False) if name)
@@ -132,7 +132,7 @@ def _csv_row(
                 url=values["url"],
                 arxiv=values["arxiv"],
                 topic=values["topic"],
-                capacity=_capacity_text(values["capacity"]),
+                capacity=capacity_from_text(values["capacity"]),
             )
         )
     except InvalidInput as exc:
@@ -141,7 +141,7 @@ def _csv_row(
     registry.papers.append(paper)
 
 
-def _looks_like_csv_header(text: str) -> bool:
+def looks_like_csv_header(text: str) -> bool:
     first = next((line for line in text.splitlines() if line.strip()), "")
     if _SEP_LINE.fullmatch(first):
         return True

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.catalogue.bibtex import _BIB_SNIFF, parse_bibtex
-from bot.core.catalogue.csvfile import _looks_like_csv_header, parse_csv
-from bot.core.catalogue.reading import _check_size, _decode
+from bot.core.catalogue.bibtex import BIB_SNIFF, parse_bibtex
+from bot.core.catalogue.csvfile import looks_like_csv_header, parse_csv
+from bot.core.catalogue.reading import check_size, decode_utf8
 from bot.core.catalogue.results import ParsedCatalogue
 from bot.core.catalogue.text import echo
 from bot.core.errors import InvalidInput
@@ -23,17 +23,17 @@ def parse_catalogue(filename: str, data: bytes) -> ParsedCatalogue:
             f"`{name}` is a spreadsheet, which I cannot read directly. Export it as "
             "CSV (UTF-8) and upload the .csv file."
         )
-    _check_size(data)
+    check_size(data)
     try:
-        text = _decode(data)
+        text = decode_utf8(data)
     except InvalidInput:
         raise InvalidInput(
             f"I cannot read `{name}`: it is not a UTF-8 text file. Upload the catalogue "
             "as a CSV (.csv, UTF-8) or BibTeX (.bib) file."
         ) from None
-    if _BIB_SNIFF.search(text):
+    if BIB_SNIFF.search(text):
         return parse_bibtex(data)
-    if _looks_like_csv_header(text):
+    if looks_like_csv_header(text):
         return parse_csv(data)
     raise InvalidInput(
         f"I cannot tell what kind of file `{name}` is. Upload a CSV file (.csv) whose "

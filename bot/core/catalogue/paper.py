@@ -34,7 +34,7 @@ _CAPACITY_TEXT = re.compile(r"[0-9]{1,9}")
 def validate_paper(fields: PaperFields) -> PaperFields:
     """A normalised copy of `fields`, or `InvalidInput` naming the first problem."""
     return PaperFields(
-        code=_code(fields.code),
+        code=valid_code(fields.code),
         title=_prose(fields.title, "title", TITLE_MAX, required=True),
         authors=_prose(fields.authors, "author list", AUTHORS_MAX),
         venue=_prose(fields.venue, "venue", VENUE_MAX),
@@ -45,7 +45,7 @@ def validate_paper(fields: PaperFields) -> PaperFields:
     )
 
 
-def _code(value: object) -> str:
+def valid_code(value: object) -> str:
     code = trimmed(as_text(value, "code"))
     if not code.isascii():  # before lower(): the Kelvin sign would become a plain `k`
         raise InvalidInput(f"The code `{echo(code)}` is not valid. {_CODE_RULE}")
@@ -109,7 +109,7 @@ def _capacity(value: object) -> int:
     return value
 
 
-def _capacity_text(value: str) -> int:
+def capacity_from_text(value: str) -> int:
     """Capacity as written in a file: empty means 1."""
     text = trimmed(value)
     if not text:

@@ -3,7 +3,7 @@ that refuses a code seen earlier in the same file."""
 
 from __future__ import annotations
 
-from bot.core.catalogue.paper import _code
+from bot.core.catalogue.paper import valid_code
 from bot.core.catalogue.results import ParsedCatalogue, RefusedRow
 from bot.core.catalogue.text import echo
 from bot.core.errors import InvalidInput
@@ -13,7 +13,7 @@ MAX_ROWS = 2000
 MAX_FILE_BYTES = 8 * 1024 * 1024
 
 
-def _check_size(data: bytes) -> None:
+def check_size(data: bytes) -> None:
     if len(data) > MAX_FILE_BYTES:
         raise InvalidInput(
             f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
@@ -21,8 +21,8 @@ def _check_size(data: bytes) -> None:
         )
 
 
-def _decode(data: bytes) -> str:
-    _check_size(data)
+def decode_utf8(data: bytes) -> str:
+    check_size(data)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidInput(
             "The file is UTF-16, not UTF-8. Save it again as UTF-8 "
@@ -37,11 +37,11 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def _too_many_rows(kind: str) -> InvalidInput:
+def too_many_rows(kind: str) -> InvalidInput:
     return InvalidInput(f"The file has more than {MAX_ROWS} {kind}; split it into smaller files.")
 
 
-class _Registry:
+class Registry:
     """Collects papers and refusals, refusing a code seen earlier in the file."""
 
     def __init__(self) -> None:
@@ -55,7 +55,7 @@ class _Registry:
     def duplicate(self, line: int, raw_code: str) -> bool:
         """Refuse the row if its (valid) code was already used; else remember it."""
         try:
-            code = _code(raw_code)
+            code = valid_code(raw_code)
         except InvalidInput:
             return False  # validation will refuse it with the precise reason
         first = self._first_line.setdefault(code, line)
