@@ -18,7 +18,7 @@ from bot.app import SeminarBot
 from bot.core.clock import SystemClock
 from bot.core.services import Services
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.database import Database, DatabaseTooNew
+from bot.store.database import Database, DatabaseUnusable
 
 log = logging.getLogger("bot")
 
@@ -71,7 +71,7 @@ def main() -> None:
         logging.getLogger("discord").setLevel(logging.WARNING)
     try:
         asyncio.run(run(settings))
-    except DatabaseTooNew as exc:
+    except DatabaseUnusable as exc:  # one line naming the file and the problem
         print(f"seminar-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     except discord.LoginFailure:
