@@ -77,7 +77,12 @@ class MyData(commands.Cog):
             if result.promoted is not None:
                 await notify_promoted(self.bot, result.promoted.user_id, result.seminar)
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, delete everything")
+        view = ConfirmView(
+            interaction.user.id,
+            confirmed,
+            still_allowed=None,  # their own action; the service checks it again
+            confirm_label="Yes, delete everything",
+        )
         await reply(
             interaction,
             "This deletes " + ", ".join(what) + ". It cannot be undone. Continue?",

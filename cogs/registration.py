@@ -72,7 +72,12 @@ class Registration(commands.Cog):
             if result.promoted is not None:
                 await notify_promoted(self.bot, result.promoted.user_id, result.seminar)
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, leave")
+        view = ConfirmView(
+            interaction.user.id,
+            confirmed,
+            still_allowed=None,  # their own action; the service checks it again
+            confirm_label="Yes, leave",
+        )
         await reply(interaction, f"Do you really want to {what}?", view=view)
 
 

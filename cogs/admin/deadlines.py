@@ -11,7 +11,7 @@ from bot.core.timeutil import format_offsets
 from bot.ui import ConfirmView, reply, safe
 from bot.ui import when as show_time
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import services_of, still_organiser
 from cogs.seminar import deadline_label
 
 
@@ -75,7 +75,9 @@ class DeadlineCommands(AdminMixin):
                 "pending reminders."
             )
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Remove it")
+        view = ConfirmView(
+            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Remove it"
+        )
         await reply(
             interaction,
             f"Remove the **{deadline_label(found.kind)}** deadline ({show_time(found.due_at)}) "
