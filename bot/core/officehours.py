@@ -245,6 +245,7 @@ class OfficeHourEvents(MirroredEvents, OfficeHoursService):
                     guild_id=row["guild_id"],
                     current_event_id=None if existing is None else existing["event_id"],
                     current_start=None if existing is None else existing["starts_at"],
+                    current_end=None if existing is None else existing["ends_at"],
                     start=start,
                     end=end,
                     place=place,
