@@ -45,7 +45,7 @@ class Status:
 class StatusService(Service):
     async def status(self, guild_id: int | None) -> Status:
         seminar = await self.seminar(guild_id)
-        planner = ReminderPlanner(self.db, self.clock)
+        planner = ReminderPlanner(self.db, self.clock, [seminar.platform])
         plan = await planner.plan()
         mine = [o for o in plan.occurrences if o.seminar_id == seminar.id]
         counts = await store.status_counts(self.db, seminar.id)

@@ -19,11 +19,8 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.models import Seminar
-from bot.core.officehours import OfficeHourEvents
 from bot.core.services import Services
-from bot.core.talks import BlockDayEvents
 from bot.events import EventSync
-from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, make_seminar
 
 _ids = itertools.count(7_000)
@@ -125,17 +122,17 @@ async def seminar(services: Services) -> Seminar:
     return await make_seminar(services, capacity=10, channel_id=4_242)
 
 
-def sync_for(db: Database, clock: FakeClock, discord: FakeDiscordEvents) -> EventSync:
-    sources = (OfficeHourEvents(db, clock), BlockDayEvents(db, clock))
+def sync_for(services: Services, discord: FakeDiscordEvents) -> EventSync:
+    sources = (services.office_hour_events, services.block_day_events)
     return EventSync(discord, discord, *sources)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("gateway", [True, False], ids=["cache", "recorded-times-only"])
 async def test_office_hours_event_follows_place_and_duration(
-    services: Services, seminar: Seminar, db: Database, clock: FakeClock, gateway: bool
+    services: Services, seminar: Seminar, clock: FakeClock, gateway: bool
 ) -> None:
     discord = FakeDiscordEvents(clock, gateway=gateway)
-    sync = sync_for(db, clock, discord)
+    sync = sync_for(services, discord)
     await services.office_hours.set(GUILD, ORGANISER, **OFFICE_HOURS)
     await sync.sync()
     [(kind, created)] = discord.calls
@@ -165,10 +162,10 @@ async def test_office_hours_event_follows_place_and_duration(
 
 
 async def test_a_place_change_during_the_office_hour_edits_without_touching_the_start(
-    services: Services, seminar: Seminar, db: Database, clock: FakeClock
+    services: Services, seminar: Seminar, clock: FakeClock
 ) -> None:
     discord = FakeDiscordEvents(clock)
-    sync = sync_for(db, clock, discord)
+    sync = sync_for(services, discord)
     await services.office_hours.set(GUILD, ORGANISER, **OFFICE_HOURS)
     await sync.sync()
     clock.set(at("2026-10-06T12:30:00+00:00"))  # 14:30 in Berlin: under way
@@ -179,7 +176,7 @@ async def test_a_place_change_during_the_office_hour_edits_without_touching_the_
 
 
 async def test_block_day_descriptions_are_refreshed(
-    services: Services, seminar: Seminar, db: Database, clock: FakeClock
+    services: Services, seminar: Seminar, clock: FakeClock
 ) -> None:
     for code in ("p1", "p2", "p3"):
         await add_paper(services, code)
@@ -190,7 +187,7 @@ async def test_block_day_descriptions_are_refreshed(
     await services.assignments.publish(GUILD, ORGANISER)
     await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
     discord = FakeDiscordEvents(clock)
-    sync = sync_for(db, clock, discord)
+    sync = sync_for(services, discord)
     await sync.sync()
     [(kind, created)] = discord.calls
     assert kind == "create" and "3 talks" in created["description"]

@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.reminders import Dispatcher, ReminderPlanner, Source
+from bot.core.models import ALL_PLATFORMS
+from bot.core.reminders import ReminderPlanner, Source
 from bot.core.services import Services
 from bot.scheduler import ReminderScheduler
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, OTHER_GUILD, make_seminar
 from tests.core.reminder_fakes import RecordingNotifier, reminder_seminar
-from tests.core.test_scheduler import wait_for
+from tests.core.test_scheduler import start, wait_for
 
 STUDENTS = (101, 102, 103, 104)
 # 0001-01-02 00:00 UTC and 9999-12-31T23:59-14:00 (already year 10000 in UTC).
@@ -85,11 +86,7 @@ async def test_another_seminars_reminder_still_fires_and_start_still_works(
     await services.deadlines.set(GUILD, ORGANISER, "report", iso(due + 60), "1m")
 
     notifier = RecordingNotifier()
-    scheduler = ReminderScheduler(
-        db, clock, ReminderPlanner(db, clock), Dispatcher(db, clock, notifier)
-    )
-    schedulers.append(scheduler)
-    await scheduler.start()  # used to raise OverflowError: the bot could not start
+    await start(db, clock, notifier, schedulers)  # used to raise OverflowError
 
     await wait_for(lambda: len(notifier.delivered) == 5)
     assert notifier.dms() == Counter(dict.fromkeys(STUDENTS, 1))
@@ -102,7 +99,7 @@ async def test_a_broken_office_hours_row_leaves_other_seminars_alone(
     good = await reminder_seminar(services)
     await services.deadlines.set(GUILD, ORGANISER, "report", "2027-01-15 23:59")
     await poison_office_hours(services, db)
-    plan = await ReminderPlanner(db, clock).plan()
+    plan = await ReminderPlanner(db, clock, ALL_PLATFORMS).plan()
     mine = [o.source for o in plan.occurrences if o.seminar_id == good.id]
     assert mine == [Source.DEADLINE] * 3
     assert good.id not in plan.broken
