@@ -163,3 +163,10 @@ def test_a_missing_migrations_folder_is_an_error(tmp_path: Path) -> None:
         load_migrations(tmp_path / "nowhere")
     with pytest.raises(MigrationsMissing, match="no migrations found"):
         load_migrations(tmp_path)
+
+
+def test_an_env_file_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"DISCORD_TOKEN=\xff\xfe-secret\n")
+    env_token = {"DISCORD_TOKEN": ""}  # blank: the .env file is where it would come from
+    line = one_line(start_bot(tmp_path, **env_token))
+    assert "cannot read the .env file" in line and "secret" not in line
