@@ -81,7 +81,7 @@ async def test_a_bad_stored_instant_renders_everywhere(
     await db.execute("UPDATE deadlines SET due_at = ? WHERE kind = 'intro-meeting'", (due_at,))
 
     status = text_of(only_reply(await admin(bot, "admin status")))
-    assert "Reminders stopped" in status and "intro-meeting" in status
+    assert "cannot be planned" in status and "the deadline intro-meeting" in status
     calendar = only_reply(await student(bot, "calendar", 101))
     assert calendar["file"].filename.endswith(".ics")
     for command in ("deadlines", "seminar"):
