@@ -42,17 +42,6 @@ async def by_id(db: Reader, paper_id: int) -> Paper | None:
     return None if row is None else _paper(row)
 
 
-async def by_codes(db: Reader, seminar_id: int, codes: list[str]) -> dict[str, Paper]:
-    if not codes:
-        return {}
-    marks = ", ".join("?" for _ in codes)
-    rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM papers WHERE seminar_id = ? AND code IN ({marks})",
-        (seminar_id, *codes),
-    )
-    return {row["code"]: _paper(row) for row in rows}
-
-
 async def search(db: Reader, seminar_id: int, query: str, limit: int) -> list[Paper]:
     """Papers whose code or title contains `query`, code-prefix matches first."""
     pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
