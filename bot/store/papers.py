@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.catalogue import PaperFields
-from bot.core.models import Paper
+from bot.core.models import Paper, PaperFields
 from bot.store.database import Row, Transaction
 from bot.store.executor import Reader
 

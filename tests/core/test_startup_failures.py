@@ -36,7 +36,7 @@ SETTINGS = (
 EXIT_CONFIG = 2
 
 
-def start_bot(workdir: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+def start_bot(workdir: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS}
     env.update(
         {
@@ -53,7 +53,7 @@ def start_bot(workdir: Path, **settings: str) -> subprocess.CompletedProcess[str
     )
     env.update(settings)
     return subprocess.run(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, "-m", "bot", *args],
         cwd=workdir,  # no .env from the repository
         env=env,
         stdin=subprocess.DEVNULL,
@@ -170,3 +170,8 @@ def test_an_env_file_that_is_not_utf8(tmp_path: Path) -> None:
     env_token = {"DISCORD_TOKEN": ""}  # blank: the .env file is where it would come from
     line = one_line(start_bot(tmp_path, **env_token))
     assert "cannot read the .env file" in line and "secret" not in line
+
+
+def test_the_terminal_front_end_fails_the_same_way(tmp_path: Path) -> None:
+    line = one_line(start_bot(tmp_path, "console", DATABASE_PATH=str(tmp_path)))
+    assert f"database {tmp_path} is a directory" in line
