@@ -1,6 +1,7 @@
-"""Old name of `bot.store.reader`: delete once core/personal_data.py and grading.py import that.
+"""Old name of `bot.store.reader`: delete once nothing imports it any more.
 
-Kept only because those two are being edited on other branches right now.
+Kept only for core/grading.py, personal_data.py and preferences.py, which other branches
+are editing right now; each import is one line to change to `bot.store.reader`.
 """
 
 from bot.store.reader import Reader

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.core.errors import InvalidInput
+from bot.core.text import printable
 
 ECHO_MAX = 60
 # C0 and C1 controls (tab and newline included: prose turns them into spaces
@@ -31,5 +32,5 @@ def collapse(value: str) -> str:
 
 def echo(value: str) -> str:
     """User input made safe to quote inside inline code in a message."""
-    text = collapse(value).replace("`", "'")
+    text = printable(collapse(value)).replace("`", "'")  # bidi overrides too
     return text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"
