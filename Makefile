@@ -28,6 +28,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.interactions
+	$(BIN)/python -m bench.footprint
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
