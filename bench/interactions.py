@@ -63,6 +63,7 @@ class Config:
     rounds: int = 3  # bursts per command and bot; the best is reported
     commands: tuple[str, ...] = COMMANDS
     profile: Path | None = None
+    profile_command: str = "prefs"
 
 
 @dataclass
@@ -315,20 +316,21 @@ async def start_targets(config: Config, workdir: Path) -> list[Target]:
 
 
 async def profile_burst(config: Config, bot: Target) -> str:
-    """One extra /prefs set burst with the profiler on (bench.profiled)."""
+    """One extra burst of `config.profile_command` with the profiler on (bench.profiled)."""
     from bench.profiled import summarise
 
     assert config.profile is not None
     done = config.profile / "done"
     done.unlink(missing_ok=True)
-    sends = prepare(bot, "prefs", config.count, round_=99)
+    command = config.profile_command
+    sends = prepare(bot, command, config.count, round_=99)
     os.kill(bot.process.pid, signal.SIGUSR1)
     await asyncio.sleep(0.2)  # the handler runs at the bot's next bytecode; give it a moment
-    run = await run_once(bot, "prefs", "burst", sends, config.rate)
+    run = await run_once(bot, command, "burst", sends, config.rate)
     os.kill(bot.process.pid, signal.SIGUSR1)
     await bot.fake.wait_for(done.exists, 30, what="the profile to be written")
     return (
-        f"profiled burst: {run.throughput:.0f} answers/s (profiler overhead included), "
+        f"\nprofiled {command} burst: {run.throughput:.0f} answers/s (profiler overhead included), "
         f"{run.errors} errors, lost {run.lost}\n" + summarise(config.profile, run.answered)
     )
 
@@ -416,7 +418,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="paced runs, per second")
     parser.add_argument("--rounds", type=int, help="bursts per command and bot (best kept)")
     parser.add_argument("--commands", default=",".join(COMMANDS), help="prefs,join,papers")
-    parser.add_argument("--profile", type=Path, help="profile one /prefs set burst into DIR")
+    parser.add_argument("--profile", type=Path, help="profile one more burst into DIR")
+    parser.add_argument(
+        "--profile-command", default="prefs", choices=COMMANDS, help="what that burst sends"
+    )
     args = parser.parse_args()
     base = Config(students=50, papers=20, count=50, rounds=1) if args.quick else Config()
     config = Config(
@@ -427,6 +432,7 @@ def main() -> None:
         rounds=args.rounds or base.rounds,
         commands=tuple(c.strip() for c in args.commands.split(",") if c.strip()),
         profile=args.profile.resolve() if args.profile else None,
+        profile_command=args.profile_command,
     )
     with tempfile.TemporaryDirectory(prefix="bench-interactions-") as tmp:
         asyncio.run(run_bench(config, Path(tmp)))

@@ -5,7 +5,9 @@
 The first SIGUSR1 starts cProfile on the event-loop thread and counts every aiosqlite
 round trip (each is a hop to aiosqlite's worker thread and back): what it runs, how long
 SQLite itself took in the worker, and how long the loop side waited for the answer.
-The second SIGUSR1 stops both and writes `profile.prof` (pstats) and `hops.json` into
+It also times the store's write lock (`Database._write_lock`): transactions run one after
+another, so the time it is held per interaction caps the throughput of a burst.
+The second SIGUSR1 stops all that and writes `profile.prof` (pstats) and `hops.json` into
 BENCH_PROFILE_DIR, then `done`. Used by `python -m bench.interactions --profile DIR`;
 `summarise()` turns the two files into the table that benchmark prints.
 
@@ -15,6 +17,7 @@ Nothing here changes what the bot does; it wraps aiosqlite's one entry point
 
 from __future__ import annotations
 
+import asyncio
 import cProfile
 import json
 import os
@@ -41,6 +44,9 @@ class _Recorder:
         self.lock = threading.Lock()
         self.started = 0.0
         self.thread_cpu = 0.0
+        self.lock_held = 0.0
+        self.lock_waited = 0.0
+        self.lock_count = 0
 
     @property
     def on(self) -> bool:
@@ -51,6 +57,8 @@ class _Recorder:
             self.hops.clear()
             self.sqlite_seconds.clear()
             self.wait_seconds.clear()
+            self.lock_held = self.lock_waited = 0.0
+            self.lock_count = 0
             self.started = time.perf_counter()
             self.thread_cpu = time.thread_time()
             self.profile = cProfile.Profile()
@@ -67,6 +75,11 @@ class _Recorder:
                 "hops": dict(self.hops),
                 "sqlite_seconds": dict(self.sqlite_seconds),
                 "wait_seconds": dict(self.wait_seconds),
+                "write_lock": {
+                    "count": self.lock_count,
+                    "held_seconds": self.lock_held,
+                    "waited_seconds": self.lock_waited,
+                },
             }
         (self.out / "hops.json").write_text(json.dumps(report, indent=1))
         (self.out / "done").write_text("")
@@ -98,6 +111,29 @@ class _Recorder:
         return _execute
 
 
+def timed_lock(recorder: _Recorder) -> asyncio.Lock:
+    """An asyncio.Lock that adds up how long it was waited for and held."""
+
+    class TimedLock(asyncio.Lock):
+        since = 0.0
+
+        async def acquire(self) -> bool:
+            began = time.perf_counter()
+            acquired = await super().acquire()
+            self.since = time.perf_counter()
+            if recorder.on:
+                recorder.lock_waited += self.since - began
+            return acquired
+
+        def release(self) -> None:
+            if recorder.on:
+                recorder.lock_held += time.perf_counter() - self.since
+                recorder.lock_count += 1
+            super().release()
+
+    return TimedLock()
+
+
 def _describe(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
     name = getattr(fn, "__name__", type(fn).__name__)
     if args and isinstance(args[0], str):
@@ -113,6 +149,15 @@ def main() -> None:
     )
     signal.signal(signal.SIGUSR1, recorder.toggle)
     from bot.__main__ import main as bot_main
+    from bot.store.database import Database
+
+    original_init = Database.__init__
+
+    def init(self: Database, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self._write_lock = timed_lock(recorder)
+
+    Database.__init__ = init  # type: ignore[method-assign]
 
     bot_main()
 
@@ -152,13 +197,17 @@ def _area(filename: str, function: str) -> str:
 # counts a coroutine only while it runs: time it spends suspended (waiting for a hop to
 # the database thread, or for the HTTP answer) is not in these figures.
 _STEPS = (
-    ("command callback (Prefs.set_, all of it)", "cogs/prefs.py", "set_"),
-    ("  service PreferenceService.set", "bot/core/preferences.py", "set"),
-    ("  ranking_embed (rendering)", "cogs/prefs.py", "ranking_embed"),
-    ("  reply() (discord.py send + HTTP)", "bot/ui.py", "reply"),
-    ("discord.py: tree _call (checks, option parsing, callback)", "app_commands/tree.py", "_call"),
-    ("discord.py: parse INTERACTION_CREATE", "discord/state.py", "parse_interaction_create"),
-    ("discord.py: HTTPClient.request", "discord/http.py", "request"),
+    ("command callback (cogs/…, all of it)", "cogs/", ("set_", "join", "papers")),
+    ("  service: PreferenceService.set", "bot/core/preferences.py", ("set",)),
+    ("  service: RegistrationService.join", "bot/core/registration.py", ("join",)),
+    ("  service: PaperService.browse", "bot/core/papers.py", ("browse",)),
+    ("  rendering: ranking_embed", "cogs/prefs.py", ("ranking_embed",)),
+    ("  rendering: paper_line", "cogs/papers.py", ("paper_line",)),
+    ("  rendering: bot.ui.embed / safe", "bot/ui.py", ("embed", "safe")),
+    ("  the Pager view (discord.ui.View.__init__)", "discord/ui/view.py", ("__init__",)),
+    ("  reply() (discord.py send + HTTP)", "bot/ui.py", ("reply",)),
+    ("discord.py: tree _call (checks, options, callback)", "app_commands/tree.py", ("_call",)),
+    ("discord.py: parse INTERACTION_CREATE", "discord/state.py", ("parse_interaction_create",)),
 )
 
 
@@ -189,17 +238,28 @@ def summarise(directory: Path, interactions: int) -> str:
     for name, seconds in areas.most_common():
         lines.append(f"  {seconds * ms:7.3f}  {seconds / total:6.1%}  {name}")
     lines += ["", "steps (cumulative, ms per interaction):"]
-    for label, file_part, function in _STEPS:
+    for label, file_part, functions in _STEPS:
         cumulative = sum(
             ct
             for (filename, _, fn), (_, _, _, ct, _) in raw.items()
-            if fn == function and filename.endswith(file_part)
+            if fn in functions and file_part in filename
         )
-        lines.append(f"  {cumulative * ms:7.3f}  {label}")
+        if cumulative:
+            lines.append(f"  {cumulative * ms:7.3f}  {label}")
     hops: dict[str, int] = report["hops"]
     sqlite_s: dict[str, float] = report["sqlite_seconds"]
     wait_s: dict[str, float] = report["wait_seconds"]
     all_hops = sum(hops.values())
+    lock = report["write_lock"]
+    if lock["count"]:
+        held = lock["held_seconds"] * ms
+        lines += [
+            "",
+            f"write lock: {lock['count'] / n:.1f} transactions per interaction, held "
+            f"{held:.2f} ms per interaction (transactions run one at a time, so a burst "
+            f"cannot exceed {1000 / held:.0f}/s while the lock is busy); waited for it "
+            f"{lock['waited_seconds'] * ms:.1f} ms per interaction",
+        ]
     lines += [
         "",
         f"aiosqlite round trips: {all_hops / n:.1f} per interaction "
