@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.interactions
 	$(BIN)/python -m bench.footprint
+	$(BIN)/python -m bench.hops
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -50,7 +50,7 @@ async def test_footprint_bench_runs() -> None:
     assert starts[0].rss > 0
 
 
-@pytest.mark.parametrize("module", ["bench.assign", "bench.reminders"])
+@pytest.mark.parametrize("module", ["bench.assign", "bench.reminders", "bench.hops"])
 def test_older_benchmarks_run_quick(module: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", module, "--quick"],
