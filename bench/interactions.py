@@ -287,7 +287,10 @@ def count_lost(database: Path, command: str, acknowledged: list[Sent]) -> int | 
 
 
 async def start_targets(config: Config, workdir: Path) -> list[Target]:
-    joiners = config.count * (config.rounds + 1) if "join" in config.commands else 0
+    runs = config.rounds + 1 if "join" in config.commands else 0  # bursts + the paced run
+    if config.profile is not None and config.profile_command == "join":
+        runs += 1
+    joiners = config.count * runs
     targets: list[Target] = []
     for name in ("bot", "bare"):
         fake = FakeDiscord(interaction_timeout=ANSWER_TIMEOUT_S, followup_timeout=ANSWER_TIMEOUT_S)
