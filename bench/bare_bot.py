@@ -56,8 +56,9 @@ class BareBot(discord.Client):
         async def papers(interaction: discord.Interaction, topic: str | None = None) -> None:
             await _answer(interaction)
 
-        for command in (prefs, join, papers):
-            self.tree.add_command(command, guild=self.guild)
+        self.tree.add_command(prefs, guild=self.guild)
+        self.tree.add_command(join, guild=self.guild)
+        self.tree.add_command(papers, guild=self.guild)
 
     async def setup_hook(self) -> None:
         await self.tree.sync(guild=self.guild)

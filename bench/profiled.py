@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite.core
 
@@ -117,7 +117,7 @@ def timed_lock(recorder: _Recorder) -> asyncio.Lock:
     class TimedLock(asyncio.Lock):
         since = 0.0
 
-        async def acquire(self) -> bool:
+        async def acquire(self) -> Literal[True]:
             began = time.perf_counter()
             acquired = await super().acquire()
             self.since = time.perf_counter()
@@ -216,7 +216,7 @@ def summarise(directory: Path, interactions: int) -> str:
     report = json.loads((directory / "hops.json").read_text())
     stats = pstats.Stats(str(directory / "profile.prof"))
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
-    areas: Counter[str] = Counter()
+    areas: defaultdict[str, float] = defaultdict(float)
     idle = 0.0
     for (filename, _, function), (_, _, tottime, _, _) in raw.items():
         if _IDLE in function:
@@ -235,7 +235,7 @@ def summarise(directory: Path, interactions: int) -> str:
         "",
         "event-loop thread, own time by area (ms per interaction, share):",
     ]
-    for name, seconds in areas.most_common():
+    for name, seconds in sorted(areas.items(), key=lambda item: -item[1]):
         lines.append(f"  {seconds * ms:7.3f}  {seconds / total:6.1%}  {name}")
     lines += ["", "steps (cumulative, ms per interaction):"]
     for label, file_part, functions in _STEPS:
