@@ -110,6 +110,8 @@ async def run(settings: Settings) -> None:
     try:
         clock = SystemClock()
         services = Services.build(db, clock)
+        # Hand-in files a killed process left half-written (issue 11, item 3).
+        await services.submissions.sweep_partial_uploads()
         front_ends = build_front_ends(settings, services)
         await serve(front_ends, build_engine(services, clock, front_ends))
     finally:

@@ -18,7 +18,7 @@ from bot.events import EventSync
 from bot.notifier import DiscordNotifier
 from bot.settings import Settings
 from bot.ui import answer as _answer
-from bot.ui import apologise, when
+from bot.ui import apologise, mention, when
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class SeminarTree(app_commands.CommandTree["SeminarBot"]):
     ) -> None:
         original = getattr(error, "original", error)
         if isinstance(original, DomainError):
-            await _answer(interaction, original.render(when))
+            await _answer(interaction, original.render(when, mention))
             return
         if isinstance(error, NotOrganiser):
             await _answer(interaction, str(error))

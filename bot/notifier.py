@@ -21,6 +21,7 @@ from bot.core.reminders import DeliveryFailed, Notice
 from bot.core.text import clip
 from bot.store import reminders as store
 from bot.store.database import Database
+from bot.ui import mention
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def render(notice: Notice) -> str:
     """Fill in a notice's instants as Discord timestamps (each reader's own timezone) and
     its people as mentions (which never ping: allowed_mentions says so)."""
     values = {name: f"<t:{unix}:F> (<t:{unix}:R>)" for name, unix in notice.instants.items()}
-    values.update({name: f"<@{account}>" for name, account in notice.people.items()})
+    values.update({name: mention(account) for name, account in notice.people.items()})
     return notice.template.format(**values)
 
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
+from bot.core.errors import person
 from bot.core.models import DeadlineKind, Platform
 from bot.core.text import clip
 from bot.store import assignments as assignment_store
@@ -551,7 +552,7 @@ class ReminderContent:
         titles: dict[str, str] = {}
         people: dict[str, int] = {}
         for row in await assignment_store.publication_listing(self.db, occurrence.ref_id):
-            per_paper.setdefault(row["code"], []).append(_person(people, row["user_id"]))
+            per_paper.setdefault(row["code"], []).append(person(people, row["user_id"]))
             titles[row["code"]] = row["title"]
         lines = [
             f"• `{literal(code)}` {literal(clip(titles[code], 50))} — {', '.join(who)}"
@@ -602,7 +603,7 @@ class ReminderContent:
         for index, row in enumerate(slots):
             line = (
                 f"\n{row['position']}. `{literal(row['code'])}` "
-                f"{literal(clip(row['title'], 50))} — {_person(people, row['user_id'])}"
+                f"{literal(clip(row['title'], 50))} — {person(people, row['user_id'])}"
             )
             if size + len(line) > PUBLICATION_POST_BUDGET:
                 text += f"\n… and {len(slots) - index} more: see `/talks`."
@@ -635,16 +636,6 @@ class ReminderContent:
             text += "\nWhat is due next: `/assignment`."
             personal[row["user_id"]] = Notice(text)
         return Audience(channel_id, list(personal), personal)
-
-
-def _person(people: dict[str, int], account_id: int) -> str:
-    """A placeholder naming `account_id`, registered in `people`.
-
-    It is longer than a Discord mention of the same id, so the size budgets above
-    hold for the rendered Discord text (other platforms allow far longer messages)."""
-    name = f"person{account_id}".replace("-", "_")
-    people[name] = account_id
-    return "{" + name + "}"
 
 
 # -- the fan-out -------------------------------------------------------------
