@@ -12,7 +12,7 @@ SYNAPSE_VERSION := 1.163.2
 SYNAPSE_VENV := .venv-synapse
 SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed-$(SYNAPSE_VERSION)
 
-.PHONY: run test lint bench clean synapse lock
+.PHONY: demo run test lint bench clean synapse lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ $(SYNAPSE_STAMP):
 	touch $(SYNAPSE_STAMP)
 
 synapse: $(SYNAPSE_STAMP)
+
+# The reference seminar in a throwaway database, on a clock you move with `advance`.
+# `make demo < script.txt` replays a script (one command per line).
+demo: $(STAMP)
+	@$(BIN)/python -m bot console --demo
 
 run: $(STAMP)
 	$(BIN)/python -m bot

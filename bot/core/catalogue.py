@@ -31,6 +31,7 @@ from bibtexparser.middlewares.names import (
 
 from bot.core.errors import InvalidInput
 from bot.core.latextext import latex_to_text
+from bot.core.models import PaperFields
 
 __all__ = [
     "COLUMNS",
@@ -73,18 +74,6 @@ _CODE_RULE = (
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
 _CAPACITY_TEXT = re.compile(r"[0-9]{1,9}")
-
-
-@dataclass(frozen=True)
-class PaperFields:
-    code: str
-    title: str
-    authors: str = ""
-    venue: str = ""
-    url: str = ""
-    arxiv: str = ""
-    topic: str = ""
-    capacity: int = 1
 
 
 @dataclass(frozen=True)

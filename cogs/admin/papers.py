@@ -11,8 +11,8 @@ import discord
 from discord import app_commands
 
 from bot.app import SeminarBot
-from bot.core.catalogue import PaperFields
 from bot.core.errors import InvalidInput
+from bot.core.models import PaperFields
 from bot.core.text import echo
 from bot.ui import ConfirmView, add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin

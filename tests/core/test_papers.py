@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.catalogue import PaperFields
 from bot.core.errors import Conflict, InvalidInput, NotFound
-from bot.core.models import Seminar
+from bot.core.models import PaperFields, Seminar
 from bot.core.services import Services
 from bot.store import audit
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all
