@@ -21,7 +21,6 @@ from bot.core.attendance import (
     WRONG_WINDOW,
     new_code,
 )
-from bot.core.clock import FakeClock
 from bot.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from bot.core.grading import GradeState
 from bot.core.models import ALL_PLATFORMS, Platform, RefusalReason, Seminar, TalkCode
@@ -30,6 +29,7 @@ from bot.core.services import Services
 from bot.discord.outbox import render
 from bot.store import attendance as attendance_store
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar
 from tests.core.reminder_fakes import CHANNEL, RecordingNotifier
 
