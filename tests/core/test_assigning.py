@@ -508,7 +508,7 @@ async def test_export_columns_are_exact(services: Services, seminar: Seminar) ->
     assert people.filename == "participants.csv"
     rows = parse(people.text)
     assert rows[0] == [
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "joined_at",
@@ -522,7 +522,7 @@ async def test_export_columns_are_exact(services: Services, seminar: Seminar) ->
 
     prefs = parse((await services.assignments.export_csv(GUILD, "preferences")).text)
     assert prefs[0] == [
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "choice_1",
@@ -537,7 +537,7 @@ async def test_export_columns_are_exact(services: Services, seminar: Seminar) ->
 
     exported = parse((await services.assignments.export_csv(GUILD, "assignment")).text)
     assert exported[0] == [
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "paper_code",

@@ -281,7 +281,7 @@ async def test_overview_set_excuse_and_the_grade_rule(
     assert held.outcome.final is None and held.outcome.talks_missed == 2
 
     export = list(csv.DictReader(io.StringIO(await services.grading.export_csv(GUILD))))
-    assert {r["discord_id"]: r["final"] for r in export} == {
+    assert {r["account"]: r["final"] for r in export} == {
         "201": "attendance incomplete",
         "202": "attendance incomplete",
         "203": "1.7",

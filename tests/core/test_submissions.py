@@ -416,7 +416,7 @@ async def test_the_submissions_export_has_exactly_the_named_columns(
         tuple(rows[0])
         == EXPORT_COLUMNS
         == (
-            "discord_id",
+            "account",
             "display_name",
             "report_version",
             "report_submitted_at",
