@@ -21,11 +21,11 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot.app import DiscordFrontEnd
 from bot.commands.context import Limits
 from bot.core.clock import Clock, SystemClock
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
+from bot.discord.client import DiscordFrontEnd
 from bot.frontend import FrontEnd
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
