@@ -197,6 +197,45 @@ class DriverMixin:
             await self.settle(settle)
         return InteractionResult(self, inter)
 
+    def _slash_command(
+        self,
+        name: str,
+        user: Any,
+        in_channel: FakeChannel | int | str | None,
+        dm: bool,
+        force: bool,
+        opts: dict[str, Any],
+        *,
+        focused: tuple[str, str] | None = None,
+    ) -> tuple[str, dict[str, Any], FakeUser, FakeMember | None, FakeChannel]:
+        """A slash command's interaction data as Discord sends it, built from the synced
+        commands: (path, data, invoker, member, channel). With `focused` (option, typed)
+        it is an autocomplete's: required options may be missing, no `resolved`."""
+        path = " ".join(name.strip().lstrip("/").split())
+        invoker, member = self._invoker(user, dm)
+        top, chain, leaf = self._lookup(path, dm=dm, force=force, member=member)
+        builder = OptionBuilder(self, path=path, dm=dm, invoker=invoker)
+        if focused is None:
+            leaf_options = builder.build(leaf, opts)
+        else:
+            leaf_options = builder.build(
+                leaf, opts, focused=focused[0], focused_value=focused[1], check_required=False
+            )
+        data: dict[str, Any] = {
+            "id": top["id"],
+            "name": top["name"],
+            "type": 1,
+            "options": nest_options(chain, leaf_options),
+        }
+        if builder.resolved and focused is None:
+            data["resolved"] = builder.resolved
+        if top.get("guild_id") and not dm:
+            data["guild_id"] = top["guild_id"]
+        channel = (
+            self.dm_channel(invoker) if dm else self._resolve_channel(in_channel or self.general)
+        )
+        return path, data, invoker, member, channel
+
     async def command(
         self,
         name: str,
@@ -216,24 +255,8 @@ class DriverMixin:
         Options are keyword arguments (or `options={...}` for names that clash with these
         parameters). Returns after the bot answered and went quiet.
         """
-        opts = {**(options or {}), **option_values}
-        path = " ".join(name.strip().lstrip("/").split())
-        invoker, member = self._invoker(user, dm)
-        top, chain, leaf = self._lookup(path, dm=dm, force=force, member=member)
-        builder = OptionBuilder(self, path=path, dm=dm, invoker=invoker)
-        leaf_options = builder.build(leaf, opts)
-        data: dict[str, Any] = {
-            "id": top["id"],
-            "name": top["name"],
-            "type": 1,
-            "options": nest_options(chain, leaf_options),
-        }
-        if builder.resolved:
-            data["resolved"] = builder.resolved
-        if top.get("guild_id") and not dm:
-            data["guild_id"] = top["guild_id"]
-        channel = (
-            self.dm_channel(invoker) if dm else self._resolve_channel(in_channel or self.general)
+        path, data, invoker, member, channel = self._slash_command(
+            name, user, in_channel, dm, force, {**(options or {}), **option_values}
         )
         inter = await self._start_interaction(
             APPLICATION_COMMAND,
@@ -262,23 +285,9 @@ class DriverMixin:
         For benchmarks that dispatch many interactions at once: building payloads first
         keeps that work out of the burst. Send it with `send_prepared`.
         """
-        opts = {**(options or {}), **option_values}
-        path = " ".join(name.strip().lstrip("/").split())
-        invoker, member = self._invoker(user, False)
-        top, chain, leaf = self._lookup(path, dm=False, force=False, member=member)
-        builder = OptionBuilder(self, path=path, dm=False, invoker=invoker)
-        leaf_options = builder.build(leaf, opts)
-        data: dict[str, Any] = {
-            "id": top["id"],
-            "name": top["name"],
-            "type": 1,
-            "options": nest_options(chain, leaf_options),
-        }
-        if builder.resolved:
-            data["resolved"] = builder.resolved
-        if top.get("guild_id"):
-            data["guild_id"] = top["guild_id"]
-        channel = self._resolve_channel(in_channel or self.general)
+        path, data, invoker, member, channel = self._slash_command(
+            name, user, in_channel, False, False, {**(options or {}), **option_values}
+        )
         iid = snowflake()
         token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
         payload = self._interaction_payload(
@@ -325,24 +334,14 @@ class DriverMixin:
         **option_values: Any,
     ) -> list[tuple[str, Any]]:
         """Type `typed` into `option` of a command; returns the bot's [(name, value)] choices."""
-        opts = {**(options or {}), **option_values}
-        path = " ".join(name.strip().lstrip("/").split())
-        invoker, member = self._invoker(user, dm)
-        top, chain, leaf = self._lookup(path, dm=dm, force=force, member=member)
-        builder = OptionBuilder(self, path=path, dm=dm, invoker=invoker)
-        leaf_options = builder.build(
-            leaf, opts, focused=option, focused_value=typed, check_required=False
-        )
-        data: dict[str, Any] = {
-            "id": top["id"],
-            "name": top["name"],
-            "type": 1,
-            "options": nest_options(chain, leaf_options),
-        }
-        if top.get("guild_id") and not dm:
-            data["guild_id"] = top["guild_id"]
-        channel = (
-            self.dm_channel(invoker) if dm else self._resolve_channel(in_channel or self.general)
+        path, data, invoker, member, channel = self._slash_command(
+            name,
+            user,
+            in_channel,
+            dm,
+            force,
+            {**(options or {}), **option_values},
+            focused=(option, typed),
         )
         inter = await self._start_interaction(
             AUTOCOMPLETE,
