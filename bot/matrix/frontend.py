@@ -16,10 +16,12 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from mautrix.errors import MatrixError
 from mautrix.types import EventID, RoomID, UserID
+from pydantic import SecretStr
 
 from bot.commands.context import Actor, Answer, Confirmation, Invocation
 from bot.commands.layer import CommandLayer
@@ -32,7 +34,7 @@ from bot.matrix.files import MatrixAttachment
 from bot.matrix.identity import Identities
 from bot.matrix.outbox import MatrixOutbox
 from bot.matrix.render import MatrixStyle, content, escape, people_in
-from bot.matrix.store import MatrixStore
+from bot.matrix.store import MatrixStore, store_path
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,25 @@ class Context:
         return "re" + digest[:40]
 
 
+class MatrixSettings(Protocol):
+    """The settings this front end reads (bot.settings.Settings has them)."""
+
+    @property
+    def matrix_homeserver(self) -> str | None: ...
+    @property
+    def matrix_user_id(self) -> str | None: ...
+    @property
+    def matrix_password(self) -> SecretStr | None: ...
+    @property
+    def matrix_access_token(self) -> SecretStr | None: ...
+    @property
+    def database_path(self) -> Path: ...
+    @property
+    def max_upload_bytes(self) -> int: ...
+    @property
+    def download_timeout_seconds(self) -> float: ...
+
+
 class MatrixFrontEnd:
     """The Matrix front end: `start` logs in and syncs; `outbox` delivers the core's notices."""
 
@@ -111,6 +132,10 @@ class MatrixFrontEnd:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
+    def platform(self) -> Platform:
+        return Platform.MATRIX
+
+    @property
     def session(self) -> MatrixSession:
         assert self._session is not None, "start() first"
         return self._session
@@ -120,8 +145,34 @@ class MatrixFrontEnd:
         assert self._outbox is not None, "start() first"
         return self._outbox
 
+    @classmethod
+    def build(
+        cls,
+        settings: MatrixSettings,
+        services: Services,
+        identities: Identities,
+        layer: CommandLayer,
+        clock: Clock,
+    ) -> MatrixFrontEnd:
+        """From the process settings (MATRIX_* and the shared limits)."""
+        assert settings.matrix_homeserver is not None and settings.matrix_user_id is not None
+        config = MatrixConfig(
+            homeserver=settings.matrix_homeserver,
+            user_id=settings.matrix_user_id,
+            password=settings.matrix_password,
+            access_token=settings.matrix_access_token,
+            store_path=store_path(settings.database_path),
+            max_upload_bytes=settings.max_upload_bytes,
+            download_timeout_seconds=settings.download_timeout_seconds,
+        )
+        return cls(config, services, identities, layer, clock)
+
     async def start(self) -> None:
-        """Log in (or resume), then sync in the background until `stop`."""
+        """Log in (or resume) and sync once; then `serve` keeps syncing until `close`.
+
+        Once this returns, the outbox can deliver and every room the bot was
+        invited to while it was down has been joined.
+        """
         self._store = await MatrixStore.open(self.config.store_path)
         self._session = MatrixSession(
             self.config, self._store, self.services, self.identities, self.clock
@@ -131,8 +182,9 @@ class MatrixFrontEnd:
         self._sync_task = asyncio.create_task(
             self._session.sync_forever(self._on_batch, self._ready), name="matrix-sync"
         )
+        await self._wait_ready()
 
-    async def wait_ready(self) -> None:
+    async def _wait_ready(self) -> None:
         """Until the first sync batch has been handled (or syncing has died)."""
         assert self._sync_task is not None
         waiter = asyncio.create_task(self._ready.wait())
@@ -141,13 +193,16 @@ class MatrixFrontEnd:
             waiter.cancel()
             self._sync_task.result()  # raises what stopped it
 
-    async def run_until_stopped(self) -> None:
-        """Wait on the sync loop; it returns only when stopped (or raises)."""
+    async def serve(self) -> None:
+        """Wait on the sync loop; it returns only when closed (or raises)."""
         assert self._sync_task is not None
         with contextlib.suppress(asyncio.CancelledError):
             await self._sync_task
 
-    async def stop(self) -> None:
+    async def after_rebuild(self) -> None:
+        """Matrix has no scheduled events to mirror."""
+
+    async def close(self) -> None:
         for pending in self._pending.values():
             if pending.expiry is not None:
                 pending.expiry.cancel()
@@ -288,7 +343,7 @@ class MatrixFrontEnd:
 
     async def _invocation(self, ctx: Context, attachment: dict[str, Any] | None) -> Invocation:
         name = await self.session.display_name(ctx.seminar_room, ctx.sender)
-        account = await self.identities.account(Platform.MATRIX, str(ctx.sender), name)
+        account = await self.identities.account(Platform.MATRIX, str(ctx.sender))
         place = await self.identities.place(Platform.MATRIX, str(ctx.seminar_room))
         organiser = await self.session.is_organiser(ctx.seminar_room, ctx.sender)
         zone = await self.session.account_zone(account, ctx.sender)
@@ -336,10 +391,7 @@ class MatrixFrontEnd:
             match = candidates[0] if len(candidates) == 1 else None
         if match is None or match == self.session.me:
             return None
-        member = members[match]
-        return await self.identities.account(
-            Platform.MATRIX, str(match), member.displayname or str(match)
-        )
+        return await self.identities.account(Platform.MATRIX, str(match))
 
     async def _replied_file(self, room: RoomID, event_id: EventID) -> dict[str, Any] | None:
         try:

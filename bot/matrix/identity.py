@@ -12,9 +12,7 @@ from bot.core.models import Platform
 
 
 class Identities(Protocol):
-    async def account(
-        self, platform: Platform, external_id: str, display_name: str = ""
-    ) -> int: ...
+    async def account(self, platform: Platform, external_id: str) -> int: ...
 
     async def place(self, platform: Platform, external_id: str) -> int: ...
 

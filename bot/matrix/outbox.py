@@ -104,6 +104,10 @@ class MatrixOutbox:
     ) -> dict[str, Any]:
         now = self.clock.now()
         values = {name: when(unix, zone, now) for name, unix in notice.instants.items()}
+        # People are `{placeholders}` too: named as `<@id>`, which `render` turns into
+        # a link that never pings.
+        for name, account in getattr(notice, "people", {}).items():
+            values[name] = f"<@{account}>"
         text = lead + respell(notice.template.format(**values), Platform.MATRIX)
         people = await self.session.people(people_in(text))
         return content(
