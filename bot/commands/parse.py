@@ -115,9 +115,9 @@ def _options(command: Command, rest: str) -> dict[str, Value]:
         if name in raw:
             raise UsageError(f"`{name}` is given twice.", command)
         raw[name] = rest[marker.end() : end].strip()
-    for name, value in _positional(command, positional, raw).items():
-        raw[name] = value
-    _refuse_unknown_names(command, raw)
+    by_position = _positional(command, positional, raw)
+    raw.update(by_position)
+    _refuse_unknown_names(command, raw, set(by_position))
     values: dict[str, Value] = {}
     for name, text in raw.items():
         option = command.option(name)
@@ -136,15 +136,21 @@ def _options(command: Command, rest: str) -> dict[str, Value]:
     return values
 
 
-def _refuse_unknown_names(command: Command, raw: dict[str, str]) -> None:
-    """`wehn:…` is a typo, not part of a value, unless the value is free text."""
+def _refuse_unknown_names(command: Command, raw: dict[str, str], by_position: set[str]) -> None:
+    """`wehn:…` is a typo, not part of a value, unless the value is free text.
+
+    Free text may contain `word:` (`note:PDF only: 8 pages`), unless the word is
+    close to an option's name, or free text given by position starts with it
+    (`/admin setup colour:red` is an unknown option, not a title).
+    """
     names = [option.name for option in command.options]
     for given, text in raw.items():
         option = command.option(given)
         for found in _MARKER.finditer(text):
             typed = found.group(1)
             close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.75)
-            if option is not None and option.type in _FREE and not close:
+            leading = given in by_position and found.start() == 0
+            if option is not None and option.type in _FREE and not close and not leading:
                 continue
             raise _unknown_option(command, typed, close)
 

@@ -1,10 +1,16 @@
-"""Handlers: calendar."""
+"""`/calendar`: deadlines, office hours and talks as an .ics file."""
 
 from __future__ import annotations
 
 from bot.commands.context import Answer, Call
-from bot.core.errors import DomainError
+
+FILENAME = "seminar.ics"
 
 
 async def ics(call: Call) -> Answer:
-    raise DomainError("This command is not available here yet.")
+    data = await call.services.calendar.ics(call.place_id, call.account_id)
+    return Answer(
+        "Your seminar calendar. Open or import it in your calendar app; importing a newer "
+        "file later updates these events instead of adding them twice.",
+        file=(FILENAME, data),
+    )

@@ -1,14 +1,38 @@
-"""Handlers: /admin officehours."""
+"""`/admin officehours set|cancel`."""
 
 from __future__ import annotations
 
 from bot.commands.context import Answer, Call
-from bot.core.errors import DomainError
-
-
-async def cancel(call: Call) -> Answer:
-    raise DomainError("This command is not available here yet.")
+from bot.commands.handlers.officehours import office_hours_text
 
 
 async def set_(call: Call) -> Answer:
-    raise DomainError("This command is not available here yet.")
+    invocation = call.invocation
+    hours = await call.services.office_hours.set(
+        call.place_id,
+        call.account_id,
+        weekday=invocation.text("weekday"),
+        start=invocation.text("start"),
+        duration=invocation.integer("duration") or 120,
+        place=invocation.text("place"),
+        first=invocation.text("first"),
+        last=invocation.text("last"),
+    )
+    return Answer(
+        "Office hours saved. The channel is reminded the day before and 15 minutes before "
+        "each one.\n" + office_hours_text(hours, call.style),
+        title="Office hours",
+    )
+
+
+async def cancel(call: Call) -> Answer:
+    style = call.style
+    reason = call.invocation.text("reason")
+    _, start = await call.services.office_hours.cancel(
+        call.place_id, call.account_id, call.invocation.text("date"), reason
+    )
+    return Answer(
+        f"Cancelled the office hours of {style.when(start)}"
+        + (f" ({style.escape(reason)})" if reason else "")
+        + ". The cancellation is announced in the channel."
+    )
