@@ -411,8 +411,8 @@ class MatrixFrontEnd:
         people = await self.session.people(people_in(answer.text))
         if answer.confirm is not None:
             prompt_text = (
-                f"{answer.text}\n\nReact with ✅ (or reply `yes`) within 2 minutes to "
-                f"{escape(answer.confirm.confirm_label.lower())}; anything else cancels."
+                f"{answer.text}\n\nTo confirm ({escape(answer.confirm.confirm_label)}), react "
+                "with ✅ or reply `yes` within 2 minutes; anything else cancels."
             )
             prompt = await self._send(
                 target, content(prompt_text, people=people, title=answer.title), ctx.txn()
