@@ -4,8 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Matrix tests run a real Synapse (tests/synapse). It is AGPL and pins many packages,
+# so it lives in a virtualenv of its own: test-only, never a project dependency, never in
+# the image. The stamp names the version, so a bump here reinstalls.
+SYNAPSE_VERSION := 1.163.2
+SYNAPSE_VENV := .venv-synapse
+SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed-$(SYNAPSE_VERSION)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean synapse
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +19,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(SYNAPSE_STAMP):
+	rm -rf $(SYNAPSE_VENV)
+	$(PYTHON) -m venv $(SYNAPSE_VENV)
+	$(SYNAPSE_VENV)/bin/python -m pip install --quiet 'matrix-synapse==$(SYNAPSE_VERSION)'
+	touch $(SYNAPSE_STAMP)
+
+synapse: $(SYNAPSE_STAMP)
+
 run: $(STAMP)
 	$(BIN)/python -m bot
 
-test: $(STAMP)
+test: $(STAMP) $(SYNAPSE_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -30,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.reminders
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SYNAPSE_VENV) .mypy_cache .ruff_cache .pytest_cache
