@@ -183,6 +183,7 @@ class MatrixFrontEnd:
             self._session.sync_forever(self._on_batch, self._ready), name="matrix-sync"
         )
         await self._wait_ready()
+        log.info("Matrix front end ready: synced as %s", self._session.me)
 
     async def _wait_ready(self) -> None:
         """Until the first sync batch has been handled (or syncing has died)."""
