@@ -57,8 +57,10 @@ class RateLimiter:
 
 
 def render(notice: Notice) -> str:
-    """Fill in a notice's instants as Discord timestamps (each reader's own timezone)."""
+    """Fill in a notice's instants as Discord timestamps (each reader's own timezone) and
+    its people as mentions (which never ping: allowed_mentions says so)."""
     values = {name: f"<t:{unix}:F> (<t:{unix}:R>)" for name, unix in notice.instants.items()}
+    values.update({name: f"<@{account}>" for name, account in notice.people.items()})
     return notice.template.format(**values)
 
 

@@ -18,6 +18,9 @@ class Platform(StrEnum):
     CONSOLE = "console"
 
 
+ALL_PLATFORMS = frozenset(Platform)
+
+
 class DeadlineKind(StrEnum):
     """Kinds the bot understands; any other kind is a plain dated reminder."""
 
@@ -46,6 +49,8 @@ class Seminar:
     pref_count: int
     contact: str
     assessment: str
+    # Which front end runs it; `guild_id` and `channel_id` are place ids of that platform.
+    platform: Platform = Platform.DISCORD
 
     @property
     def tz(self) -> ZoneInfo:

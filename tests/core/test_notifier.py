@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestServer
 from discord.http import HTTPClient, Route
 
 from bot.core.clock import FakeClock
+from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import DeliveryFailed, Dispatcher, Notice, ReminderPlanner, Source
 from bot.core.services import Services
 from bot.notifier import (
@@ -243,7 +244,9 @@ async def test_a_restart_mid_fan_out_reuses_nonces_so_discord_drops_the_repeats(
     deadline_id = await set_deadline(services, "report", "2026-10-20 12:00")
     [occurrence] = [
         o
-        for o in await occurrences(ReminderPlanner(db, clock), Source.DEADLINE, deadline_id)
+        for o in await occurrences(
+            ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE, deadline_id
+        )
         if o.offset == 86_400
     ]
     clock.set(occurrence.due_at)
@@ -251,9 +254,9 @@ async def test_a_restart_mid_fan_out_reuses_nonces_so_discord_drops_the_repeats(
 
     first_process = await Database.open(db.path)
     run = asyncio.create_task(
-        Dispatcher(first_process, clock, DiscordNotifier(http, first_process, 1_000.0)).run(
-            occurrence
-        )
+        Dispatcher(
+            first_process, clock, {Platform.DISCORD: DiscordNotifier(http, first_process, 1_000.0)}
+        ).run(occurrence)
     )
     async with asyncio.timeout(5):
         while len(api.messages) < 3:  # noqa: ASYNC110 - the server is in this loop
@@ -265,7 +268,9 @@ async def test_a_restart_mid_fan_out_reuses_nonces_so_discord_drops_the_repeats(
     assert 0 < stored < 17
 
     api.message_delay = 0.0
-    outcome = await Dispatcher(db, clock, DiscordNotifier(http, db, 1_000.0)).run(occurrence)
+    outcome = await Dispatcher(
+        db, clock, {Platform.DISCORD: DiscordNotifier(http, db, 1_000.0)}
+    ).run(occurrence)
     assert outcome.finished and outcome.status == "done"
     assert api.duplicates >= 1  # a re-send Discord recognised by its nonce
     assert sorted(api.per_channel().values()) == [1] * 17  # 16 DMs and the channel post

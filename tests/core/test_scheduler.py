@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.clock import FakeClock
+from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner, Source
 from bot.core.services import Services
 from bot.scheduler import ReminderScheduler
@@ -52,7 +53,10 @@ async def start(
     db: Database, clock: FakeClock, notifier: RecordingNotifier, into: list[ReminderScheduler]
 ) -> ReminderScheduler:
     scheduler = ReminderScheduler(
-        db, clock, ReminderPlanner(db, clock), Dispatcher(db, clock, notifier)
+        db,
+        clock,
+        ReminderPlanner(db, clock, ALL_PLATFORMS),
+        Dispatcher(db, clock, {Platform.DISCORD: notifier}),
     )
     into.append(scheduler)
     await scheduler.start()
@@ -114,7 +118,7 @@ async def test_a_change_requests_a_rebuild_that_replans(
     await services.deadlines.set(GUILD, ORGANISER, "report", iso(t0 + 3 + 60), "1m")
     await wait_for(lambda: job_ids(scheduler) != {old})
     [new] = job_ids(scheduler)
-    [occurrence] = await occurrences(ReminderPlanner(db, clock), Source.DEADLINE)
+    [occurrence] = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
     assert occurrence.due_at == t0 + 3 and new.endswith(f"@{t0 + 3}")
 
     # An announcement posted now goes out at once, without waiting for the hourly re-plan.
@@ -182,7 +186,7 @@ async def test_a_restart_mid_fan_out_sends_everyone_exactly_one(
     await wait_for(lambda: len(notifier.calls) >= 5)
     await first.stop()  # mid-way: sends in flight are cancelled
     await first_process.close()
-    [occurrence] = await occurrences(ReminderPlanner(db, clock), Source.DEADLINE)
+    [occurrence] = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
     rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
     assert 0 < len(notifier.delivered) < 21
     assert "claimed" in {r["status"] for r in rows}  # in flight when the bot stopped
