@@ -208,7 +208,9 @@ async def dms(base: str, secret: str, count: int) -> None:
                     accounts.append(await front.identities.account(Platform.MATRIX, user))
                 outbox = front.outbox
                 gate = asyncio.Semaphore(8)
-                notice = Notice("⏰ Reminder: the report deadline is {due}.", {"due": 1_800_000_000})
+                notice = Notice(
+                    "⏰ Reminder: the report deadline is {due}.", {"due": 1_800_000_000}
+                )
 
                 async def one(account: int) -> None:
                     async with gate:
