@@ -125,7 +125,7 @@ class MatrixFrontEnd:
         self.clock = clock
         self._store: MatrixStore | None = None
         self._session: MatrixSession | None = None
-        self._outbox: MatrixOutbox | None = None
+        self._outbox = MatrixOutbox(lambda: self.session, clock)
         self._sync_task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._pending: dict[EventID, Pending] = {}
@@ -142,7 +142,6 @@ class MatrixFrontEnd:
 
     @property
     def outbox(self) -> MatrixOutbox:
-        assert self._outbox is not None, "start() first"
         return self._outbox
 
     @classmethod
@@ -178,7 +177,6 @@ class MatrixFrontEnd:
             self.config, self._store, self.services, self.identities, self.clock
         )
         await self._session.login()
-        self._outbox = MatrixOutbox(self._session, self.clock)
         self._sync_task = asyncio.create_task(
             self._session.sync_forever(self._on_batch, self._ready), name="matrix-sync"
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -37,9 +38,15 @@ def txn_id(nonce: str, part: str = "") -> str:
 
 
 class MatrixOutbox:
-    def __init__(self, session: MatrixSession, clock: Clock) -> None:
-        self.session = session
+    """Built before login (the composition root wires it first); sends once started."""
+
+    def __init__(self, session: Callable[[], MatrixSession], clock: Clock) -> None:
+        self._session = session
         self.clock = clock
+
+    @property
+    def session(self) -> MatrixSession:
+        return self._session()
 
     async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None:
         room = await self._room(channel_id)
