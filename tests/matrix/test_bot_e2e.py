@@ -115,7 +115,8 @@ async def test_the_seminar_story_in_a_matrix_room(
 
     setup = await room.ask(
         organiser,
-        "!admin setup title:Theoretical Advances in Deep Learning term:WS 2026/27 capacity:1 pref_count:1",
+        "!admin setup title:Theoretical Advances in Deep Learning term:WS 2026/27 "
+        "capacity:1 pref_count:1",
         expect="Seminar created",
     )
     assert "<strong>Seminar created: Theoretical Advances in Deep Learning</strong>" in (
