@@ -246,7 +246,7 @@ class MatrixFrontEnd:
             await self._invited(room, event.get("state", []))
             return
         if kind == "seminar_bot.left":
-            await self.session.store.forget_dm_room(room)
+            await self.session.store.close_dm(room)
             return
         sender = UserID(str(event.get("sender", "")))
         if sender == self.session.me:
@@ -287,8 +287,9 @@ class MatrixFrontEnd:
     async def _member(self, room: RoomID, event: dict[str, Any]) -> None:
         membership = (event.get("content") or {}).get("membership")
         if membership in ("leave", "ban") and await self.session.store.is_dm_room(room):
-            # They left our DM room: forget it; the next DM opens a fresh one.
-            await self.session.store.forget_dm_room(room)
+            # They left (or rejected) our DM room: reminders fall back to mentions in the
+            # seminar room until they ask something again, which opens a fresh one.
+            await self.session.store.close_dm(room)
             with contextlib.suppress(MatrixError):
                 await self.session.client.leave_room(room)
 
@@ -406,6 +407,7 @@ class MatrixFrontEnd:
         private = answer.private or (answer.confirm is not None and ctx.is_dm)
         target = ctx.room
         if private and not ctx.is_dm:
+            await self.session.store.reopen_dm(ctx.sender)
             target = await self.session.dm_room(ctx.sender)
         people = await self.session.people(people_in(answer.text))
         if answer.confirm is not None:

@@ -56,6 +56,8 @@ class MatrixOutbox:
 
     async def direct(self, user_id: int, notice: Notice, *, nonce: str) -> None:
         mxid = await self._user(user_id)
+        if await self.session.store.dm_closed(mxid):
+            raise DeliveryFailed("they left their DM room", permanent=True, dms_closed=True)
         try:
             room = await self.session.dm_room(mxid)
         except (MForbidden, MNotFound) as exc:
@@ -70,8 +72,8 @@ class MatrixOutbox:
             await self._send(room, event, nonce)
         except DeliveryFailed as exc:
             if exc.permanent:
-                # Most likely they left the DM room: next time, a fresh one.
-                await self.session.store.forget_dm_room(room)
+                # Most likely they left the DM room.
+                await self.session.store.close_dm(room)
                 raise DeliveryFailed(exc.reason, permanent=True, dms_closed=True) from exc
             raise
 

@@ -45,6 +45,9 @@ async def _upgrade_v1(conn: Connection, scheme: Scheme) -> None:
             home_room_id TEXT
         ) STRICT"""
     )
+    # People who left or rejected their DM room: reminders reach them as mentions in the
+    # seminar room until they ask the bot something again.
+    await conn.execute("CREATE TABLE matrix_dm_closed (user_id TEXT PRIMARY KEY) STRICT")
     await conn.execute(
         "CREATE TABLE matrix_encrypted_told (room_id TEXT PRIMARY KEY, told_at INTEGER NOT NULL)"
         " STRICT"
@@ -125,6 +128,22 @@ class MatrixStore(SyncStore):
 
     async def forget_dm_room(self, room_id: RoomID) -> None:
         await self.db.execute("UPDATE matrix_dm_rooms SET room_id='' WHERE room_id=$1", room_id)
+
+    async def close_dm(self, room_id: RoomID) -> None:
+        """The person left (or rejected) their DM room: forget it, note that they did."""
+        await self.db.execute(
+            "INSERT INTO matrix_dm_closed (user_id) SELECT user_id FROM matrix_dm_rooms "
+            "WHERE room_id=$1 ON CONFLICT DO NOTHING",
+            room_id,
+        )
+        await self.forget_dm_room(room_id)
+
+    async def dm_closed(self, user_id: UserID) -> bool:
+        found = await self.db.fetchval("SELECT 1 FROM matrix_dm_closed WHERE user_id=$1", user_id)
+        return found is not None
+
+    async def reopen_dm(self, user_id: UserID) -> None:
+        await self.db.execute("DELETE FROM matrix_dm_closed WHERE user_id=$1", user_id)
 
     async def is_dm_room(self, room_id: RoomID) -> bool:
         found = await self.db.fetchval(
