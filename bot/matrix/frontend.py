@@ -105,6 +105,10 @@ class MatrixSettings(Protocol):
     def max_upload_bytes(self) -> int: ...
     @property
     def download_timeout_seconds(self) -> float: ...
+    @property
+    def heartbeat_path(self) -> Path | None: ...
+    @property
+    def discord_token(self) -> SecretStr | None: ...
 
 
 class MatrixFrontEnd:
@@ -163,6 +167,8 @@ class MatrixFrontEnd:
             store_path=store_path(settings.database_path),
             max_upload_bytes=settings.max_upload_bytes,
             download_timeout_seconds=settings.download_timeout_seconds,
+            # With Discord in the same process, its connection keeps the heartbeat.
+            heartbeat_path=settings.heartbeat_path if settings.discord_token is None else None,
         )
         return cls(config, services, identities, layer, clock)
 
@@ -172,6 +178,9 @@ class MatrixFrontEnd:
         Once this returns, the outbox can deliver and every room the bot was
         invited to while it was down has been joined.
         """
+        if self.config.heartbeat_path is not None:
+            # A file left by the previous run must not vouch for this one.
+            await asyncio.to_thread(self.config.heartbeat_path.unlink, missing_ok=True)
         self._store = await MatrixStore.open(self.config.store_path)
         self._session = MatrixSession(
             self.config, self._store, self.services, self.identities, self.clock
@@ -231,6 +240,18 @@ class MatrixFrontEnd:
             *(self._room_events(evs, initial) for evs in by_room.values()),
             return_exceptions=False,
         )
+        await self._beat()
+
+    async def _beat(self) -> None:
+        """Touch the heartbeat file: synced just now, and the database answers."""
+        path = self.config.heartbeat_path
+        if path is None:
+            return
+        try:
+            await self.services.db.fetch_value("SELECT 1")
+            await asyncio.to_thread(_touch, path)
+        except Exception:
+            log.exception("heartbeat check failed")
 
     async def _room_events(self, events: list[dict[str, Any]], initial: bool) -> None:
         for event in events:
@@ -567,6 +588,11 @@ class MatrixFrontEnd:
         )
         if answer.file is not None:
             await self._send_file(target, answer.file, ctx.txn())
+
+
+def _touch(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
 
 
 def _strip_reply_fallback(body: str) -> str:

@@ -37,6 +37,7 @@ class MatrixBot:
         self.workdir = workdir
         self.database_path = workdir / "seminar.db"
         self.log_path = workdir / "bot.log"
+        self.heartbeat_path = workdir / "heartbeat"
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -51,6 +52,7 @@ class MatrixBot:
             {
                 "DATABASE_PATH": str(self.database_path),
                 "LOG_LEVEL": "DEBUG",
+                "HEARTBEAT_PATH": str(self.heartbeat_path),
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONPATH": str(REPO_ROOT),
             }

@@ -112,6 +112,7 @@ async def test_the_seminar_story_in_a_matrix_room(
         what="the bot joining",
     )
     room = Room(room_id, bot)
+    assert bot.heartbeat_path.exists()  # Matrix alone keeps the container's health check
 
     setup = await room.ask(
         organiser,
@@ -163,6 +164,10 @@ async def test_the_seminar_story_in_a_matrix_room(
     await organiser.wait_for_text(sender=bot.user_id, contains="Published preview", after=mark)
     dm = await alice.wait_for_text(sender=bot.user_id, contains="Your paper in", after=mark_alice)
     assert "jacot-2018" in dm.body and dm.mentions == {}
+    published = await organiser.wait_for_text(
+        sender=bot.user_id, contains="paper assignment", room_id=room_id
+    )
+    assert published.mentions == {}
 
     # Submit a PDF as the file's caption (in alice's DM room) and get a receipt.
     mark = alice.cursor()
@@ -179,7 +184,11 @@ async def test_the_seminar_story_in_a_matrix_room(
         what="the calendar file",
     )
     assert b"BEGIN:VCALENDAR" in await alice.download(ics.content["url"])
-    await bot.stop()
+    # One publication DM each: alice had exactly one, bob (waitlisted) none.
+    assert len(alice.find(lambda e: e.is_message and "Your paper in" in e.body)) == 1
+    await bob.sync(timeout=0.5)
+    assert not bob.find(lambda e: e.is_message and "Your paper in" in e.body)
+    assert await bot.stop() == 0
 
 
 async def test_a_reminder_arrives_once_across_a_kill_9(
