@@ -191,8 +191,14 @@ class MatrixSession:
             except asyncio.CancelledError:
                 raise
             except MUnknownToken:
-                log.error("the homeserver logged the bot's Matrix session out")
-                raise
+                if self.config.password is None:
+                    log.error("the homeserver logged the bot's Matrix session out")
+                    raise
+                # Logged out (e.g. by an admin): log in again with the password.
+                log.warning("the Matrix session was logged out; logging in again")
+                await self.store.forget("access_token")
+                await self.login()
+                continue
             except Exception as exc:
                 log.warning("Matrix sync failed (%s); retrying in %.0f s", exc, pause)
                 await asyncio.sleep(pause)
