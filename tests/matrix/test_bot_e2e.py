@@ -189,6 +189,9 @@ async def test_the_seminar_story_in_a_matrix_room(
     await bob.sync(timeout=0.5)
     assert not bob.find(lambda e: e.is_message and "Your paper in" in e.body)
     assert await bot.stop() == 0
+    # Even at DEBUG the logs hold no secret.
+    log = bot.log_text()
+    assert bot.account.password not in log and "Bearer" not in log
 
 
 async def test_a_reminder_arrives_once_across_a_kill_9(
