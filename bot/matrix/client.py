@@ -101,6 +101,8 @@ class MatrixSession:
         )
         self._dm_locks: dict[str, asyncio.Lock] = {}
         self._stopping = False
+        # mautrix's handlers of the batch being handled (they keep the state cache).
+        self._handlers: set[asyncio.Task[Any]] = set()
 
     @property
     def me(self) -> UserID:
@@ -208,8 +210,10 @@ class MatrixSession:
             initial = token is None
             # mautrix's own handlers keep the room-state cache (members, power levels).
             tasks = self.client.handle_sync(data)
+            self._handlers = set(tasks)
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            self._handlers = set()
             try:
                 await on_batch(_events_of(data), initial)
             except Exception:
@@ -296,7 +300,13 @@ class MatrixSession:
         return found
 
     async def close(self) -> None:
+        """After the sync task was cancelled: let its handlers finish, then the HTTP session."""
         self.stop()
+        for task in self._handlers:
+            task.cancel()
+        if self._handlers:
+            # A cancelled gather does not wait for its children; these may touch the store.
+            await asyncio.gather(*self._handlers, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self.api.session.close()
 
