@@ -18,7 +18,7 @@ from bot.events import EventSync
 from bot.notifier import DiscordNotifier
 from bot.settings import Settings
 from bot.ui import answer as _answer
-from bot.ui import apologise, when
+from bot.ui import apologise, mention, when
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ EXTENSIONS = (
     "cogs.mydata",
     "cogs.assignment",
     "cogs.talks",
+    "cogs.attend",
     "cogs.admin",
 )
 
@@ -60,7 +61,7 @@ class SeminarTree(app_commands.CommandTree["SeminarBot"]):
     ) -> None:
         original = getattr(error, "original", error)
         if isinstance(original, DomainError):
-            await _answer(interaction, original.render(when))
+            await _answer(interaction, original.render(when, mention))
             return
         if isinstance(error, NotOrganiser):
             await _answer(interaction, str(error))
@@ -151,7 +152,7 @@ class DiscordFrontEnd:
         assert settings.discord_token is not None
         self._token = settings.discord_token
         self.bot = SeminarBot(settings, services)
-        self.outbox = DiscordNotifier(self.bot.http, services.db)
+        self.outbox = DiscordNotifier(self.bot.http, services.identities)
 
     async def start(self) -> None:
         """Log in (and sync commands): from here on the Outbox can send."""

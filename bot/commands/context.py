@@ -194,7 +194,12 @@ class UsageError(DomainError):
     """The typed command could not be read; nothing was run."""
 
     def __init__(self, message: str, command: Command | None = None) -> None:
-        if command is not None:
-            message += f"\nUsage: `{command.usage()}`"
-        super().__init__(message)
+        self.problem = message
         self.command = command
+        super().__init__(self.for_platform(None))
+
+    def for_platform(self, platform: Platform | None) -> str:
+        """The problem and the right form, with only the options `platform` offers."""
+        if self.command is None:
+            return self.problem
+        return f"{self.problem}\nUsage: `{self.command.usage(platform=platform)}`"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from bot.commands.context import Actor, Answer, Call, Confirmation, Invocation, Limits, Value
 from bot.commands.parse import Parsed, UsageError, parse
@@ -49,7 +49,7 @@ class CommandLayer:
         try:
             parsed = self.parse(text, invocation.platform)
         except DomainError as error:
-            return self._refusal(error, invocation)
+            return self.refuse(error, invocation)
         return await self.run(parsed, invocation)
 
     async def run(self, parsed: Parsed, invocation: Invocation) -> Answer:
@@ -70,7 +70,7 @@ class CommandLayer:
         if clicker.account_id != confirmation.asker_id:
             return Answer(NOT_YOURS, refused=True)
         if confirmation.organiser and not clicker.is_organiser:
-            return self._refusal(NotAllowed(NOT_ORGANISER), invocation)
+            return self.refuse(NotAllowed(NOT_ORGANISER), invocation)
         return await self._guarded(invocation, "confirmation", confirmation.action)
 
     # -- inside -------------------------------------------------------------------------
@@ -136,7 +136,7 @@ class CommandLayer:
         try:
             return await step()
         except DomainError as error:
-            return self._refusal(error, invocation)
+            return self.refuse(error, invocation, await self._names(error, invocation))
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception(
@@ -154,9 +154,42 @@ class CommandLayer:
                 error_id=error_id,
             )
 
-    def _refusal(self, error: DomainError, invocation: Invocation) -> Answer:
-        text = error.render(invocation.style.when)
+    def refuse(
+        self,
+        error: DomainError,
+        invocation: Invocation,
+        names: Mapping[int, str] | None = None,
+    ) -> Answer:
+        """The one way a refusal reads: the reader's times, people as the Style shows
+        them (`names` by account id, where known), the platform's spelling.
+
+        Public for front ends that parse first (to fetch a file only when the
+        command wants one) and must answer a UsageError themselves.
+        """
+        if isinstance(error, UsageError):
+            text = error.for_platform(invocation.platform)
+        else:
+            style = invocation.style
+            known = names or {}
+            text = error.render(
+                style.when, lambda account: style.person(account, known.get(account, ""))
+            )
         return Answer(respell(text, invocation.platform), refused=True)
+
+    async def _names(self, error: DomainError, invocation: Invocation) -> dict[int, str]:
+        """Display names of the people a refusal names (participants of this seminar)."""
+        wanted = set(error.people.values())
+        if not wanted:
+            return {}
+        try:
+            overview = await self.services.registration.overview(invocation.place_id)
+        except DomainError:
+            return {}
+        return {
+            row.participant.user_id: row.participant.display_name
+            for row in overview.rows
+            if row.participant.user_id in wanted
+        }
 
 
 def _why_unavailable(name: str) -> str:

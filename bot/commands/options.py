@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.commands.context import Handler
-from bot.core.models import Platform
+from bot.core.models import ALL_PLATFORMS, Platform
 
 
 class OptionType(StrEnum):
@@ -33,7 +33,6 @@ class OptionType(StrEnum):
     ANNOUNCEMENT = "announcement"  # a scheduled announcement's number (`12` or `#12`)
 
 
-ALL_PLATFORMS = frozenset(Platform)
 DISCORD_ONLY = frozenset({Platform.DISCORD})
 TYPED = frozenset({Platform.MATRIX, Platform.CONSOLE})
 
@@ -81,9 +80,20 @@ class Command:
     def option(self, name: str) -> Option | None:
         return self._by_name.get(name)
 
-    def usage(self, prefix: str = "/") -> str:
-        """`/admin deadline set kind:<kind> when:<time> [reminders:…] [note:…]`."""
+    def options_for(self, platform: Platform | None) -> tuple[Option, ...]:
+        """The options offered on `platform` (all of them for None)."""
+        if platform is None:
+            return self.options
+        return tuple(option for option in self.options if platform in option.platforms)
+
+    def usage(self, prefix: str = "/", platform: Platform | None = None) -> str:
+        """`/admin deadline set kind:report when:2027-01-15 23:59 [reminders:7d,1d,2h] …`."""
         parts = [f"{prefix}{self.name}"]
-        for option in self.options:
+        for option in self.options_for(platform):
             parts.append(option.form() if option.required else f"[{option.form()}]")
         return " ".join(parts)
+
+    @property
+    def wants_file(self) -> bool:
+        """True when the command takes an attachment (`/submit`, `/admin paper import`)."""
+        return any(option.type is OptionType.FILE for option in self.options)

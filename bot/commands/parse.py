@@ -165,7 +165,8 @@ def _unknown_option(command: Command, typed: str, close: list[str]) -> UsageErro
 
 
 def _positional(command: Command, text: str, named: dict[str, str]) -> dict[str, str]:
-    words = text.split()
+    spans = list(re.finditer(r"\S+", text))
+    words = [span.group() for span in spans]
     if not words:
         return {}
     slots = [option for option in command.options if option.name not in named]
@@ -175,7 +176,8 @@ def _positional(command: Command, text: str, named: dict[str, str]) -> dict[str,
         if index >= len(words):
             break
         if option.type in _REST:
-            found[option.name] = " ".join(words[index:])
+            # As typed, line breaks included (a multi-line announcement).
+            found[option.name] = text[spans[index].start() :].strip()
             index = len(words)
             break
         value = words[index]

@@ -20,9 +20,11 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
+from bot.core.errors import person
 from bot.core.models import DeadlineKind, Platform
 from bot.core.text import clip
 from bot.store import assignments as assignment_store
+from bot.store import attendance as attendance_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
 from bot.store.database import Database
@@ -471,7 +473,18 @@ class ReminderContent:
             people = await store.registered_users(self.db, occurrence.seminar_id)
             wanted = None if slot is None else slot["user_id"]
             dms = [p["user_id"] for p in people if p["user_id"] == wanted and p["dm"]]
-            return Audience(channel_id, dms, post=False)
+            # The hour-before DM carries the talk's check-in code; only the DM does: a
+            # closed DM's fallback mention in the channel must not show it to everyone.
+            code = await attendance_store.code_of_slot(self.db, occurrence.ref_id)
+            base = await self._talk_notice(occurrence, "")
+            if wanted is None or code is None or base is None or occurrence.offset > 3_600:
+                return Audience(channel_id, dms, post=False)
+            with_code = Notice(
+                f"{base.template}\nCheck-in code for your audience: `{code}` (put it on a "
+                "slide or say it; `/attend` takes it from 10 minutes before your start).",
+                base.instants,
+            )
+            return Audience(channel_id, dms, {wanted: with_code}, post=False)
         if occurrence.source is Source.BLOCK_DAY:
             people = await store.registered_users(self.db, occurrence.seminar_id)
             return Audience(channel_id, [p["user_id"] for p in people if p["dm"]])
@@ -551,7 +564,7 @@ class ReminderContent:
         titles: dict[str, str] = {}
         people: dict[str, int] = {}
         for row in await assignment_store.publication_listing(self.db, occurrence.ref_id):
-            per_paper.setdefault(row["code"], []).append(_person(people, row["user_id"]))
+            per_paper.setdefault(row["code"], []).append(person(people, row["user_id"]))
             titles[row["code"]] = row["title"]
         lines = [
             f"• `{literal(code)}` {literal(clip(titles[code], 50))} — {', '.join(who)}"
@@ -602,7 +615,7 @@ class ReminderContent:
         for index, row in enumerate(slots):
             line = (
                 f"\n{row['position']}. `{literal(row['code'])}` "
-                f"{literal(clip(row['title'], 50))} — {_person(people, row['user_id'])}"
+                f"{literal(clip(row['title'], 50))} — {person(people, row['user_id'])}"
             )
             if size + len(line) > PUBLICATION_POST_BUDGET:
                 text += f"\n… and {len(slots) - index} more: see `/talks`."
@@ -635,16 +648,6 @@ class ReminderContent:
             text += "\nWhat is due next: `/assignment`."
             personal[row["user_id"]] = Notice(text)
         return Audience(channel_id, list(personal), personal)
-
-
-def _person(people: dict[str, int], account_id: int) -> str:
-    """A placeholder naming `account_id`, registered in `people`.
-
-    It is longer than a Discord mention of the same id, so the size budgets above
-    hold for the rendered Discord text (other platforms allow far longer messages)."""
-    name = f"person{account_id}".replace("-", "_")
-    people[name] = account_id
-    return "{" + name + "}"
 
 
 # -- the fan-out -------------------------------------------------------------
@@ -729,7 +732,12 @@ class Dispatcher:
             attempts = max((d["attempts"] for d in rows if d["status"] == "claimed"), default=1)
             return RunOutcome(False, "retry", sent, retry_in=min(30 * 2**attempts, 900))
 
-        sent += await self._fallback(outbox, occurrence, audience, notice, late, now)
+        fallback = await self._fallback(outbox, occurrence, audience, notice, late, now)
+        if fallback == "retry":
+            rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
+            attempts = max((d["attempts"] for d in rows if d["recipient"] == "fallback"), default=1)
+            return RunOutcome(False, "retry", sent, retry_in=min(30 * 2**attempts, 900))
+        sent += fallback == "sent"
         async with self.db.transaction() as tx:
             await store.finish_job(
                 tx,
@@ -809,14 +817,15 @@ class Dispatcher:
         notice: Notice,
         late: bool,
         now: int,
-    ) -> int:
-        """One channel post mentioning everyone whose DMs are closed."""
+    ) -> str:
+        """One channel post mentioning everyone whose DMs are closed; retried like any
+        delivery. Returns 'sent', 'retry' or 'none' (nothing to send, or given up)."""
         if audience.channel_id is None:
-            return 0
+            return "none"
         rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
         closed = sorted(int(r["recipient"][5:]) for r in rows if r["status"] == "dm_closed")
         if not closed:
-            return 0
+            return "none"
         async with self.db.transaction() as tx:
             row = await store.claim(
                 tx,
@@ -828,16 +837,24 @@ class Dispatcher:
                 now,
             )
         if row["status"] != "claimed":
-            return 0
+            return "none"
         try:
             await outbox.mention(audience.channel_id, closed, notice, nonce=f"sb{row['id']}")
         except DeliveryFailed as exc:
+            retry = not exc.permanent and row["attempts"] + 1 < MAX_ATTEMPTS
             async with self.db.transaction() as tx:
-                await store.mark(tx, row["id"], "failed", self.clock.now(), error=exc.reason)
-            return 0
+                await store.mark(
+                    tx,
+                    row["id"],
+                    "claimed" if retry else "failed",
+                    self.clock.now(),
+                    error=exc.reason,
+                )
+            log.info("fallback for %s: %s", occurrence.key, exc)
+            return "retry" if retry else "none"
         async with self.db.transaction() as tx:
             await store.mark(tx, row["id"], "sent", self.clock.now())
-        return 1
+        return "sent"
 
 
 async def _bounded_gather(

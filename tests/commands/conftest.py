@@ -7,6 +7,7 @@ import pytest
 from bot.commands.context import Limits
 from bot.commands.layer import CommandLayer
 from bot.core.clock import FakeClock
+from bot.core.models import Platform
 from bot.core.services import Services
 from bot.store.database import Database
 from tests.commands.helpers import Session
@@ -23,5 +24,5 @@ def layer(services: Services) -> CommandLayer:
 
 
 @pytest.fixture
-def session(layer: CommandLayer, clock: FakeClock) -> Session:
-    return Session(layer, clock)
+async def session(layer: CommandLayer, clock: FakeClock, services: Services) -> Session:
+    return await Session(layer, clock, services).begin(Platform.CONSOLE)

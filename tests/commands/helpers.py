@@ -10,9 +10,15 @@ from bot.commands.layer import CommandLayer
 from bot.commands.plain import PlainStyle
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
-from tests.core.helpers import GUILD, ORGANISER
+from bot.core.services import Services
 
-ORGANISER_ACTOR = Actor(ORGANISER, "Prof. Organiser", is_organiser=True)
+# Discord's external ids are snowflakes; the others are text.
+ROOM = {
+    Platform.DISCORD: "1001",
+    Platform.MATRIX: "!seminar:uni.example",
+    Platform.CONSOLE: "seminar",
+}
+NOBODY = Actor(0, "nobody", is_organiser=False)
 
 
 @dataclass
@@ -37,14 +43,29 @@ class Session:
 
     layer: CommandLayer
     clock: FakeClock
+    services: Services
     platform: Platform = Platform.CONSOLE
-    place_id: int = GUILD
+    place_id: int = 0
     # Known members by name: what `member:` resolves to.
     members: dict[str, int] = field(default_factory=dict)
+    organiser: Actor = NOBODY
 
-    def student(self, name: str, account_id: int) -> Actor:
-        self.members[name] = account_id
-        return Actor(account_id, name, is_organiser=False)
+    async def begin(self, platform: Platform) -> Session:
+        """Ids as that platform's front end gets them from the identity service."""
+        self.platform = platform
+        self.members.clear()
+        self.place_id = await self.services.identities.place(platform, ROOM[platform])
+        self.organiser = await self.member("organiser", organiser=True)
+        return self
+
+    async def member(self, name: str, *, organiser: bool = False) -> Actor:
+        external = str(5000 + len(self.members)) if self.platform is Platform.DISCORD else name
+        account = await self.services.identities.account(self.platform, external)
+        self.members[name] = account
+        return Actor(account, name, is_organiser=organiser)
+
+    async def student(self, name: str) -> Actor:
+        return await self.member(name)
 
     async def resolve(self, text: str) -> int | None:
         return self.members.get(text.strip().lstrip("@"))
@@ -62,10 +83,11 @@ class Session:
         )
 
     async def run(
-        self, text: str, actor: Actor = ORGANISER_ACTOR, attachment: Attachment | None = None
+        self, text: str, actor: Actor | None = None, attachment: Attachment | None = None
     ) -> Answer:
-        return await self.layer.execute(text, self.invocation(actor, attachment))
+        return await self.layer.execute(text, self.invocation(actor or self.organiser, attachment))
 
-    async def confirm(self, answer: Answer, actor: Actor = ORGANISER_ACTOR) -> Answer:
+    async def confirm(self, answer: Answer, actor: Actor | None = None) -> Answer:
         assert answer.confirm is not None, answer.text
-        return await self.layer.confirm(answer.confirm, self.invocation(actor), actor)
+        who = actor or self.organiser
+        return await self.layer.confirm(answer.confirm, self.invocation(who), who)

@@ -15,7 +15,7 @@ from bot.core.models import Platform
 from bot.core.services import Services
 from tests.commands.helpers import Session
 
-STUDENT = Actor(501, "alice", is_organiser=False)
+STUDENT = Actor(-501, "alice", is_organiser=False)  # refusals and help touch no data
 
 
 async def test_help_lists_student_commands_and_points_organisers_on(session: Session) -> None:
@@ -48,7 +48,7 @@ async def test_help_for_a_group_lists_its_subcommands(session: Session) -> None:
 
 
 async def test_help_on_matrix_spells_commands_with_a_bang(session: Session) -> None:
-    session.platform = Platform.MATRIX
+    await session.begin(Platform.MATRIX)
     answer = await session.run("!help", STUDENT)
     assert "`!prefs set` — Replace your ranking" in answer.text
     assert "`/prefs" not in answer.text
@@ -61,7 +61,7 @@ async def test_help_for_an_unknown_command_suggests(session: Session) -> None:
 
 
 async def test_a_usage_error_on_matrix_is_respelled(session: Session) -> None:
-    session.platform = Platform.MATRIX
+    await session.begin(Platform.MATRIX)
     answer = await session.run("!prefs sett", STUDENT)
     assert answer.refused
     assert "`!prefs` has no subcommand `sett`" in answer.text
@@ -75,7 +75,7 @@ async def test_organiser_commands_are_refused_to_students(session: Session) -> N
 
 
 async def test_help_and_timezone_are_not_discord_commands(session: Session) -> None:
-    session.platform = Platform.DISCORD
+    await session.begin(Platform.DISCORD)
     answer = await session.run("/help", STUDENT)
     assert answer.refused
     assert "There is no command `/help`" in answer.text
@@ -107,7 +107,7 @@ async def test_a_domain_error_is_rendered_with_the_readers_times(
     async def refuse(call: Call) -> Answer:
         raise InvalidInput("Too late since {due}; see `/deadlines`.", due=1_790_848_800)
 
-    session.platform = Platform.MATRIX
+    await session.begin(Platform.MATRIX)
     session.layer = CommandLayer(services, Limits(1, 1), [_command(refuse)])
     answer = await session.run("!boom", STUDENT)
     assert (
@@ -130,15 +130,16 @@ async def test_only_the_asker_can_confirm_and_organisers_are_checked_again(
 
     admin = Command(("admin", "boom"), "Explodes", (), ask, organiser=True)
     session.layer = CommandLayer(services, Limits(1, 1), [admin])
-    organiser = Actor(9, "Prof", is_organiser=True)
+    organiser = session.organiser
     question = await session.run("/admin boom", organiser)
-    assert question.confirm is not None and question.confirm.asker_id == 9
+    assert question.confirm is not None
+    assert question.confirm.asker_id == organiser.account_id
     assert (await session.confirm(question, STUDENT)).refused
-    demoted = Actor(9, "Prof", is_organiser=False)
+    demoted = Actor(organiser.account_id, "Prof", is_organiser=False)
     assert (await session.confirm(question, demoted)).refused
     assert done == []
     assert (await session.confirm(question, organiser)).text == "Done."
-    assert done == [9]
+    assert done == [organiser.account_id]
 
 
 def test_respell_touches_only_command_names() -> None:
@@ -147,3 +148,26 @@ def test_respell_touches_only_command_names() -> None:
         "Use `!prefs set` or !join; see https://x.org/papers and 40/60, not /etc."
     )
     assert respell(text, Platform.CONSOLE) == text
+
+
+async def test_matrix_help_and_usage_leave_out_discord_only_options(session: Session) -> None:
+    await session.begin(Platform.MATRIX)
+    explained = await session.run("!help admin setup")
+    assert "`title`" in explained.text
+    assert "channel" not in explained.text and "organiser_role" not in explained.text
+    refused = await session.run("!admin setup capacity:many")
+    assert refused.refused
+    assert (
+        "Usage: `!admin setup [title:Deep Learning Theory] [term:Winter 2026/27] [timezone:"
+        in refused.text
+    )
+    assert "channel" not in refused.text
+
+
+async def test_a_missing_file_says_how_to_attach_it_on_each_platform(session: Session) -> None:
+    await session.begin(Platform.MATRIX)
+    answer = await session.run("!submit kind:report", STUDENT)
+    assert "send the command as a reply to the file" in answer.text
+    await session.begin(Platform.CONSOLE)
+    answer = await session.run("/submit kind:report", STUDENT)
+    assert "give its path as `file:./file.pdf`" in answer.text

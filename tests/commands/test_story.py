@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.commands.context import Actor
 from bot.core.clock import FakeClock
+from bot.core.models import Platform
 from bot.core.services import Services
 from tests.commands.helpers import FileUpload, Session
-from tests.core.helpers import GUILD, audit_actions, ranking_codes
+from tests.core.helpers import audit_actions, ranking_codes
+from tests.pdfs import make_pdf
 
 CATALOGUE = (
     "code,title,authors,venue,url,arxiv,topic,capacity\n"
@@ -19,7 +20,7 @@ CATALOGUE = (
     "Generalisation,1\n"
     "Bad Code!,A paper with a bad code,,,,,,1\n"
 )
-PDF = b"%PDF-1.7\n" + b"report body " * 100 + b"\n%%EOF\n"
+PDF = make_pdf()
 
 
 async def set_up(session: Session) -> None:
@@ -35,8 +36,9 @@ async def test_the_reference_seminar_from_setup_to_grades(
     session: Session, services: Services, clock: FakeClock
 ) -> None:
     await set_up(session)
-    seminar = await services.seminars.seminar(GUILD)
-    assert seminar.channel_id == GUILD  # off Discord, the place itself is the channel
+    seminar = await services.seminars.seminar(session.place_id)
+    assert seminar.platform is Platform.CONSOLE
+    assert seminar.channel_id == session.place_id  # off Discord, the place is the channel
 
     added = await session.run(
         "/admin paper add code:wei-ma-2019 title:Data-dependent sample complexity "
@@ -53,10 +55,10 @@ async def test_the_reference_seminar_from_setup_to_grades(
     assert "`wei-ma-2019`" in papers.text and "`bartlett-2017`" in papers.text
     assert "`jacot-2018`" not in papers.text
 
-    alice = session.student("alice", 501)
-    bob = session.student("bob", 502)
-    carol = session.student("carol", 503)
-    dave = session.student("dave", 504)
+    alice = await session.student("alice")
+    bob = await session.student("bob")
+    carol = await session.student("carol")
+    dave = await session.student("dave")
     for student in (alice, bob, carol):
         joined = await session.run("/join", student)
         assert "Welcome! You are registered" in joined.text
@@ -68,7 +70,7 @@ async def test_the_reference_seminar_from_setup_to_grades(
     assert bad.refused
     assert "There is no paper `nosuch-2020`" in bad.text
     assert "`/papers`" in bad.text
-    assert await ranking_codes(services, 501) == []
+    assert await ranking_codes(services, alice.account_id, session.place_id) == []
 
     for student, codes in (
         (alice, "wei-ma-2019 jacot-2018 arora-2019"),
@@ -77,7 +79,11 @@ async def test_the_reference_seminar_from_setup_to_grades(
     ):
         saved = await session.run(f"/prefs set {codes}", student)
         assert saved.title == "Your ranking is saved", saved.text
-    assert await ranking_codes(services, 503) == ["jacot-2018", "arora-2019", "wei-ma-2019"]
+    assert await ranking_codes(services, carol.account_id, session.place_id) == [
+        "jacot-2018",
+        "arora-2019",
+        "wei-ma-2019",
+    ]
     shown = await session.run("/prefs show", alice)
     assert "**1st** `wei-ma-2019`" in shown.text
     assert "Last changed: Thu 2026-10-01 12:00 CEST (Europe/Berlin, now)" in shown.text
@@ -140,7 +146,7 @@ async def test_leave_asks_first_and_moves_the_waitlist_up(
     session: Session, services: Services
 ) -> None:
     await set_up(session)
-    students = [session.student(name, 600 + n) for n, name in enumerate("abcd")]
+    students = [await session.student(name) for name in "abcd"]
     for student in students:
         await session.run("/join", student)
     question = await session.run("/leave", students[0])
@@ -148,16 +154,14 @@ async def test_leave_asks_first_and_moves_the_waitlist_up(
     assert question.text.startswith("Do you really want to de-register")
     assert question.confirm.confirm_label == "Yes, leave"
     # Asking changed nothing; somebody else cannot confirm it.
-    overview = await services.registration.overview(GUILD)
+    overview = await services.registration.overview(session.place_id)
     assert len(overview.rows) == 4
     assert (await session.confirm(question, students[1])).refused
     done = await session.confirm(question, students[0])
     assert done.text.startswith("Done: you have left.")
-    overview = await services.registration.overview(GUILD)
+    overview = await services.registration.overview(session.place_id)
     assert [r.participant.user_id for r in overview.rows if r.waitlist_position is None] == [
-        601,
-        602,
-        603,
+        s.account_id for s in students[1:]
     ]
 
 
@@ -165,7 +169,7 @@ async def test_mydata_export_is_a_file_and_delete_asks_first(
     session: Session, services: Services
 ) -> None:
     await set_up(session)
-    alice = session.student("alice", 501)
+    alice = await session.student("alice")
     await session.run("/join", alice)
     export = await session.run("/mydata export", alice)
     assert export.file is not None and export.file[0] == "mydata.json"
@@ -173,30 +177,30 @@ async def test_mydata_export_is_a_file_and_delete_asks_first(
     question = await session.run("/mydata action:delete", alice)
     assert question.confirm is not None
     assert "your registration" in question.text
-    assert len((await services.registration.overview(GUILD)).rows) == 1
+    assert len((await services.registration.overview(session.place_id)).rows) == 1
     done = await session.confirm(question, alice)
     assert done.text.startswith("Done: everything stored about you")
-    assert (await services.registration.overview(GUILD)).rows == []
+    assert (await services.registration.overview(session.place_id)).rows == []
 
 
 async def test_refusals_change_nothing(session: Session, services: Services) -> None:
     await set_up(session)
-    before = await audit_actions(services)
-    student = Actor(501, "alice", is_organiser=False)
+    before = await audit_actions(services, session.place_id)
+    student = await session.student("alice")
     attempts = [
         ("/admin setup title:Hijacked", student, "Only the seminar's organisers"),
-        ("/admin setup capacity:0", session_organiser(), "from 1 to 1000; you typed `0`"),
-        ("/admin setup colour:red", session_organiser(), "has no option `colour`"),
-        ("/admin setup capacty:5", session_organiser(), "Did you mean `capacity:`?"),
-        ("/admin deadline set kind:report", session_organiser(), "needs `when`"),
+        ("/admin setup capacity:0", session.organiser, "from 1 to 1000; you typed `0`"),
+        ("/admin setup colour:red", session.organiser, "has no option `colour`"),
+        ("/admin setup capacty:5", session.organiser, "Did you mean `capacity:`?"),
+        ("/admin deadline set kind:report", session.organiser, "needs `when`"),
         (
             "/admin deadline set kind:report when:2027-02-30 23:59",
-            session_organiser(),
+            session.organiser,
             "is not a time I can read",
         ),
-        ("/admin paper remove nosuch", session_organiser(), "There is no paper `nosuch`"),
-        ("/admin assign set member:zoe paper:x", session_organiser(), "I do not know who `zoe`"),
-        ("/admin setup channel:#general", session_organiser(), "`channel` is not available"),
+        ("/admin paper remove nosuch", session.organiser, "There is no paper `nosuch`"),
+        ("/admin assign set member:zoe paper:x", session.organiser, "I do not know who `zoe`"),
+        ("/admin setup channel:#general", session.organiser, "`channel` is not available"),
         ("/submit kind:report", student, "needs a file"),
         ("/reminders dm:perhaps", student, "`dm` must be `true` or `false`"),
     ]
@@ -204,17 +208,46 @@ async def test_refusals_change_nothing(session: Session, services: Services) -> 
         answer = await session.run(text, actor)
         assert answer.refused, text
         assert expected in answer.text, (text, answer.text)
-    assert await audit_actions(services) == before
-    seminar = await services.seminars.seminar(GUILD)
+    assert await audit_actions(services, session.place_id) == before
+    seminar = await services.seminars.seminar(session.place_id)
     assert seminar.title == "Theoretical Advances in Deep Learning"
     assert seminar.capacity == 3
 
 
-def session_organiser() -> Actor:
-    return Actor(9, "Prof. Organiser", is_organiser=True)
-
-
 async def test_without_a_seminar_every_command_says_how_to_start(session: Session) -> None:
-    answer = await session.run("/seminar", Actor(501, "alice", is_organiser=False))
+    answer = await session.run("/seminar", await session.student("alice"))
     assert answer.refused
     assert "An organiser can create one with `/admin setup`." in answer.text
+
+
+async def test_core_refusals_name_people_in_the_platforms_way(session: Session) -> None:
+    await set_up(session)
+    await session.run("/admin paper add code:wei-ma-2019 title:One")
+    alice, bob = await session.student("alice"), await session.student("bob")
+    for student in (alice, bob):
+        await session.run("/join", student)
+    assert not (await session.run("/admin assign set alice wei-ma-2019")).refused
+    clash = await session.run("/admin assign set bob wei-ma-2019")
+    assert clash.refused
+    assert "<@" not in clash.text
+    assert "alice is already pinned to it" in clash.text
+    assert "`/admin assign clear`" in clash.text
+
+
+async def test_timezone_shows_sets_and_resets_the_readers_zone(
+    session: Session, services: Services
+) -> None:
+    await set_up(session)
+    alice = await session.student("alice")
+    shown = await session.run("/timezone", alice)
+    assert "the seminar's timezone, **Europe/Berlin**" in shown.text
+    chosen = await session.run("/timezone Europe/Lisbon", alice)
+    assert "Times are now shown in **Europe/Lisbon** (it is 11:00 there)" in chosen.text
+    assert await services.identities.timezone(alice.account_id) == "Europe/Lisbon"
+    assert "your timezone, **Europe/Lisbon**" in (await session.run("/timezone", alice)).text
+    wrong = await session.run("/timezone zone:Mars/Olympus", alice)
+    assert wrong.refused and "not a known timezone" in wrong.text
+    assert await services.identities.timezone(alice.account_id) == "Europe/Lisbon"
+    back = await session.run("/timezone seminar", alice)
+    assert "seminar's timezone again, **Europe/Berlin**" in back.text
+    assert await services.identities.timezone(alice.account_id) is None

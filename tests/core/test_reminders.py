@@ -790,3 +790,43 @@ async def test_a_promotion_is_not_sent_by_a_process_without_that_platform(
     await services.registration.leave(GUILD, 101)
     matrix_only = ReminderPlanner(db, clock, [Platform.MATRIX])
     assert await occurrences(matrix_only, Source.NOTICE) == []
+
+
+async def test_each_seminar_is_delivered_through_its_own_platform(
+    services: Services, db: Database, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=1)
+    room = await services.identities.place(Platform.MATRIX, "!room:uni.example")
+    await services.seminars.setup(room, ORGANISER, title="On Matrix")
+    alice = await services.identities.account(Platform.MATRIX, "@alice:uni.example")
+    await services.registration.join(room, alice, "alice")
+    await set_deadline(services, "report", "2026-10-20 12:00", "1d")
+    await services.deadlines.set(room, ORGANISER, "report", "2026-10-20 12:00", "1d")
+    discord, matrix = RecordingNotifier(), RecordingNotifier()
+    both = Dispatcher(db, clock, {Platform.DISCORD: discord, Platform.MATRIX: matrix})
+    due = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
+    assert len(due) == 2
+    for occurrence in due:
+        clock.set(occurrence.due_at)
+        await both.run(occurrence)
+    assert discord.dms() == Counter({101: 1}) and [c.target for c in discord.posts()] == [CHANNEL]
+    assert matrix.dms() == Counter({alice: 1}) and [c.target for c in matrix.posts()] == [room]
+
+
+async def test_a_failed_closed_dm_fallback_is_retried_not_dropped(
+    services: Services, db: Database, planner: ReminderPlanner, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=0, capacity=1)
+    await join_all(services, 101, 102)
+    await services.registration.leave(GUILD, 101)
+    [occurrence] = await occurrences(planner, Source.NOTICE)
+    flaky = RecordingNotifier(closed={102})
+    flaky.transient[CHANNEL] = 1
+    dispatcher = Dispatcher(db, clock, {Platform.DISCORD: flaky})
+    first = await dispatcher.run(occurrence)
+    assert not first.finished and first.status == "retry" and first.retry_in > 0
+    assert flaky.mentions() == []
+    clock.advance(first.retry_in)
+    assert (await dispatcher.run(occurrence)).finished
+    [mention] = flaky.mentions()
+    assert mention.user_ids == (102,)

@@ -1,4 +1,4 @@
-"""Matrix tests against a real Synapse on loopback (tests/synapse).
+"""Matrix tests against a real Synapse on loopback (tests/synapse_harness).
 
 Fixtures
   synapse                 SynapseServer with every rate limit raised; one per test session
@@ -19,13 +19,13 @@ On a failing test the tail of each Synapse log it used is added to the report.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.synapse import MatrixClient, RegisteredUser, SynapseServer
-from tests.synapse.homeserver import RateLimits
+from tests.synapse_harness import MatrixClient, RegisteredUser, SynapseServer
+from tests.synapse_harness.homeserver import RateLimits
 
 _HERE = Path(__file__).resolve().parent
 _SERVERS = pytest.StashKey[dict[str, SynapseServer]]()
@@ -84,7 +84,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report: pytest.TestReport = yield
     if report.failed:
         servers = item.session.stash.get(_SERVERS, {})

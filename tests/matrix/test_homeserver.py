@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from tests.matrix.conftest import UserFactory
-from tests.synapse import MatrixClient, MatrixError, SynapseServer
+from tests.synapse_harness import MatrixClient, MatrixError, SynapseServer
 
 
 async def test_two_users_exchange_messages_reply_and_reaction(matrix_user: UserFactory) -> None:

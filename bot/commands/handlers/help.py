@@ -6,10 +6,12 @@ import difflib
 
 from bot.commands.context import Answer, Call, Style, UsageError
 from bot.commands.options import Command, Option, OptionType
+from bot.core.models import Platform
 
 
-def usage(command: Command, style: Style) -> str:
-    forms = [o.form() if o.required else f"[{o.form()}]" for o in command.options]
+def usage(command: Command, style: Style, platform: Platform | None = None) -> str:
+    options = command.options_for(platform)
+    forms = [o.form() if o.required else f"[{o.form()}]" for o in options]
     return style.code(" ".join([style.command(command.name), *forms]))
 
 
@@ -28,16 +30,17 @@ def option_line(option: Option, style: Style) -> str:
     return line
 
 
-def explain(command: Command, style: Style) -> str:
-    lines = [usage(command, style), command.help + "."]
+def explain(command: Command, style: Style, platform: Platform | None = None) -> str:
+    options = command.options_for(platform)
+    lines = [usage(command, style, platform), command.help + "."]
     if command.details:
         lines.append(command.details)
     if command.organiser:
         lines.append("Organisers only.")
-    if command.options:
+    if options:
         lines.append("")
         lines.append(style.bold("Options") + " (as `name:value`, or by position in this order):")
-        lines.extend("• " + option_line(option, style) for option in command.options)
+        lines.extend("• " + option_line(option, style) for option in options)
     return "\n".join(lines)
 
 
@@ -74,7 +77,9 @@ async def show(call: Call) -> Answer:
     path = tuple(wanted.split())
     exact = [c for c in commands if c.path == path]
     if exact:
-        return Answer(explain(exact[0], style), title=f"Help: {exact[0].name}")
+        return Answer(
+            explain(exact[0], style, call.invocation.platform), title=f"Help: {exact[0].name}"
+        )
     below = [c for c in commands if c.path[: len(path)] == path]
     if below:
         lines = [f"{style.code(style.command(c.name))} — {c.help}" for c in below]

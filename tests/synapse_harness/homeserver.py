@@ -451,8 +451,10 @@ class SynapseServer:
     async def override_ratelimit(
         self, user_id: str, *, messages_per_second: int = 0, burst_count: int = 0
     ) -> dict[str, Any]:
-        """Exempt a user from rc_message (0/0 = no limit), as a homeserver admin would do
-        for the bot: POST /_synapse/admin/v1/users/<user>/override_ratelimit."""
+        """POST /_synapse/admin/v1/users/<user>/override_ratelimit, as a homeserver admin
+        would for the bot. 0 messages/s exempts the user from every limiter that applies to
+        its requests (Synapse reads a zero override as "not rate limited"); non-zero values
+        replace rc_message for that user."""
         admin = await self.admin()
         path = f"/_synapse/admin/v1/users/{quote(user_id, safe='')}/override_ratelimit"
         body = {"messages_per_second": messages_per_second, "burst_count": burst_count}
