@@ -115,7 +115,7 @@ class MatrixOutbox:
         values = {name: when(unix, zone, now) for name, unix in notice.instants.items()}
         # People are `{placeholders}` too: named as `<@id>`, which `render` turns into
         # a link that never pings.
-        for name, account in getattr(notice, "people", {}).items():
+        for name, account in notice.people.items():
             values[name] = f"<@{account}>"
         text = lead + respell(notice.template.format(**values), Platform.MATRIX)
         people = await self.session.people(people_in(text))
