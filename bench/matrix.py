@@ -4,7 +4,7 @@
     python -m bench.matrix dms --homeserver URL --secret S [--count 500]
 
 The homeserver must allow registration with the shared secret `S` (see
-tests/synapse for a loopback Synapse; `bcrypt_rounds: 4` makes registering 500
+tests/synapse_harness for a loopback Synapse; `bcrypt_rounds: 4` makes registering 500
 students quick and changes nothing measured). The bot runs in this process (the real
 MatrixFrontEnd, services and command layer on a temporary database).
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.synapse import RegisteredUser, SynapseServer
+from tests.synapse_harness import RegisteredUser, SynapseServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Settings the developer's environment must not leak into the bot under test.

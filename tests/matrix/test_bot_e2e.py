@@ -17,7 +17,8 @@ import pytest
 
 from tests.matrix.botprocess import MatrixBot
 from tests.matrix.conftest import UserFactory
-from tests.synapse import Event, MatrixClient, SynapseServer
+from tests.pdfs import make_pdf
+from tests.synapse_harness import Event, MatrixClient, SynapseServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CATALOGUE = (
@@ -26,7 +27,7 @@ CATALOGUE = (
     "arora-2019,Fine-Grained Analysis of Optimization,Arora et al.,ICML 2019,,,Optimisation,1\n"
     "Bad Code!,A paper with a bad code,,,,,,1\n"
 )
-PDF = b"%PDF-1.7\n" + b"report body " * 100 + b"\n%%EOF\n"
+PDF = make_pdf(b"report body " * 100)
 
 
 @pytest.fixture

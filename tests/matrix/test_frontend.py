@@ -10,7 +10,7 @@ import pytest
 from bot.matrix.frontend import MatrixFrontEnd
 from tests.matrix.conftest import UserFactory
 from tests.matrix.test_outbox import front_end
-from tests.synapse import Event, MatrixClient, SynapseServer
+from tests.synapse_harness import Event, MatrixClient, SynapseServer
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from bot.matrix.client import MatrixConfig
 from bot.matrix.frontend import MatrixFrontEnd
 from bot.store.database import Database
 from tests.matrix.conftest import UserFactory
-from tests.synapse import RegisteredUser, SynapseServer
+from tests.synapse_harness import RegisteredUser, SynapseServer
 
 
 async def front_end(
