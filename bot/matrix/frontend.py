@@ -298,11 +298,14 @@ class MatrixFrontEnd:
             log.warning("could not join %s: %s", room, exc)
             return
         log.info("joined %s", room)
-        if invite is not None and (invite.get("content") or {}).get("is_direct"):
+        encrypted = any(s.get("type") == "m.room.encryption" for s in state)
+        # A DM the person opened is adopted as their private room, unless it is encrypted
+        # (Element's default): then the bot opens a plain one when it first needs one.
+        if not encrypted and invite is not None and (invite.get("content") or {}).get("is_direct"):
             inviter = UserID(str(invite.get("sender", "")))
             if inviter and await self.session.store.dm_room(inviter) is None:
                 await self.session.store.remember_dm_room(inviter, room)
-        if any(s.get("type") == "m.room.encryption" for s in state):
+        if encrypted:
             await self._tell_encrypted(room)
 
     async def _member(self, room: RoomID, event: dict[str, Any]) -> None:

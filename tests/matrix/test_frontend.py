@@ -106,3 +106,23 @@ async def test_questions_need_the_askers_yes_and_organisers_are_checked_again(
     await organiser.react(question.room_id, question.event_id, "✅")
     refused = await from_bot(bot, organiser, "Only the seminar's organisers", mark)
     assert refused.room_id == question.room_id
+
+
+async def test_an_encrypted_dm_is_not_adopted_for_private_answers(
+    bot: MatrixFrontEnd, matrix_user: UserFactory
+) -> None:
+    organiser = await matrix_user("organiser")
+    alice = await matrix_user("alice")
+    room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
+    await alice.wait_for_invite(inviter=organiser.user_id)
+    await organiser.wait_for(
+        lambda e: e.type == "m.room.member" and e.state_key == bot.session.me,
+        room_id=room,
+        what="the bot joining",
+    )
+    # Element opens DMs encrypted by default.
+    secret_dm = await alice.create_room(invite=[bot.session.me], is_direct=True, encrypted=True)
+    await from_bot(bot, alice, "cannot read encrypted messages", 0)
+    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    welcome = await say(bot, alice, room, "!join", "Welcome")
+    assert welcome.room_id not in (room, secret_dm)
