@@ -342,6 +342,7 @@ class MatrixFrontEnd:
             return
         if not text.startswith("!") or len(text) < 2 or text[1].isspace():
             return
+        received = time.monotonic()
         ctx = await self._context(room, sender, event_id)
         if ctx is None:
             return
@@ -350,8 +351,15 @@ class MatrixFrontEnd:
         invocation = await self._invocation(ctx, attachment)
         started = time.monotonic()
         answer = await self.layer.execute(text, invocation)
-        log.debug("%s answered in %.0f ms", text.split()[0], (time.monotonic() - started) * 1000)
+        answered = time.monotonic()
         await self._deliver(answer, ctx, invocation)
+        log.debug(
+            "%s: %.0f ms to prepare, %.0f ms to answer, %.0f ms to deliver",
+            text.split()[0],
+            (started - received) * 1000,
+            (answered - started) * 1000,
+            (time.monotonic() - answered) * 1000,
+        )
 
     async def _context(self, room: RoomID, sender: UserID, event_id: EventID) -> Context | None:
         store = self.session.store
