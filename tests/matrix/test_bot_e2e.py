@@ -251,3 +251,67 @@ async def test_a_reminder_arrives_once_across_a_kill_9(
     assert len(posts) == 1, posts
     assert all(post.mentions == {} for post in posts)
     await bot.stop()
+
+
+async def test_a_crash_in_the_middle_of_a_fan_out_sends_each_dm_once(
+    bot: MatrixBot, matrix_user: UserFactory, synapse: SynapseServer
+) -> None:
+    organiser = await matrix_user("organiser")
+    students = [await matrix_user(f"student{i}") for i in range(12)]
+    room_id = await organiser.create_room(
+        name="TADL", invite=[bot.user_id, *(s.user_id for s in students)]
+    )
+    await bot.start()
+    await organiser.wait_for(
+        lambda e: e.type == "m.room.member" and e.state_key == bot.user_id,
+        room_id=room_id,
+        what="the bot joining",
+    )
+    room = Room(room_id, bot)
+    await room.ask(organiser, "!admin setup title:TADL capacity:20", expect="Seminar created")
+    for student in students:
+        await student.wait_for_invite(inviter=organiser.user_id)
+        await room.ask(student, "!join", expect="Welcome")  # opens each DM room
+    # A slow homeserver for the bot: one message a second, so the fan-out takes a while.
+    await synapse.override_ratelimit(bot.user_id, messages_per_second=1, burst_count=1)
+    due = int(time.time()) + 120
+    instant = int(time.time()) + 6
+    await room.ask(
+        organiser,
+        f"!admin deadline set kind:slides when:{iso_at(due)} reminders:{due - instant}s",
+        expect="deadline set",
+    )
+
+    def reminded(student: MatrixClient) -> list[Event]:
+        return student.find(
+            lambda e: (
+                e.is_message
+                and e.sender == bot.user_id
+                and "Reminder" in e.body
+                and e.room_id != room_id
+            )
+        )
+
+    got: set[str] = set()
+    while len(got) < 4:
+        for student in students:
+            await student.sync(timeout=0.2)
+            if reminded(student):
+                got.add(student.user_id)
+    await bot.kill9()
+    assert len(got) < len(students), "the fan-out finished before the crash"
+    await synapse.override_ratelimit(bot.user_id, messages_per_second=0, burst_count=0)
+    await bot.start()
+    for student in students:
+        await student.wait_for_text(sender=bot.user_id, contains="Reminder", timeout=30, after=0)
+        await student.sync(timeout=0.3)
+    for student in students:
+        assert len(reminded(student)) == 1, (student.user_id, reminded(student))
+    await organiser.wait_for_text(sender=bot.user_id, contains="Reminder", room_id=room_id)
+    await organiser.sync(timeout=0.5)
+    posts = organiser.find(
+        lambda e: e.is_message and e.sender == bot.user_id and "Reminder" in e.body,
+        room_id=room_id,
+    )
+    assert len(posts) == 1, posts
+    assert await bot.stop() == 0
