@@ -33,7 +33,7 @@ from bot.matrix.client import LoginRefused
 from bot.matrix.frontend import MatrixFrontEnd
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.database import Database, DatabaseTooNew
+from bot.store.database import Database, DatabaseUnusable
 
 if TYPE_CHECKING:  # the chat bots never load the terminal front end
     from bot.console.app import ConsoleOptions
@@ -157,7 +157,7 @@ def main() -> None:
     logging.getLogger("mau").setLevel(max(logging.INFO, logging.getLogger().level))
     try:
         asyncio.run(run(settings))
-    except DatabaseTooNew as exc:
+    except DatabaseUnusable as exc:  # one line naming the file and the problem
         print(f"seminar-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     except discord.LoginFailure:
@@ -202,7 +202,7 @@ def console_main(argv: list[str]) -> None:
     logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
     try:
         sys.exit(asyncio.run(run_console(settings, options)))
-    except DatabaseTooNew as exc:
+    except DatabaseUnusable as exc:  # one line naming the file and the problem
         print(f"seminar-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     except KeyboardInterrupt:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -42,6 +42,19 @@ class Settings(BaseSettings):
     # How long /submit waits for Discord to hand over an attachment before refusing.
     download_timeout_seconds: float = Field(default=60.0, gt=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: Any) -> Any:
+        """`DISCORD_TOKEN="   "` is as unset as `DISCORD_TOKEN=`: a required setting is
+        then reported missing, an optional one takes its default."""
+        if isinstance(data, dict):
+            return {
+                key: value
+                for key, value in data.items()
+                if not (isinstance(value, str) and not value.strip())
+            }
+        return data
+
     @field_validator("matrix_homeserver")
     @classmethod
     def _homeserver_is_a_url(cls, value: str | None) -> str | None:
@@ -66,6 +79,8 @@ def load_settings(*, chat: bool = True) -> Settings:
     (the terminal front end needs none)."""
     try:
         settings = Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"cannot read the .env file: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
