@@ -22,12 +22,12 @@ import discord.http
 import yarl
 from mautrix.errors import MatrixConnectionError
 
-from bot.app import DiscordFrontEnd
 from bot.commands.context import Limits
 from bot.commands.layer import CommandLayer
 from bot.core.clock import Clock, SystemClock
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
+from bot.discord.client import DiscordFrontEnd
 from bot.frontend import FrontEnd
 from bot.matrix.client import LoginRefused
 from bot.matrix.frontend import MatrixFrontEnd

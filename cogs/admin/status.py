@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.ui import add_field, embed, reply, safe
-from bot.ui import when as show_time
+from bot.discord.ui import add_field, embed, reply, safe
+from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import SeminarBot
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from bot.store.database import Database
 from tests.cogs.helpers import admin, only_reply, student, text_of
 from tests.core.helpers import GUILD, ORGANISER, join_all, make_seminar
