@@ -126,3 +126,25 @@ async def test_an_encrypted_dm_is_not_adopted_for_private_answers(
     await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
     welcome = await say(bot, alice, room, "!join", "Welcome")
     assert welcome.room_id not in (room, secret_dm)
+
+
+async def test_times_show_the_seminars_zone_or_the_one_a_person_chose(
+    bot: MatrixFrontEnd, matrix_user: UserFactory
+) -> None:
+    organiser = await matrix_user("organiser")
+    alice = await matrix_user("alice")
+    room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
+    await alice.wait_for_invite(inviter=organiser.user_id)
+    await organiser.wait_for(
+        lambda e: e.type == "m.room.member" and e.state_key == bot.session.me,
+        room_id=room,
+        what="the bot joining",
+    )
+    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    await say(bot, organiser, room, "!admin deadline set kind:report when:2030-01-15 23:59", "set")
+    await say(bot, alice, room, "!join", "Welcome")
+    berlin = await say(bot, alice, room, "!deadlines", "2030")
+    assert "Tue 2030-01-15 23:59 CET (Europe/Berlin, in " in berlin.body
+    await say(bot, alice, room, "!timezone Europe/Lisbon", "Lisbon")
+    lisbon = await say(bot, alice, room, "!deadlines", "2030")
+    assert "Tue 2030-01-15 22:59 WET (Europe/Lisbon, in " in lisbon.body
