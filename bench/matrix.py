@@ -1,11 +1,13 @@
 """Benchmark of the Matrix front end against a real Synapse (not a test).
 
-    python -m bench.matrix roundtrip --homeserver URL --secret S [--count 200]
-    python -m bench.matrix dms --homeserver URL --secret S [--count 500]
+    python -m bench.matrix roundtrip [--count 200]
+    python -m bench.matrix dms [--count 500] [--default-limits]
+    python -m bench.matrix dms --homeserver URL --secret S    # a server of your own
 
-The homeserver must allow registration with the shared secret `S` (see
-tests/synapse_harness for a loopback Synapse; `bcrypt_rounds: 4` makes registering 500
-students quick and changes nothing measured). The bot runs in this process (the real
+Without --homeserver a loopback Synapse is started (tests/synapse_harness, `make
+synapse`), rate limits raised unless --default-limits; `bcrypt_rounds: 4` makes
+registering 500 students quick and changes nothing measured. A homeserver of your
+own must allow registration with the shared secret `S`. The bot runs in this process (the real
 MatrixFrontEnd, services and command layer on a temporary database).
 
 roundtrip: a student types `!prefs set a b c` in the seminar room; timed from
@@ -249,16 +251,33 @@ async def dms(base: str, secret: str, count: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("what", choices=["roundtrip", "dms"])
-    parser.add_argument("--homeserver", required=True)
-    parser.add_argument("--secret", required=True)
+    parser.add_argument("--homeserver")
+    parser.add_argument("--secret")
     parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--default-limits", action="store_true")
     args = parser.parse_args()
-    if args.what == "roundtrip":
-        asyncio.run(roundtrip(args.homeserver, args.secret, args.count or 200))
-    else:
-        asyncio.run(dms(args.homeserver, args.secret, args.count or 500))
+    count = args.count or (200 if args.what == "roundtrip" else 500)
+    run = roundtrip if args.what == "roundtrip" else dms
+    if args.homeserver:
+        asyncio.run(run(args.homeserver, args.secret or "", count))
+        return
+    from tests.synapse_harness import SynapseServer  # test-only, like Synapse itself
+
+    with tempfile.TemporaryDirectory() as tmp:
+        limits = "default" if args.default_limits else "raised"
+        overrides: dict[str, object] = {"bcrypt_rounds": 4}
+        if args.default_limits:
+            # Only the students' registration is lifted: the bot meets stock limits.
+            overrides["rc_registration"] = {"per_second": 10_000, "burst_count": 100_000}
+        server = SynapseServer(Path(tmp), rate_limits=limits, config_overrides=overrides)
+        server.start()
+        try:
+            print(f"Synapse on {server.base_url}, {limits} rate limits")
+            asyncio.run(run(server.base_url, server.registration_shared_secret, count))
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":
