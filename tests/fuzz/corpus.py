@@ -347,6 +347,7 @@ CORE: list[str] = [
     "<@&1>",
     "<@123>",
     "hello @everyone <@&1> <@123>",
+    "@everyone\n@here",
     "[@everyone](<https://evil.example>)",
     "```",
     "a`b",

@@ -1,30 +1,37 @@
-"""The fuzz tier's engine: every slash command against hostile values, with five checks.
+"""The fuzz tier's engine: every slash command against hostile values.
 
-A *run* fuzzes one option of one command: a fresh copy of a seeded seminar (a
-real SQLite file, the real services and the real bot with every cog loaded, the
-way tier 2 builds it), then every hostile value in turn, each through the tree's
-own checks and error handler (`tests.cogs.helpers.invoke`), as the organiser for
-`/admin …` and as a registered student otherwise. Per call:
+A *run* fuzzes one option of one command: a copy of a seeded seminar (a real SQLite
+file, the real services and the real bot with every cog loaded, the way tier 2 builds
+it), then every hostile value in turn, each through the tree's own checks and error
+handler (`tests.cogs.helpers.invoke`, with spec'd discord.py mocks), as the organiser
+for `/admin …` and as a registered student otherwise. A confirm prompt is confirmed by
+its owner, so the action behind it is fuzzed too. Checks per call (see CHECKS):
 
-- unhandled: an exception escaped, or anything was logged at ERROR (the error
-  handler's apology path logs there), or a reply is the apology itself;
-- over limit: a message Discord would reject (content over 2000, an embed over
-  its limits, an empty message, a button label over 80), every page of a Pager too;
+- unhandled: an exception escaped, anything was logged at ERROR (the error handler's
+  apology path logs there), or a reply is the apology itself;
+- over-limit: a message Discord would reject: content over 2000, an embed over its
+  limits (every page of a Pager too), a blank field, an empty message, a long label;
 - ping: the allowed mentions in effect (the bot's default merged with the call's)
-  would let a mention in the content ping: @everyone/@here, any role except the
-  one an organiser chose with `ping:`, users by parsing rather than by a list;
-- changed on refusal: a refused input (a DomainError or a failed check) left
-  any table different (a dump of every table before and after);
-- echo: a reply shows a control character (other than newline and tab) or a
-  bidi override/embedding/isolate, which can reorder what the reader sees.
+  would let a mention ping: @everyone/@here, a role no organiser chose with `ping:`,
+  users by parsing rather than by an explicit list;
+- changed-on-refusal: a refused input (a DomainError or a failed check) left any
+  table different (a dump of every table, sqlite_sequence included, before and after);
+- echo / shown: a reply shows a control character (other than newline and tab) or a
+  bidi override, embedding or isolate, which reorders what the reader sees: "echo"
+  when a refusal repeats the value, "shown" when accepted text is shown back.
 
-A confirm prompt is confirmed (as its owner), so the action behind it is
-fuzzed too. After the values, the read-only commands render the state the run
-left (hostile text that was accepted is shown back), and the reminder engine
-must still fire: a deadline reminder due now is planned by the real
-`ReminderPlanner` and sent by the real `Dispatcher` through a recording
-notifier, together with everything else due by then (announcements typed
-during the run), every notice rendered as the Discord notifier would.
+After each accepted value, the reminder planner must still plan and the pages that
+show what the command stores (its plan's `shows`, plus the pages with times for
+commands that store one) must still render; a value that breaks them is reported and
+the seminar reset, so the next value is judged on its own. At the end of a run every
+read-only command renders what the run left, and the reminder engine must fire: a
+deadline reminder due now is planned by the real `ReminderPlanner` and sent by the
+real `Dispatcher` through tests/core's recording notifier, then everything else due
+by then (announcements posted "now" during the run), each notice rendered as the
+Discord notifier renders it.
+
+`races` runs /prefs set against the confirm click of /admin paper remove and of the
+student's own /leave, a few loop turns apart in each round.
 """
 
 from __future__ import annotations
@@ -1069,6 +1076,7 @@ async def fuzz_option(
         command = leaves(world.bot)[command_name]
         plan = PLANS[command_name]
         chosen = {PING_ROLE} if command_name == "admin announce post" else set()
+        seen: set[tuple[str, str]] = set()
 
         def record(value: str, check: str, detail: str) -> None:
             tally.count(check)
@@ -1087,13 +1095,18 @@ async def fuzz_option(
             shows = [(name, boss, await make(world, options)) for name, boss, make in plan.shows]
             problems = await view_light(world, shows)
             tally.viewer_calls += len(shows)
+            # A page keeps showing what an earlier value stored: report what is new.
             for viewer, problem in problems:
-                record(value, viewer_check(problem), f"afterwards {viewer}: {problem}")
+                if (viewer, problem) not in seen:
+                    seen.add((viewer, problem))
+                    record(value, viewer_check(problem), f"afterwards {viewer}: {problem}")
             if any(viewer_check(problem) in ("unhandled", "reminders") for _, problem in problems):
                 await world.close()
                 world = await World.open(template, fresh_root())
+                seen.clear()
         for viewer, problem in await view_all(world):
-            record("(state)", viewer_check(problem), f"{viewer}: {problem}")
+            if (viewer, problem) not in seen:
+                record("(state)", viewer_check(problem), f"{viewer}: {problem}")
         tally.viewer_calls += len(VIEWERS)
         for check, detail in await reminders_fire(world, notifier):
             record("(state)", check, detail)
