@@ -37,6 +37,10 @@ import discord
 from aiohttp import web
 from discord.http import HTTPClient, Route
 
+from bot.core.identities import IdentityService
+from bot.core.models import ALL_PLATFORMS, Platform
+from bot.core.signals import ScheduleChanged
+
 if __package__ in (None, ""):  # run as `python bench/reminders.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -109,7 +113,7 @@ async def bench_rebuild(deadlines: int, repeats: int) -> None:
         try:
             await fill_deadlines(db, deadlines)
             clock = FakeClock(NOW)
-            planner = ReminderPlanner(db, clock)
+            planner = ReminderPlanner(db, clock, ALL_PLATFORMS)
             timings = []
             for _ in range(repeats):
                 began = time.perf_counter()
@@ -118,7 +122,9 @@ async def bench_rebuild(deadlines: int, repeats: int) -> None:
             total = len(pending)
             soon = sum(1 for o in pending if o.due_at <= NOW + HORIZON_SECONDS)
 
-            scheduler = ReminderScheduler(db, clock, planner, Dispatcher(db, clock, NullNotifier()))
+            scheduler = ReminderScheduler(
+                db, clock, planner, Dispatcher(db, clock, {Platform.DISCORD: NullNotifier()})
+            )
             began = time.perf_counter()
             await scheduler.start()
             start_s = time.perf_counter() - began
@@ -269,7 +275,7 @@ async def deliver_once(
 ) -> None:
     api.reset_counts()
     clock = FakeClock(occurrence.due_at)
-    dispatcher = Dispatcher(db, clock, notifier)
+    dispatcher = Dispatcher(db, clock, {Platform.DISCORD: notifier})
     began = time.perf_counter()
     outcome = await dispatcher.run(occurrence)
     elapsed = time.perf_counter() - began
@@ -308,11 +314,13 @@ async def bench_delivery(students: int) -> None:
             db = await Database.open(Path(tmp) / "bench.db")
             try:
                 await fill_students(db, students)
-                planner = ReminderPlanner(db, FakeClock(NOW))
+                planner = ReminderPlanner(db, FakeClock(NOW), ALL_PLATFORMS)
                 found = [o for o in await planner.pending() if o.source is Source.DEADLINE]
                 report, slides = sorted(found, key=lambda o: o.ref_id)
                 # One notifier for both, as in the bot: its pacing carries over.
-                notifier = DiscordNotifier(http, db)
+                notifier = DiscordNotifier(
+                    http, IdentityService(db, FakeClock(NOW), ScheduleChanged())
+                )
                 await deliver_once(
                     "cold (no DM channel known)", api, db, notifier, report, students
                 )

@@ -1,4 +1,8 @@
-"""Entry point: settings → database → migrations → services → bot."""
+"""The composition root: settings → database → services → front ends → reminder engine.
+
+Every resource is built here and handed in (as in discord.py's advanced_startup
+example); nothing else constructs a service, an Outbox or the scheduler.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import contextlib
 import logging
 import signal
 import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -14,11 +21,18 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot.app import SeminarBot
-from bot.core.clock import SystemClock
+from bot.app import DiscordFrontEnd
+from bot.commands.context import Limits
+from bot.core.clock import Clock, SystemClock
+from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
+from bot.frontend import FrontEnd
+from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.database import Database, DatabaseTooNew
+
+if TYPE_CHECKING:  # the chat bots never load the terminal front end
+    from bot.console.app import ConsoleOptions
 
 log = logging.getLogger("bot")
 
@@ -32,31 +46,90 @@ def point_at_discord(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+def build_front_ends(settings: Settings, services: Services) -> list[FrontEnd]:
+    """The chat front ends that are configured: Discord, Matrix, or both."""
+    front_ends: list[FrontEnd] = []
+    if settings.discord_token is not None:
+        point_at_discord(settings)
+        front_ends.append(DiscordFrontEnd(settings, services))
+    return front_ends
+
+
+def build_engine(services: Services, clock: Clock, front_ends: list[FrontEnd]) -> ReminderScheduler:
+    """One reminder engine for every front end of this process: it plans only their
+    seminars and delivers each through its own platform's Outbox."""
+    outboxes = {front_end.platform: front_end.outbox for front_end in front_ends}
+
+    async def after_rebuild() -> None:
+        for front_end in front_ends:
+            await front_end.after_rebuild()
+
+    engine = ReminderScheduler(
+        services.db,
+        clock,
+        ReminderPlanner(services.db, clock, outboxes.keys()),
+        Dispatcher(services.db, clock, outboxes),
+        after_rebuild=after_rebuild,
+    )
+    services.schedule_changed.subscribe(engine.request_rebuild)
+    return engine
+
+
+async def serve(front_ends: list[FrontEnd], engine: ReminderScheduler) -> None:
+    """Run until SIGTERM/SIGINT or until a front end stops for good; then shut down
+    in order: the engine first (its sends in flight finish), then the front ends."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def request_stop(name: str) -> None:
+        log.info("received %s, shutting down", name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop, sig.name)
+    serving: list[asyncio.Task[None]] = []
+    try:
+        for front_end in front_ends:
+            await front_end.start()
+        await engine.start()
+        serving = [
+            asyncio.create_task(front_end.serve(), name=f"serve-{front_end.platform}")
+            for front_end in front_ends
+        ]
+        stopped = asyncio.create_task(stop.wait(), name="stop-signal")
+        await asyncio.wait([stopped, *serving], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+    finally:
+        await engine.stop()
+        for front_end in front_ends:
+            await front_end.close()
+        for task in serving:
+            task.cancel()
+        results = await asyncio.gather(*serving, return_exceptions=True)
+    # A front end that stopped by itself (not by a signal) ends the process with its error.
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+
+
 async def run(settings: Settings) -> None:
-    point_at_discord(settings)
     db = await Database.open(settings.database_path)
     try:
-        services = Services.build(db, SystemClock())
-        bot = SeminarBot(settings, services)
-        loop = asyncio.get_running_loop()
-        stopping: list[asyncio.Task[None]] = []
-
-        def request_stop(name: str) -> None:
-            log.info("received %s, shutting down", name)
-            stopping.append(loop.create_task(bot.close()))
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, request_stop, sig.name)
-        async with bot:
-            await bot.start(settings.discord_token.get_secret_value())
-        for task in stopping:
-            await task
+        clock = SystemClock()
+        services = Services.build(db, clock)
+        # Hand-in files a killed process left half-written (issue 11, item 3).
+        await services.submissions.sweep_partial_uploads()
+        front_ends = build_front_ends(settings, services)
+        await serve(front_ends, build_engine(services, clock, front_ends))
     finally:
         await db.close()
         log.info("database closed, bye")
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["console"]:
+        console_main(sys.argv[2:])
+        return
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -86,6 +159,57 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - SIGINT before the loop installed handlers
         with contextlib.suppress(Exception):
             log.info("interrupted")
+
+
+# -- `python -m bot console [--demo]`: the terminal front end (bot/console/) ---------
+
+
+def console_main(argv: list[str]) -> None:
+    """The seminar at a terminal: the same settings, database, services and reminder
+    engine as the chat bots, no chat account; `--demo` uses a throwaway database."""
+    from bot.console import app as console
+
+    options = console.parse_arguments(argv)
+    try:
+        settings = load_settings(chat=False)
+    except SettingsError as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    # Answers go to stdout; only warnings (and tracebacks of failures) to stderr.
+    logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
+    try:
+        sys.exit(asyncio.run(run_console(settings, options)))
+    except DatabaseTooNew as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    except KeyboardInterrupt:
+        sys.exit(130)  # Ctrl-C while a piped script runs: stop, as a shell would
+
+
+async def run_console(settings: Settings, options: ConsoleOptions) -> int:
+    from bot.console import app as console
+    from bot.console.clock import ConsoleClock
+
+    with tempfile.TemporaryDirectory(prefix="seminar-bot-demo-") as scratch:
+        # The demo starts from nothing on a clock of its own; otherwise the real thing.
+        path = Path(scratch) / "demo.db" if options.demo else settings.database_path
+        clock = console.demo_clock() if options.demo else ConsoleClock()
+        db = await Database.open(path)
+        try:
+            services = Services.build(db, clock)
+            limits = Limits(settings.max_upload_bytes, settings.download_timeout_seconds)
+            return await console.run(
+                services,
+                clock,
+                services.identities,
+                options,
+                limits,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                history=Path.home() / ".local" / "state" / "seminar-bot" / "console-history",
+            )
+        finally:
+            await db.close()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The discord.py bot: wiring, command sync, the one error handler, the heartbeat."""
+"""The Discord front end: the discord.py bot (command sync, the one error handler, the
+heartbeat) and its Outbox, as built by the composition root in bot/__main__.py."""
 
 from __future__ import annotations
 
@@ -11,16 +12,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import DomainError
-from bot.core.officehours import OfficeHourEvents
-from bot.core.reminders import Dispatcher, ReminderPlanner
+from bot.core.models import Platform
 from bot.core.services import Services
-from bot.core.talks import BlockDayEvents
 from bot.events import EventSync
 from bot.notifier import DiscordNotifier
-from bot.scheduler import ReminderScheduler
 from bot.settings import Settings
 from bot.ui import answer as _answer
-from bot.ui import apologise, when
+from bot.ui import apologise, mention, when
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ class SeminarTree(app_commands.CommandTree["SeminarBot"]):
     ) -> None:
         original = getattr(error, "original", error)
         if isinstance(original, DomainError):
-            await _answer(interaction, original.render(when))
+            await _answer(interaction, original.render(when, mention))
             return
         if isinstance(error, NotOrganiser):
             await _answer(interaction, str(error))
@@ -92,19 +90,8 @@ class SeminarBot(commands.Bot):
         self.settings = settings
         self.services = services
         self._heartbeat_task: asyncio.Task[None] | None = None
-        self.notifier = DiscordNotifier(self.http, services.db)
         self.event_sync = EventSync(
-            self,
-            self.http,
-            OfficeHourEvents(services.db, services.clock),
-            BlockDayEvents(services.db, services.clock),
-        )
-        self.reminders = ReminderScheduler(
-            services.db,
-            services.clock,
-            ReminderPlanner(services.db, services.clock),
-            Dispatcher(services.db, services.clock, self.notifier),
-            after_rebuild=self.event_sync.sync,
+            self, self.http, services.office_hour_events, services.block_day_events
         )
 
     async def setup_hook(self) -> None:
@@ -117,8 +104,6 @@ class SeminarBot(commands.Bot):
         else:
             synced = await self.tree.sync()
         log.info("synced %d application commands", len(synced))
-        self.services.schedule_changed.subscribe(self.reminders.request_rebuild)
-        await self.reminders.start()
         if self.settings.heartbeat_path is not None:
             self._heartbeat_task = asyncio.create_task(
                 self._heartbeat(self.settings.heartbeat_path), name="heartbeat"
@@ -133,7 +118,6 @@ class SeminarBot(commands.Bot):
     async def close(self) -> None:
         if self._heartbeat_task is not None:
             self._heartbeat_task.cancel()
-        await self.reminders.stop()
         await super().close()
 
     async def _heartbeat(self, path: Path) -> None:
@@ -156,3 +140,30 @@ class SeminarBot(commands.Bot):
                 await asyncio.to_thread(path.touch)
         except Exception:
             log.exception("heartbeat check failed")
+
+
+class DiscordFrontEnd:
+    """The bot plus the Outbox the reminder engine delivers Discord notices through."""
+
+    platform = Platform.DISCORD
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        assert settings.discord_token is not None
+        self._token = settings.discord_token
+        self.bot = SeminarBot(settings, services)
+        self.outbox = DiscordNotifier(self.bot.http, services.identities)
+
+    async def start(self) -> None:
+        """Log in (and sync commands): from here on the Outbox can send."""
+        await self.bot.login(self._token.get_secret_value())
+
+    async def serve(self) -> None:
+        """Stay connected to the gateway until `close()`."""
+        await self.bot.connect()
+
+    async def close(self) -> None:
+        await self.bot.close()
+
+    async def after_rebuild(self) -> None:
+        """Mirror the next office hours and block days as Discord scheduled events."""
+        await self.bot.event_sync.sync()

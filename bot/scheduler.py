@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 HORIZON_SECONDS = 36 * 3600
 REPLAN_EVERY_SECONDS = 3600
 JOB_PREFIX = "occ:"
+# How long a shutdown waits for sends in flight to finish and be recorded. Docker
+# gives 10 s between SIGTERM and SIGKILL; what is still unsent then resumes, with
+# the same nonce, at the next start.
+SHUTDOWN_GRACE_SECONDS = 8.0
 
 
 class ReminderScheduler:
@@ -54,6 +58,7 @@ class ReminderScheduler:
         )
         self._rebuild_lock = asyncio.Lock()
         self._rebuild_pending = False
+        self._closing = False
         self.running: set[asyncio.Task[None]] = set()
         # Occurrences being fanned out right now; a rebuild must not schedule a
         # second, concurrent run of one (both would see the same claims).
@@ -73,19 +78,30 @@ class ReminderScheduler:
             replace_existing=True,
         )
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Take no new work; let sends in flight finish and be recorded (at most
+        `grace` seconds), then cancel what is left.
+
+        Cancelling a send mid-flight would leave it claimed but unmarked, so the next
+        start would send it again and count it late though it arrived on time."""
+        self._closing = True
+        # Paused, not shut down yet: APScheduler's shutdown cancels the jobs it runs.
+        if self._scheduler.running:
+            self._scheduler.pause()
+        self.dispatcher.stopping = True
+        if self.running:
+            _, unfinished = await asyncio.wait(set(self.running), timeout=grace)
+            for task in unfinished:
+                log.warning("shutdown: cancelling %s after %.0f s", task.get_name(), grace)
+                task.cancel()
+            if unfinished:
+                await asyncio.gather(*unfinished, return_exceptions=True)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        # A fan-out in progress finishes its current sends; whatever it had not
-        # claimed yet is picked up at the next start.
-        for task in list(self.running):
-            task.cancel()
-        if self.running:
-            await asyncio.gather(*self.running, return_exceptions=True)
 
     def request_rebuild(self) -> None:
         """Called after any change to deadlines, announcements or office hours."""
-        if self._rebuild_pending:
+        if self._rebuild_pending or self._closing:
             return
         self._rebuild_pending = True
         task = asyncio.get_running_loop().create_task(self._debounced_rebuild())
@@ -122,6 +138,8 @@ class ReminderScheduler:
         return sum(1 for job in self._scheduler.get_jobs() if job.id.startswith(JOB_PREFIX))
 
     def _add(self, occurrence: Occurrence, run_at: int) -> None:
+        if self._closing:
+            return
         self._scheduler.add_job(
             self._fire,
             "date",
@@ -144,6 +162,8 @@ class ReminderScheduler:
                 log.info("skipping %s: its row changed since it was planned", occurrence.key)
                 return
             outcome = await self.dispatcher.run(occurrence)
+            if outcome.status == "stopped":
+                return
             if not outcome.finished:
                 log.warning(
                     "%s: some deliveries failed, retrying in %d s",

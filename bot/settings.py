@@ -21,7 +21,12 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
     )
 
-    discord_token: SecretStr = Field(min_length=1)
+    # At least one front end: Discord (a token), Matrix (a homeserver), or both.
+    discord_token: SecretStr | None = Field(default=None, min_length=1)
+    matrix_homeserver: str | None = None
+    matrix_user_id: str | None = None
+    matrix_password: SecretStr | None = None
+    matrix_access_token: SecretStr | None = None
     database_path: Path = Path("data/seminar.db")
     dev_guild_id: int | None = None
     log_level: LogLevel = "INFO"
@@ -40,12 +45,28 @@ class SettingsError(Exception):
     """Start-up cannot continue; the message names the setting, never its value."""
 
 
-def load_settings() -> Settings:
+def load_settings(*, chat: bool = True) -> Settings:
+    """The settings; with `chat`, at least one chat front end must be configured
+    (the terminal front end needs none)."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         # The message pydantic gives mentions the expected type, never the
         # input itself, so a mistyped token is not echoed to the logs.
         raise SettingsError(f"invalid or missing setting {name}: {first['msg']}") from None
+    if settings.matrix_homeserver is not None:
+        if settings.matrix_user_id is None:
+            raise SettingsError("missing setting MATRIX_USER_ID (needed with MATRIX_HOMESERVER)")
+        if settings.matrix_password is None and settings.matrix_access_token is None:
+            raise SettingsError(
+                "missing setting MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN "
+                "(one is needed with MATRIX_HOMESERVER)"
+            )
+    if chat and settings.discord_token is None and settings.matrix_homeserver is None:
+        raise SettingsError(
+            "missing setting DISCORD_TOKEN or MATRIX_HOMESERVER: configure at least one "
+            "chat platform (or try `make demo`, which needs neither)"
+        )
+    return settings

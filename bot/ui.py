@@ -35,6 +35,11 @@ def when(unix: int) -> str:
     return f"{ts(unix, 'F')} ({ts(unix, 'R')})"
 
 
+def mention(account_id: int) -> str:
+    """A member named in a reply; it never pings (the bot's AllowedMentions are none)."""
+    return f"<@{account_id}>"
+
+
 def safe(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     """User-typed text shown verbatim: markdown escaped, clipped to `limit`.
 
@@ -158,7 +163,7 @@ class SeminarView(discord.ui.View):
         item: discord.ui.Item[Any],
     ) -> None:
         if isinstance(error, DomainError):
-            await answer(interaction, error.render(when))
+            await answer(interaction, error.render(when, mention))
             return
         await apologise(interaction, error, f"button {type(self).__name__}")
 
@@ -189,7 +194,7 @@ class ConfirmView(SeminarView):
         try:
             outcome = await self._on_confirm(interaction)
         except DomainError as exc:
-            outcome = exc.render(when)
+            outcome = exc.render(when, mention)
         if isinstance(outcome, str) and not interaction.response.is_done():
             await interaction.response.edit_message(content=clip(outcome, MESSAGE_LIMIT), view=None)
 

@@ -9,10 +9,8 @@ import discord
 from discord import app_commands
 
 from bot.core.errors import DomainError
-from bot.core.models import Seminar
 from bot.core.services import Services
 from bot.core.text import clip
-from bot.ui import safe
 
 log = logging.getLogger(__name__)
 
@@ -22,37 +20,6 @@ if TYPE_CHECKING:
 
 def services_of(interaction: discord.Interaction) -> Services:
     return cast("SeminarBot", interaction.client).services
-
-
-async def notify_promoted(client: discord.Client, user_id: int, seminar: Seminar) -> None:
-    """Tell a student who moved up from the waitlist: by DM, else in the seminar channel.
-
-    The move is already committed; a failure to tell them is logged, never
-    turned into an error for whoever caused the move.
-    """
-    try:
-        await _notify_promoted(client, user_id, seminar)
-    except Exception:
-        log.exception("could not tell user %s that they moved up", user_id)
-
-
-async def _notify_promoted(client: discord.Client, user_id: int, seminar: Seminar) -> None:
-    text = (
-        f"Good news: a place in **{safe(seminar.title, 200)}** has freed up and you are now "
-        "registered. Rank your papers with `/prefs set`."
-    )
-    try:
-        user = client.get_user(user_id) or await client.fetch_user(user_id)
-        await user.send(text)
-        return
-    except discord.HTTPException:
-        log.info("could not DM promoted user %s; posting in the channel", user_id)
-    channel = client.get_channel(seminar.channel_id) if seminar.channel_id else None
-    if isinstance(channel, discord.abc.Messageable):
-        await channel.send(
-            f"<@{user_id}> {text}",
-            allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
-        )
 
 
 async def is_organiser(interaction: discord.Interaction) -> bool:

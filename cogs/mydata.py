@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.app import SeminarBot
 from bot.ui import ConfirmView, reply
-from cogs.common import notify_promoted, services_of
+from cogs.common import services_of
 
 FILENAME = "mydata.json"
 
@@ -73,9 +73,6 @@ class MyData(commands.Cog):
                     "organisers' logs say which."
                 )
             await click.response.edit_message(content=text, view=None)
-            # After answering: telling someone they moved up may take a while.
-            if result.promoted is not None:
-                await notify_promoted(self.bot, result.promoted.user_id, result.seminar)
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, delete everything")
         await reply(

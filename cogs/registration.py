@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.app import SeminarBot
 from bot.core.models import ParticipantStatus
 from bot.ui import ConfirmView, reply, safe
-from cogs.common import display_name, notify_promoted, services_of
+from cogs.common import display_name, services_of
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,12 @@ class Registration(commands.Cog):
                 what += f", and your paper `{mine.paper.code}` goes back to the organisers"
 
         async def confirmed(click: discord.Interaction) -> None:
-            result = await registration.leave(click.guild_id, click.user.id)
+            # Whoever moves up into the freed place is told by the reminder engine.
+            await registration.leave(click.guild_id, click.user.id)
             await click.response.edit_message(
                 content="Done: you have left. You can `/join` again while places are free.",
                 view=None,
             )
-            if result.promoted is not None:
-                await notify_promoted(self.bot, result.promoted.user_id, result.seminar)
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, leave")
         await reply(interaction, f"Do you really want to {what}?", view=view)

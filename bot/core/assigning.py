@@ -27,7 +27,7 @@ from bot.core.assignment import (
 )
 from bot.core.base import Service
 from bot.core.csvtext import to_csv
-from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, person
 from bot.core.models import Deadline, Paper, ParticipantStatus, Seminar
 from bot.core.preferences import MAX_RANKS
 from bot.core.text import echo
@@ -276,12 +276,14 @@ class AssignmentService(Service):
                 raise NotFound(f"There is no paper `{echo(paper_code)}`. See `/papers`.")
             others = [u for u in await store.pinned_to(tx, paper.id) if u != user_id]
             if len(others) >= paper.capacity:
-                who = ", ".join(f"<@{u}>" for u in others)
+                people: dict[str, int] = {}
+                who = ", ".join(person(people, u) for u in others)
                 raise Conflict(
                     f"`{paper.code}` has room for {paper.capacity} and {who} "
                     f"{'is' if len(others) == 1 else 'are'} already pinned to it. "
                     "Clear a pin with `/admin assign clear` first, or raise the paper's "
-                    "capacity with `/admin paper edit`."
+                    "capacity with `/admin paper edit`.",
+                    people=people,
                 )
             before = await store.pin_of(tx, seminar.id, user_id)
             await store.set_pin(tx, seminar.id, user_id, paper.id, actor_id, now)
@@ -310,7 +312,10 @@ class AssignmentService(Service):
             before = await store.pin_of(tx, seminar.id, user_id)
             paper = None if before is None else await _paper_by_id(tx, seminar, before)
             if paper is None:
-                raise NotFound(f"<@{user_id}> is not pinned to any paper.")
+                people: dict[str, int] = {}
+                raise NotFound(
+                    f"{person(people, user_id)} is not pinned to any paper.", people=people
+                )
             await store.delete_pin(tx, seminar.id, user_id)
             await audit.record(
                 tx,
@@ -536,11 +541,12 @@ def _refuse_conflicting_pins(given: _Input) -> None:
     for user_id, paper_id in sorted(given.data.pins.items()):
         per_paper.setdefault(paper_id, []).append(user_id)
     problems = []
+    people: dict[str, int] = {}
     for paper_id, users in per_paper.items():
         paper = given.papers.get(paper_id)
         if paper is None or len(users) <= paper.capacity:
             continue
-        who = ", ".join(f"<@{u}>" for u in users)
+        who = ", ".join(person(people, u) for u in users)
         problems.append(
             f"`{paper.code}` has room for {paper.capacity} but {len(users)} students are "
             f"pinned to it ({who})"
@@ -549,16 +555,19 @@ def _refuse_conflicting_pins(given: _Input) -> None:
         raise InvalidInput(
             "Conflicting pins, nothing was assigned: "
             + "; ".join(problems)
-            + ". Clear pins with `/admin assign clear` or raise the capacity."
+            + ". Clear pins with `/admin assign clear` or raise the capacity.",
+            people=people,
         )
 
 
 async def _registered(reader: Reader, seminar: Seminar, user_id: int) -> Student:
     participant = await participants.get(reader, seminar.id, user_id)
     if participant is None or participant.status is not ParticipantStatus.REGISTERED:
+        people: dict[str, int] = {}
         raise InvalidInput(
-            f"<@{user_id}> is not a registered participant of this seminar"
-            + (" (they are on the waitlist)." if participant is not None else ".")
+            f"{person(people, user_id)} is not a registered participant of this seminar"
+            + (" (they are on the waitlist)." if participant is not None else "."),
+            people=people,
         )
     return Student(participant.user_id, participant.display_name)
 

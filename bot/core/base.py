@@ -13,13 +13,11 @@ from bot.store.database import Database
 
 
 class Service:
-    def __init__(
-        self, db: Database, clock: Clock, schedule_changed: ScheduleChanged | None = None
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, schedule_changed: ScheduleChanged) -> None:
         self.db = db
         self.clock = clock
         # Fired after a commit that changes what the reminder engine must send.
-        self.schedule_changed = schedule_changed or ScheduleChanged()
+        self.schedule_changed = schedule_changed
 
     async def seminar(self, guild_id: int | None) -> Seminar:
         """This server's seminar; every command but `/admin setup` starts here."""
@@ -38,7 +36,7 @@ class FileBackedService(Service):
         self,
         db: Database,
         clock: Clock,
-        schedule_changed: ScheduleChanged | None = None,
+        schedule_changed: ScheduleChanged,
         *,
         data_dir: Path,
     ) -> None:

@@ -6,32 +6,52 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 
+def person(people: dict[str, int], account_id: int) -> str:
+    """A `{placeholder}` naming a person (an account id), registered in `people`.
+
+    Each front end names people its own way (a Discord mention that never pings, a
+    Matrix display name); the core never spells a platform's syntax. The placeholder
+    is longer than a Discord mention of the same id, so size budgets measured on the
+    template hold for the rendered Discord text."""
+    name = f"person{account_id}".replace("-", "_")
+    people[name] = account_id
+    return "{" + name + "}"
+
+
 class DomainError(Exception):
     """A request that cannot be carried out; nothing was changed.
 
     Instants named in the message are placeholders (`{due}`) filled in by the
-    front end, so each reader can see them in their own timezone.
+    front end, so each reader can see them in their own timezone; so are people
+    (`people`, see `person()`).
     """
 
-    def __init__(self, message: str, **instants: int) -> None:
+    def __init__(self, message: str, *, people: dict[str, int] | None = None, **instants: int):
         self.template = message
         self.instants = instants
-        super().__init__(self.render(_iso_utc))
+        self.people = dict(people or {})
+        super().__init__(self.render(_iso_utc, _account))
 
     @property
     def message(self) -> str:
         return str(self)
 
-    def render(self, format_instant: Callable[[int], str]) -> str:
-        if not self.instants:
+    def render(
+        self, format_instant: Callable[[int], str], format_person: Callable[[int], str]
+    ) -> str:
+        if not self.instants and not self.people:
             return self.template
-        return self.template.format(
-            **{name: format_instant(value) for name, value in self.instants.items()}
-        )
+        values = {name: format_instant(value) for name, value in self.instants.items()}
+        values.update({name: format_person(value) for name, value in self.people.items()})
+        return self.template.format(**values)
 
 
 def _iso_utc(unix: int) -> str:
     return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _account(account_id: int) -> str:
+    return f"account {account_id}"
 
 
 class NoSeminar(DomainError):

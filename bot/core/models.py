@@ -10,6 +10,17 @@ DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_ASSESSMENT = "Report 40 % + presentation 60 % (both are needed)"
 
 
+class Platform(StrEnum):
+    """Where a person or place lives; the front end that speaks for them."""
+
+    DISCORD = "discord"
+    MATRIX = "matrix"
+    CONSOLE = "console"
+
+
+ALL_PLATFORMS = frozenset(Platform)
+
+
 class DeadlineKind(StrEnum):
     """Kinds the bot understands; any other kind is a plain dated reminder."""
 
@@ -38,6 +49,8 @@ class Seminar:
     pref_count: int
     contact: str
     assessment: str
+    # Which front end runs it; `guild_id` and `channel_id` are place ids of that platform.
+    platform: Platform = Platform.DISCORD
 
     @property
     def tz(self) -> ZoneInfo:
@@ -57,6 +70,20 @@ class Paper:
     topic: str
     capacity: int
     position: int
+
+
+@dataclass(frozen=True)
+class PaperFields:
+    """A paper as typed or imported, before it has an id."""
+
+    code: str
+    title: str
+    authors: str = ""
+    venue: str = ""
+    url: str = ""
+    arxiv: str = ""
+    topic: str = ""
+    capacity: int = 1
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from bot.core.grading import format_grade, outcome
 from bot.core.models import Participant, ParticipantStatus, Seminar
 from bot.core.registration import remove_participant
 from bot.core.submissions import user_folder
-from bot.store import audit, grades, participants, submissions, talks
+from bot.store import audit, grades, identities, participants, submissions, talks
 from bot.store import personal_data as store
 from bot.store.database import Row
 from bot.store.executor import Reader
@@ -260,7 +260,7 @@ class PersonalDataService(FileBackedService):
             promoted = None
             if participant is not None:
                 # Its triggers free the published paper and log it for organisers.
-                promoted = await remove_participant(tx, seminar, participant)
+                promoted = await remove_participant(tx, seminar, participant, now)
             await store.forget_in_assignment(tx, seminar.id, user_id)
             await submissions.delete_of_user(tx, seminar.id, user_id)
             await grades.delete_of_user(tx, seminar.id, user_id)
@@ -270,6 +270,7 @@ class PersonalDataService(FileBackedService):
                 detail = json.dumps(scrub(json.loads(row["detail"]), user_id), sort_keys=True)
                 await store.rewrite_audit(tx, row["id"], actor, detail)
             await store.forget_author(tx, seminar.id, user_id)
+            await identities.forget_account(tx, seminar.id, user_id)
             # Organisers see that data was erased (and what it freed), never whose.
             await audit.record(
                 tx,
@@ -284,6 +285,8 @@ class PersonalDataService(FileBackedService):
                 },
                 now,
             )
+        if promoted is not None:
+            self.schedule_changed.fire()
         removed, left = await asyncio.to_thread(
             _remove_files,
             [self.data_dir / row.stored_path for row in handed_in],

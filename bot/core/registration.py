@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from bot.core.base import Service
 from bot.core.errors import DeadlinePassed, NotFound
 from bot.core.models import DeadlineKind, Participant, ParticipantStatus, Seminar
+from bot.core.reminders import literal
 from bot.core.text import clip
-from bot.store import assignments, deadlines, participants, submissions
+from bot.store import assignments, deadlines, participants, reminders, submissions
 from bot.store.database import Transaction
 
 
@@ -44,8 +45,24 @@ class ParticipantOverview:
     rows: list[ParticipantRow]
 
 
+PROMOTION_NOTICE = (
+    "Good news: a place in **{title}** has freed up and you are now registered. "
+    "Rank your papers with `/prefs set`."
+)
+
+
+async def promote_first_waiting(tx: Transaction, seminar: Seminar, now: int) -> Participant | None:
+    """Move the first waiting person into a free place and, in the same transaction,
+    queue the DM that tells them, so the news can neither be lost nor sent twice."""
+    moved = await participants.promote_first_waiting(tx, seminar.id)
+    if moved is not None:
+        text = PROMOTION_NOTICE.format(title=literal(clip(seminar.title, 200)))
+        await reminders.add_notice(tx, seminar.id, moved.user_id, "promotion", text, now)
+    return moved
+
+
 async def remove_participant(
-    tx: Transaction, seminar: Seminar, participant: Participant
+    tx: Transaction, seminar: Seminar, participant: Participant, now: int
 ) -> Participant | None:
     """Delete a registration (preferences go with it) and promote the first waiting
     person into a freed place; shared by `/leave` and `/mydata delete`."""
@@ -53,7 +70,7 @@ async def remove_participant(
     if participant.status is ParticipantStatus.REGISTERED and (
         await participants.count_registered(tx, seminar.id) < seminar.capacity
     ):
-        return await participants.promote_first_waiting(tx, seminar.id)
+        return await promote_first_waiting(tx, seminar, now)
     return None
 
 
@@ -98,7 +115,9 @@ class RegistrationService(Service):
             # Checked again inside the transaction: the deadline may have passed
             # while the confirm button was waiting.
             await self._refuse_after_deadline(seminar, participant)
-            promoted = await remove_participant(tx, seminar, participant)
+            promoted = await remove_participant(tx, seminar, participant, self.clock.now())
+        if promoted is not None:
+            self.schedule_changed.fire()
         return LeaveResult(seminar, participant, promoted)
 
     async def _refuse_after_deadline(self, seminar: Seminar, participant: Participant) -> None:

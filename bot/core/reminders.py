@@ -4,15 +4,15 @@ Rows are the truth. Every message the clock sends is an *occurrence* derived
 from a row (a deadline's offset, a scheduled announcement, an office-hour
 notice) with a stable key. Sending is a fan-out over recipients, each claimed
 in the delivery log before it is sent, so a restart resumes a fan-out instead
-of repeating it. Discord is behind the `Notifier` protocol; this module never
-imports it.
+of repeating it. Each platform is behind the `Outbox` protocol; this module never
+imports one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Collection, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -20,7 +20,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.models import DeadlineKind
+from bot.core.errors import person
+from bot.core.models import DeadlineKind, Platform
 from bot.core.text import clip
 from bot.store import assignments as assignment_store
 from bot.store import reminders as store
@@ -47,6 +48,8 @@ PUBLICATION_POST_BUDGET = 1_900
 # hears the day before each block day (attendance is required).
 TALK_NOTICES = (86_400, 3_600)
 BLOCK_DAY_NOTICE = 86_400
+# A one-off notice (a waitlist promotion) is worth sending for a month.
+NOTICE_USEFUL_FOR = 30 * 86_400
 
 
 class Source(StrEnum):
@@ -56,6 +59,7 @@ class Source(StrEnum):
     PUBLICATION = "publication"
     TALK = "talk"
     BLOCK_DAY = "blockday"
+    NOTICE = "notice"
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +82,9 @@ class Notice:
     template: str
     instants: dict[str, int] = field(default_factory=dict)
     ping_role_id: int | None = None
+    # `{name}` placeholders for people (account ids): each platform names them in its
+    # own way, never pinging.
+    people: dict[str, int] = field(default_factory=dict)
 
 
 class DeliveryFailed(Exception):
@@ -90,7 +97,14 @@ class DeliveryFailed(Exception):
         self.dms_closed = dms_closed
 
 
-class Notifier(Protocol):
+class Outbox(Protocol):
+    """How one platform delivers what the bot sends on its own.
+
+    `channel_id` is the place id public posts go to, `user_id` an account id. The
+    nonce is stable across retries of one delivery: a platform that can, uses it to
+    drop a duplicate re-send (Discord's enforce_nonce, Matrix's transaction id).
+    """
+
     async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None: ...
 
     async def direct(self, user_id: int, notice: Notice, *, nonce: str) -> None: ...
@@ -279,9 +293,11 @@ def _talk_plan(rows: Iterable[Any], zones: dict[str, ZoneInfo]) -> list[Occurren
 class ReminderPlanner:
     """Derives every pending occurrence from the rows."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, platforms: Collection[Platform]) -> None:
         self.db = db
         self.clock = clock
+        # Only seminars these front ends run: another process delivers the rest.
+        self.platforms = frozenset(platforms)
 
     async def pending(self) -> list[Occurrence]:
         now = self.clock.now()
@@ -338,7 +354,21 @@ class ReminderPlanner:
                 )
             )
         found.extend(_talk_plan(await talk_store.slots_for_reminders(self.db), zones))
-        pending = [occ for occ in found if (occ.key, occ.due_at) not in finished]
+        for row in await store.all_notices(self.db):
+            found.append(
+                Occurrence(
+                    due_at=row["created_at"],
+                    key=f"notice:{row['id']}",
+                    seminar_id=row["seminar_id"],
+                    source=Source.NOTICE,
+                    ref_id=row["id"],
+                    expires_at=row["created_at"] + NOTICE_USEFUL_FOR,
+                )
+            )
+        ours = await store.seminars_on(self.db, self.platforms)
+        pending = [
+            occ for occ in found if (occ.key, occ.due_at) not in finished and occ.seminar_id in ours
+        ]
         # By time, then key: the same order as the dataclass's, without its slow __lt__.
         pending.sort(key=_by_time)
         return pending
@@ -372,6 +402,8 @@ class ReminderPlanner:
         if occurrence.source in (Source.TALK, Source.BLOCK_DAY):
             rows = await talk_store.slots_for_reminders(self.db, occurrence.seminar_id)
             return occurrence in _talk_plan(rows, {})
+        if occurrence.source is Source.NOTICE:
+            return await store.notice(self.db, occurrence.ref_id) is not None
         row = await store.office_hours_of(self.db, occurrence.seminar_id)
         if row is None or f":r{row['revision']}:" not in occurrence.key:
             return False
@@ -444,6 +476,10 @@ class ReminderContent:
         if occurrence.source is Source.BLOCK_DAY:
             people = await store.registered_users(self.db, occurrence.seminar_id)
             return Audience(channel_id, [p["user_id"] for p in people if p["dm"]])
+        if occurrence.source is Source.NOTICE:
+            # Not a reminder: sent whatever the reminder setting, like a publication DM.
+            row = await store.notice(self.db, occurrence.ref_id)
+            return Audience(channel_id, [] if row is None else [row["account_id"]], post=False)
         if occurrence.source is not Source.DEADLINE:
             return Audience(channel_id, [])
         kind = await store.deadline_kind(self.db, occurrence.ref_id)
@@ -489,6 +525,9 @@ class ReminderContent:
             return await self._talk_notice(occurrence, prefix)
         if occurrence.source is Source.BLOCK_DAY:
             return await self._block_day_notice(occurrence, prefix)
+        if occurrence.source is Source.NOTICE:
+            row = await store.notice(self.db, occurrence.ref_id)
+            return None if row is None else Notice(prefix + row["template"])
         row = await store.office_hours_of(self.db, occurrence.seminar_id)
         if row is None:
             return None
@@ -511,8 +550,9 @@ class ReminderContent:
         )
         per_paper: dict[str, list[str]] = {}
         titles: dict[str, str] = {}
+        people: dict[str, int] = {}
         for row in await assignment_store.publication_listing(self.db, occurrence.ref_id):
-            per_paper.setdefault(row["code"], []).append(f"<@{row['user_id']}>")
+            per_paper.setdefault(row["code"], []).append(person(people, row["user_id"]))
             titles[row["code"]] = row["title"]
         lines = [
             f"• `{literal(code)}` {literal(clip(titles[code], 50))} — {', '.join(who)}"
@@ -528,7 +568,7 @@ class ReminderContent:
                 break
             text += f"\n{line}"
             size += len(line) + 1
-        return Notice(text)
+        return Notice(text, people=people)
 
     async def _talk_notice(self, occurrence: Occurrence, prefix: str) -> Notice | None:
         slot = await talk_store.slot_by_id(self.db, occurrence.ref_id)
@@ -559,17 +599,18 @@ class ReminderContent:
             f"{len(slots)} talk{'' if len(slots) == 1 else 's'} (times: `/talks`):"
         )
         size = len(text)
+        people: dict[str, int] = {}
         for index, row in enumerate(slots):
             line = (
                 f"\n{row['position']}. `{literal(row['code'])}` "
-                f"{literal(clip(row['title'], 50))} — <@{row['user_id']}>"
+                f"{literal(clip(row['title'], 50))} — {person(people, row['user_id'])}"
             )
             if size + len(line) > PUBLICATION_POST_BUDGET:
                 text += f"\n… and {len(slots) - index} more: see `/talks`."
                 break
             text += line
             size += len(line)
-        return Notice(text, {"start": occurrence.event_at})
+        return Notice(text, {"start": occurrence.event_at}, people=people)
 
     async def _publication_audience(
         self, occurrence: Occurrence, channel_id: int | None
@@ -611,10 +652,13 @@ class RunOutcome:
 class Dispatcher:
     """Runs one occurrence: claims, sends, marks; safe to call again after a crash."""
 
-    def __init__(self, db: Database, clock: Clock, notifier: Notifier) -> None:
+    def __init__(self, db: Database, clock: Clock, outboxes: Mapping[Platform, Outbox]) -> None:
         self.db = db
         self.clock = clock
-        self.notifier = notifier
+        # One per front end of this process; the planner plans only their seminars.
+        self.outboxes = dict(outboxes)
+        # Set at shutdown: sends in flight finish and are recorded, no new one starts.
+        self.stopping = False
         self.content = ReminderContent(db)
         # When this process started (set by the scheduler): what fell due before it
         # fell due while the bot was down, however short the downtime.
@@ -651,6 +695,7 @@ class Dispatcher:
         if notice is None:
             return RunOutcome(True, "gone")
         audience = await self.content.audience(occurrence)
+        outbox = self.outboxes[await store.seminar_platform(self.db, occurrence.seminar_id)]
         recipients: list[str] = []
         if audience.channel_id is not None and audience.post:
             recipients.append("channel")
@@ -658,12 +703,16 @@ class Dispatcher:
 
         results = await _bounded_gather(
             (
-                self._deliver(occurrence, audience, notice, recipient, late, now)
+                self._deliver(outbox, occurrence, audience, notice, recipient, late, now)
                 for recipient in recipients
             ),
             limit=FANOUT_CONCURRENCY,
+            stopping=lambda: self.stopping,
         )
         sent = sum(1 for result in results if result == "sent")
+        if "stopped" in results:
+            # Shutting down: the rest is claimed and sent by the next start.
+            return RunOutcome(False, "stopped", sent)
         pending_retry = any(result == "retry" for result in results)
 
         if pending_retry:
@@ -671,7 +720,12 @@ class Dispatcher:
             attempts = max((d["attempts"] for d in rows if d["status"] == "claimed"), default=1)
             return RunOutcome(False, "retry", sent, retry_in=min(30 * 2**attempts, 900))
 
-        sent += await self._fallback(occurrence, audience, notice, late, now)
+        fallback = await self._fallback(outbox, occurrence, audience, notice, late, now)
+        if fallback == "retry":
+            rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
+            attempts = max((d["attempts"] for d in rows if d["recipient"] == "fallback"), default=1)
+            return RunOutcome(False, "retry", sent, retry_in=min(30 * 2**attempts, 900))
+        sent += fallback == "sent"
         async with self.db.transaction() as tx:
             await store.finish_job(
                 tx,
@@ -704,6 +758,7 @@ class Dispatcher:
 
     async def _deliver(
         self,
+        outbox: Outbox,
         occurrence: Occurrence,
         audience: Audience,
         notice: Notice,
@@ -723,12 +778,10 @@ class Dispatcher:
         try:
             if recipient == "channel":
                 assert audience.channel_id is not None
-                await self.notifier.post(audience.channel_id, notice, nonce=nonce)
+                await outbox.post(audience.channel_id, notice, nonce=nonce)
             else:
                 user_id = int(recipient.removeprefix("user:"))
-                await self.notifier.direct(
-                    user_id, audience.personal.get(user_id, notice), nonce=nonce
-                )
+                await outbox.direct(user_id, audience.personal.get(user_id, notice), nonce=nonce)
         except DeliveryFailed as exc:
             if exc.dms_closed:
                 status = "dm_closed"
@@ -745,15 +798,22 @@ class Dispatcher:
         return "sent"
 
     async def _fallback(
-        self, occurrence: Occurrence, audience: Audience, notice: Notice, late: bool, now: int
-    ) -> int:
-        """One channel post mentioning everyone whose DMs are closed."""
+        self,
+        outbox: Outbox,
+        occurrence: Occurrence,
+        audience: Audience,
+        notice: Notice,
+        late: bool,
+        now: int,
+    ) -> str:
+        """One channel post mentioning everyone whose DMs are closed; retried like any
+        delivery. Returns 'sent', 'retry' or 'none' (nothing to send, or given up)."""
         if audience.channel_id is None:
-            return 0
+            return "none"
         rows = await store.deliveries_of(self.db, occurrence.key, occurrence.due_at)
         closed = sorted(int(r["recipient"][5:]) for r in rows if r["status"] == "dm_closed")
         if not closed:
-            return 0
+            return "none"
         async with self.db.transaction() as tx:
             row = await store.claim(
                 tx,
@@ -765,22 +825,34 @@ class Dispatcher:
                 now,
             )
         if row["status"] != "claimed":
-            return 0
+            return "none"
         try:
-            await self.notifier.mention(audience.channel_id, closed, notice, nonce=f"sb{row['id']}")
+            await outbox.mention(audience.channel_id, closed, notice, nonce=f"sb{row['id']}")
         except DeliveryFailed as exc:
+            retry = not exc.permanent and row["attempts"] + 1 < MAX_ATTEMPTS
             async with self.db.transaction() as tx:
-                await store.mark(tx, row["id"], "failed", self.clock.now(), error=exc.reason)
-            return 0
+                await store.mark(
+                    tx,
+                    row["id"],
+                    "claimed" if retry else "failed",
+                    self.clock.now(),
+                    error=exc.reason,
+                )
+            log.info("fallback for %s: %s", occurrence.key, exc)
+            return "retry" if retry else "none"
         async with self.db.transaction() as tx:
             await store.mark(tx, row["id"], "sent", self.clock.now())
-        return 1
+        return "sent"
 
 
 async def _bounded_gather(
-    coroutines: Iterable[Coroutine[Any, Any, str]], *, limit: int
+    coroutines: Iterable[Coroutine[Any, Any, str]],
+    *,
+    limit: int,
+    stopping: Callable[[], bool],
 ) -> list[str]:
-    """Run at most `limit` at once; once one raises, start no more and re-raise.
+    """Run at most `limit` at once; once one raises, or `stopping()` turns true, start
+    no more (those left answer "stopped"); re-raise what raised.
 
     Sends already in flight are let finish (and marked) rather than cancelled;
     nothing keeps sending after this returns. What was claimed and not marked
@@ -793,7 +865,7 @@ async def _bounded_gather(
         nonlocal stopped
         try:
             async with semaphore:
-                if stopped:
+                if stopped or stopping():
                     return "stopped"
                 try:
                     return await coroutine

@@ -13,11 +13,13 @@ from bot.core.models import (
     Deadline,
     Participant,
     ParticipantStatus,
+    Platform,
     Seminar,
 )
+from bot.core.registration import promote_first_waiting
 from bot.core.text import clean_text
 from bot.core.timeutil import zone
-from bot.store import audit, deadlines, papers, participants, seminars
+from bot.store import audit, deadlines, identities, papers, participants, seminars
 
 MAX_CAPACITY = 1000
 
@@ -85,14 +87,19 @@ class SeminarService(Service):
                     raise InvalidInput("A new seminar needs a title.")
                 values.setdefault("timezone", DEFAULT_TIMEZONE)
                 values.setdefault("assessment", DEFAULT_ASSESSMENT)
-                await seminars.insert(tx, guild_id, values, now)
+                where = await identities.external(tx, "places", guild_id)
+                platform = Platform.DISCORD if where is None else where[0]
+                if platform is not Platform.DISCORD:
+                    # A Matrix room or the terminal is its own announcement channel.
+                    values.setdefault("channel_id", guild_id)
+                await seminars.insert(tx, guild_id, platform, values, now)
             else:
                 await seminars.update(tx, existing.id, values, now)
             seminar = await seminars.by_guild(tx, guild_id)
             assert seminar is not None
             # More seats: the waitlist moves up in the same transaction.
             while await participants.count_registered(tx, seminar.id) < seminar.capacity:
-                moved = await participants.promote_first_waiting(tx, seminar.id)
+                moved = await promote_first_waiting(tx, seminar, now)
                 if moved is None:
                     break
                 promoted.append(moved)

@@ -11,7 +11,8 @@ from bot.core.calendar import CalendarService
 from bot.core.clock import Clock
 from bot.core.deadlines import DeadlineService
 from bot.core.grading import GradingService
-from bot.core.officehours import OfficeHoursService
+from bot.core.identities import IdentityService
+from bot.core.officehours import OfficeHourEvents, OfficeHoursService
 from bot.core.papers import PaperService
 from bot.core.personal_data import PersonalDataService
 from bot.core.preferences import PreferenceService
@@ -20,7 +21,7 @@ from bot.core.seminars import SeminarService
 from bot.core.signals import ScheduleChanged
 from bot.core.status import StatusService
 from bot.core.submissions import SubmissionService
-from bot.core.talks import TalkService
+from bot.core.talks import BlockDayEvents, TalkService
 from bot.store.database import Database
 
 
@@ -42,6 +43,10 @@ class Services:
     personal_data: PersonalDataService
     assignments: AssignmentService
     talks: TalkService
+    identities: IdentityService
+    # The platform-neutral half of the scheduled events a front end mirrors.
+    office_hour_events: OfficeHourEvents
+    block_day_events: BlockDayEvents
     schedule_changed: ScheduleChanged
 
     @classmethod
@@ -66,5 +71,8 @@ class Services:
             personal_data=PersonalDataService(db, clock, changed, data_dir=files),
             assignments=AssignmentService(db, clock, changed),
             talks=TalkService(db, clock, changed),
+            identities=IdentityService(db, clock, changed),
+            office_hour_events=OfficeHourEvents(db, clock, changed),
+            block_day_events=BlockDayEvents(db, clock, changed),
             schedule_changed=changed,
         )

@@ -42,7 +42,7 @@ class Status:
 class StatusService(Service):
     async def status(self, guild_id: int | None) -> Status:
         seminar = await self.seminar(guild_id)
-        planner = ReminderPlanner(self.db, self.clock)
+        planner = ReminderPlanner(self.db, self.clock, [seminar.platform])
         mine = [o for o in await planner.pending() if o.seminar_id == seminar.id]
         counts = await store.status_counts(self.db, seminar.id)
         missed = await store.missed_jobs(self.db, seminar.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.models import Platform
 from bot.store.database import Row, Transaction
 from bot.store.executor import Reader
 
@@ -31,6 +32,43 @@ async def cancelled_dates(db: Reader, seminar_id: int) -> dict[str, str]:
         (seminar_id,),
     )
     return {row["local_date"]: row["reason"] for row in rows}
+
+
+async def all_notices(db: Reader) -> list[Row]:
+    return await db.fetch_all("SELECT id, seminar_id, created_at FROM notices")
+
+
+async def notice(db: Reader, notice_id: int) -> Row | None:
+    return await db.fetch_one(
+        "SELECT id, seminar_id, account_id, template, created_at FROM notices WHERE id = ?",
+        (notice_id,),
+    )
+
+
+async def add_notice(
+    tx: Transaction, seminar_id: int, account_id: int, kind: str, template: str, now: int
+) -> int:
+    return await tx.execute(
+        "INSERT INTO notices (seminar_id, account_id, kind, template, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (seminar_id, account_id, kind, template, now),
+    )
+
+
+async def seminars_on(db: Reader, platforms: frozenset[Platform]) -> set[int]:
+    """Ids of the seminars run by these front ends."""
+    if not platforms:
+        return set()
+    marks = ", ".join("?" for _ in platforms)
+    rows = await db.fetch_all(
+        f"SELECT id FROM seminars WHERE platform IN ({marks})", [p.value for p in platforms]
+    )
+    return {row[0] for row in rows}
+
+
+async def seminar_platform(db: Reader, seminar_id: int) -> Platform:
+    value = await db.fetch_value("SELECT platform FROM seminars WHERE id = ?", (seminar_id,))
+    return Platform.DISCORD if value is None else Platform(value)
 
 
 async def finished_jobs(db: Reader) -> set[tuple[str, int]]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.models import Seminar
+from bot.core.models import Platform, Seminar
 from bot.store.database import Row, Transaction
 from bot.store.executor import Reader
 
 _COLUMNS = (
     "id, guild_id, title, term, channel_id, organiser_role_id, timezone, capacity, "
-    "pref_count, contact, assessment"
+    "pref_count, contact, assessment, platform"
 )
 EDITABLE = (
     "title",
@@ -26,7 +26,9 @@ EDITABLE = (
 
 
 def _seminar(row: Row) -> Seminar:
-    return Seminar(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - sqlite3.Row
+    values = {key: row[key] for key in row.keys()}  # noqa: SIM118 - sqlite3.Row
+    values["platform"] = Platform(values["platform"])
+    return Seminar(**values)
 
 
 async def by_guild(db: Reader, guild_id: int) -> Seminar | None:
@@ -34,13 +36,15 @@ async def by_guild(db: Reader, guild_id: int) -> Seminar | None:
     return None if row is None else _seminar(row)
 
 
-async def insert(tx: Transaction, guild_id: int, values: dict[str, Any], now: int) -> int:
+async def insert(
+    tx: Transaction, guild_id: int, platform: Platform, values: dict[str, Any], now: int
+) -> int:
     columns = [key for key in EDITABLE if key in values]
     placeholders = ", ".join("?" for _ in columns)
     return await tx.execute(
-        f"INSERT INTO seminars (guild_id, {', '.join(columns)}, created_at, updated_at) "
-        f"VALUES (?, {placeholders}, ?, ?)",
-        (guild_id, *(values[key] for key in columns), now, now),
+        f"INSERT INTO seminars (guild_id, platform, {', '.join(columns)}, created_at, "
+        f"updated_at) VALUES (?, ?, {placeholders}, ?, ?)",
+        (guild_id, platform.value, *(values[key] for key in columns), now, now),
     )
 
 

@@ -7,7 +7,7 @@ from discord import app_commands
 
 from bot.ui import add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import notify_promoted, services_of
+from cogs.common import services_of
 
 
 class SetupCommands(AdminMixin):
@@ -78,5 +78,3 @@ class SetupCommands(AdminMixin):
                 ", ".join(f"<@{p.user_id}>" for p in result.promoted),
             )
         await reply(interaction, embed=page)
-        for promoted in result.promoted:
-            await notify_promoted(interaction.client, promoted.user_id, seminar)

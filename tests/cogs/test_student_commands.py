@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from unittest.mock import AsyncMock, MagicMock
+from unittest.mock import MagicMock
 
-import discord
 import pytest
 
 from bot.app import SeminarBot
@@ -19,8 +18,6 @@ from tests.cogs.helpers import (
     invoke,
     mock_interaction,
     mock_member,
-    mock_text_channel,
-    mock_user,
     only_reply,
     text_of,
     view_of,
@@ -157,45 +154,23 @@ async def test_leave_asks_first_and_only_the_owner_can_confirm(
     ]
 
 
-async def test_leaving_promotes_and_tells_the_next_student_by_dm(
-    bot: SeminarBot, services: Services, seminar: Seminar, monkeypatch: pytest.MonkeyPatch
+async def test_leaving_promotes_the_next_student_and_queues_their_dm(
+    bot: SeminarBot, services: Services, seminar: Seminar
 ) -> None:
+    """The cog answers the leaver; the reminder engine tells whoever moved up
+    (tests/core/test_reminders.py follows that DM to its delivery)."""
     await join_all(services, 101, 102, 103, 104)
-    waiting = mock_user(104)
-    monkeypatch.setattr(bot, "get_user", MagicMock(return_value=waiting))
+    changed = MagicMock()
+    services.schedule_changed.subscribe(changed)
     view = view_of(only_reply(await run(bot, "leave", 101)))
     assert await click(view, "Yes, leave", mock_interaction(bot, user=student(101)))
-    waiting.send.assert_awaited_once()
-    assert "you are now registered" in waiting.send.await_args.args[0]
+    changed.assert_called()
     overview = await services.registration.overview(GUILD)
     assert [r.participant.user_id for r in overview.rows if r.waitlist_position is None] == [
         102,
         103,
         104,
     ]
-
-
-async def test_a_promoted_student_with_closed_dms_is_mentioned_in_the_channel(
-    bot: SeminarBot, services: Services, seminar: Seminar, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    channel = mock_text_channel(88)
-    await services.seminars.setup(GUILD, ORGANISER, channel_id=channel.id)
-    await join_all(services, 101, 102, 103, 104)
-    waiting = mock_user(104)
-    waiting.send.side_effect = discord.Forbidden(
-        MagicMock(status=403, reason="Forbidden"), "Cannot send messages to this user"
-    )
-    monkeypatch.setattr(bot, "get_user", MagicMock(return_value=None))
-    monkeypatch.setattr(bot, "fetch_user", AsyncMock(return_value=waiting))
-    monkeypatch.setattr(bot, "get_channel", MagicMock(return_value=channel))
-    view = view_of(only_reply(await run(bot, "leave", 101)))
-    assert await click(view, "Yes, leave", mock_interaction(bot, user=student(101)))
-    channel.send.assert_awaited_once()
-    content = channel.send.await_args.args[0]
-    assert content.startswith("<@104> Good news")
-    # discord.py merges per-message mentions into the bot's (none): only 104 is pinged.
-    mentions = bot.allowed_mentions.merge(channel.send.await_args.kwargs["allowed_mentions"])
-    assert mentions.to_dict() == {"users": [104], "parse": []}
 
 
 async def test_leave_after_the_deadline_is_refused_naming_the_contact(

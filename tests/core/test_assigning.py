@@ -11,7 +11,7 @@ import pytest
 from bot.core.assigning import EXPORT_COLUMNS, ExportKind
 from bot.core.clock import FakeClock
 from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.core.models import Seminar
+from bot.core.models import ALL_PLATFORMS, Platform, Seminar
 from bot.core.reminders import Dispatcher, ReminderPlanner, Source
 from bot.core.services import Services
 from bot.notifier import render
@@ -59,8 +59,8 @@ async def published(services: Services) -> dict[int, str]:
 
 async def deliver_all(db: Database, clock: FakeClock, notifier: RecordingNotifier) -> int:
     """Run every pending occurrence once, as the scheduler would; returns how many ran."""
-    planner = ReminderPlanner(db, clock)
-    dispatcher = Dispatcher(db, clock, notifier)
+    planner = ReminderPlanner(db, clock, ALL_PLATFORMS)
+    dispatcher = Dispatcher(db, clock, {Platform.DISCORD: notifier})
     ran = 0
     for occurrence in await planner.pending():
         if occurrence.due_at <= clock.now() and await planner.is_current(occurrence):
@@ -93,7 +93,7 @@ async def test_run_stores_a_preview_and_changes_nothing_public(
     assert "assign.run" in await audit_actions(services)
     # … but nothing is published, announced or shown to students.
     assert await published(services) == {}
-    assert await occurrences(ReminderPlanner(db, clock), Source.PUBLICATION) == []
+    assert await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.PUBLICATION) == []
     mine = await assignments.mine(GUILD, 101)
     assert mine.paper is None and mine.published_at is None
     card = await assignments.presenters(GUILD, "p1")

@@ -15,13 +15,13 @@ from bot.core.services import Services
 from bot.store import reminders as reminder_store
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, OTHER_GUILD, add_paper, make_seminar
+from tests.pdfs import make_pdf
 
 # Snowflake-sized ids, so "mentions the id" cannot match an unrelated small number.
 ALICE = 412_345_678_901_234_567
 BOB = 412_345_678_901_234_999
 CAROL = 398_765_432_109_876_543
 DAVE = 377_777_777_777_777_777
-PDF = b"%PDF-1.7\n%%EOF\n"
 EXPORT_KEYS = {
     "about",
     "registration",
@@ -37,7 +37,7 @@ EXPORT_KEYS = {
 
 
 async def hand_in(services: Services, user_id: int, kind: str, body: bytes = b"") -> None:
-    data = PDF + body
+    data = make_pdf(body)
     upload = await services.submissions.start(GUILD, user_id, kind, len(data))
     await services.submissions.finish(upload, f"{kind}.pdf", data)
 

@@ -15,6 +15,10 @@ from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, ranking_co
 DEADLINE = "2026-11-01 23:59"  # the reference seminar's de-registration deadline
 
 
+def mention(account_id: int) -> str:
+    return f"<@{account_id}>"
+
+
 def when(unix: int) -> str:
     return f"<t:{unix}:F>"
 
@@ -142,7 +146,7 @@ async def test_leave_after_the_deadline_is_refused_naming_the_contact(
         assert "tadl@example.org" in caught.value.message
         assert "de-registration deadline" in caught.value.message
         assert caught.value.instants == {"due": change.deadline.due_at}
-        rendered = caught.value.render(when)
+        rendered = caught.value.render(when, mention)
         assert f"<t:{change.deadline.due_at}:F>" in rendered
     assert await statuses(services) == before
 
@@ -167,7 +171,7 @@ async def test_contact_text_with_braces_cannot_break_the_message(
     clock.set(change.deadline.due_at + 1)
     with pytest.raises(DeadlinePassed) as caught:
         await services.registration.leave(GUILD, 101)
-    rendered = caught.value.render(when)
+    rendered = caught.value.render(when, mention)
     assert rendered.count("<t:") == 1  # only the real deadline was filled in
     assert "(due) (0) (x.y) )(" in rendered
 
@@ -205,7 +209,9 @@ async def test_other_deadlines_do_not_block_leaving(
     await join_all(services, 101)
     await services.deadlines.set(GUILD, ORGANISER, "preferences", "2026-10-02 12:00")
     clock.advance(30 * 86_400)
-    await services.registration.leave(GUILD, 101)
+    result = await services.registration.leave(GUILD, 101)
+    assert result.left.user_id == 101
+    assert await statuses(services) == []
 
 
 async def test_participants_overview_shows_ranking_sizes(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.models import Seminar
+from bot.core.models import ALL_PLATFORMS, Platform, Seminar
 from bot.core.reminders import (
     LATE_AFTER,
     MAX_ATTEMPTS,
@@ -29,7 +29,7 @@ from bot.core.services import Services
 from bot.notifier import render
 from bot.store import reminders as store
 from bot.store.database import Database
-from tests.core.helpers import GUILD, ORGANISER
+from tests.core.helpers import GUILD, ORGANISER, join_all
 from tests.core.reminder_fakes import (
     CHANNEL,
     ROLE,
@@ -60,12 +60,12 @@ def notifier() -> RecordingNotifier:
 
 @pytest.fixture
 def planner(db: Database, clock: FakeClock) -> ReminderPlanner:
-    return ReminderPlanner(db, clock)
+    return ReminderPlanner(db, clock, ALL_PLATFORMS)
 
 
 @pytest.fixture
 def dispatcher(db: Database, clock: FakeClock, notifier: RecordingNotifier) -> Dispatcher:
-    return Dispatcher(db, clock, notifier)
+    return Dispatcher(db, clock, {Platform.DISCORD: notifier})
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ async def test_running_an_occurrence_twice_sends_once(
     assert occurrence not in await planner.pending()
     # A restarted process (fresh dispatcher and planner) agrees.
     clock.advance(3600)
-    fresh = Dispatcher(dispatcher.db, clock, notifier)
+    fresh = Dispatcher(dispatcher.db, clock, {Platform.DISCORD: notifier})
     assert await fresh.run(occurrence) == RunOutcome(True, "done")
     assert notifier.calls == calls
 
@@ -241,7 +241,7 @@ async def test_a_crash_mid_fan_out_is_resumed_and_nobody_gets_two(
     clock.set(occurrence.due_at)
     discord = RecordingNotifier(crash_after=after, crash=crash)
     with pytest.raises(crash):
-        await Dispatcher(db, clock, discord).run(occurrence)
+        await Dispatcher(db, clock, {Platform.DISCORD: discord}).run(occurrence)
     # The message that reached Discord just before the crash was never marked sent.
     crashed = discord.calls[after]
     recipient = "channel" if crashed.kind == "post" else f"user:{crashed.target}"
@@ -252,7 +252,7 @@ async def test_a_crash_mid_fan_out_is_resumed_and_nobody_gets_two(
 
     discord.crash_after = None
     clock.advance(30)
-    outcome = await Dispatcher(db, clock, discord).run(occurrence)
+    outcome = await Dispatcher(db, clock, {Platform.DISCORD: discord}).run(occurrence)
     assert outcome.finished and outcome.status == "done"
     # The re-send of the claimed row carries the same nonce, so Discord drops it.
     resent = [
@@ -277,13 +277,13 @@ async def test_a_crash_stops_the_fan_out(
     clock.set(occurrence.due_at)
     discord = RecordingNotifier(crash_after=1, crash=lambda: RuntimeError("bug in a notifier"))
     with pytest.raises(RuntimeError):
-        await Dispatcher(db, clock, discord).run(occurrence)
+        await Dispatcher(db, clock, {Platform.DISCORD: discord}).run(occurrence)
     calls = len(discord.calls)
     await asyncio.sleep(0.2)  # orphaned sends would claim and send meanwhile
     assert len(discord.calls) == calls
     # The next attempt (the scheduler retries after a minute) completes the fan-out.
     discord.crash_after = None
-    await Dispatcher(db, clock, discord).run(occurrence)
+    await Dispatcher(db, clock, {Platform.DISCORD: discord}).run(occurrence)
     assert discord.dms() == Counter({user: 1 for user in range(101, 141)})
 
 
@@ -420,7 +420,7 @@ async def test_closed_dms_fall_back_to_one_channel_post_mentioning_only_them(
     calls = len(notifier.calls)
     clock.advance(600)
     await dispatcher.run(occurrence)
-    await Dispatcher(db, clock, notifier).run(occurrence)
+    await Dispatcher(db, clock, {Platform.DISCORD: notifier}).run(occurrence)
     assert len(notifier.calls) == calls
 
     status = await services.status.status(GUILD)
@@ -743,3 +743,90 @@ async def test_cancelling_an_office_hour_drops_its_notices_and_announces_once(
     assert {c.notice.instants["start"] for c in notifier.posts()[1:]} == {
         berlin(2026, 10, 13, 14, 0)
     }
+
+
+async def test_a_promotion_is_told_once_by_dm_even_across_a_crash(
+    services: Services, db: Database, planner: ReminderPlanner, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=0, capacity=2)
+    await join_all(services, 101, 102, 103)
+    leave = await services.registration.leave(GUILD, 101)
+    assert leave.promoted is not None and leave.promoted.user_id == 103
+    [occurrence] = await occurrences(planner, Source.NOTICE)
+    # The DM reaches Discord, then the process dies before marking it sent.
+    dying = RecordingNotifier(crash_after=0)
+    with pytest.raises(Crash):
+        await Dispatcher(db, clock, {Platform.DISCORD: dying}).run(occurrence)
+    # A restarted process re-sends with the same nonce: Discord drops the copy.
+    dying.crash_after = None
+    clock.advance(60)
+    assert (await Dispatcher(db, clock, {Platform.DISCORD: dying}).run(occurrence)).finished
+    assert dying.dms() == Counter({103: 1})
+    [dm] = [call for call in dying.delivered if call.kind == "direct"]
+    assert "you are now registered" in dm.notice.template
+    assert "Theoretical Advances in Deep Learning" in dm.notice.template
+    assert await occurrences(planner, Source.NOTICE) == []
+
+
+async def test_a_promoted_student_with_closed_dms_is_mentioned_in_the_channel(
+    services: Services, db: Database, planner: ReminderPlanner, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=0, capacity=1)
+    await join_all(services, 101, 102)
+    await services.personal_data.delete(GUILD, 101)
+    [occurrence] = await occurrences(planner, Source.NOTICE)
+    closed = RecordingNotifier(closed={102})
+    assert (await Dispatcher(db, clock, {Platform.DISCORD: closed}).run(occurrence)).sent == 1
+    [mention] = closed.mentions()
+    assert mention.target == CHANNEL and mention.user_ids == (102,)
+    assert closed.posts() == []
+
+
+async def test_a_promotion_is_not_sent_by_a_process_without_that_platform(
+    services: Services, db: Database, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=0, capacity=1)
+    await join_all(services, 101, 102)
+    await services.registration.leave(GUILD, 101)
+    matrix_only = ReminderPlanner(db, clock, [Platform.MATRIX])
+    assert await occurrences(matrix_only, Source.NOTICE) == []
+
+
+async def test_each_seminar_is_delivered_through_its_own_platform(
+    services: Services, db: Database, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=1)
+    room = await services.identities.place(Platform.MATRIX, "!room:uni.example")
+    await services.seminars.setup(room, ORGANISER, title="On Matrix")
+    alice = await services.identities.account(Platform.MATRIX, "@alice:uni.example")
+    await services.registration.join(room, alice, "alice")
+    await set_deadline(services, "report", "2026-10-20 12:00", "1d")
+    await services.deadlines.set(room, ORGANISER, "report", "2026-10-20 12:00", "1d")
+    discord, matrix = RecordingNotifier(), RecordingNotifier()
+    both = Dispatcher(db, clock, {Platform.DISCORD: discord, Platform.MATRIX: matrix})
+    due = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
+    assert len(due) == 2
+    for occurrence in due:
+        clock.set(occurrence.due_at)
+        await both.run(occurrence)
+    assert discord.dms() == Counter({101: 1}) and [c.target for c in discord.posts()] == [CHANNEL]
+    assert matrix.dms() == Counter({alice: 1}) and [c.target for c in matrix.posts()] == [room]
+
+
+async def test_a_failed_closed_dm_fallback_is_retried_not_dropped(
+    services: Services, db: Database, planner: ReminderPlanner, clock: FakeClock
+) -> None:
+    await reminder_seminar(services, students=0, capacity=1)
+    await join_all(services, 101, 102)
+    await services.registration.leave(GUILD, 101)
+    [occurrence] = await occurrences(planner, Source.NOTICE)
+    flaky = RecordingNotifier(closed={102})
+    flaky.transient[CHANNEL] = 1
+    dispatcher = Dispatcher(db, clock, {Platform.DISCORD: flaky})
+    first = await dispatcher.run(occurrence)
+    assert not first.finished and first.status == "retry" and first.retry_in > 0
+    assert flaky.mentions() == []
+    clock.advance(first.retry_in)
+    assert (await dispatcher.run(occurrence)).finished
+    [mention] = flaky.mentions()
+    assert mention.user_ids == (102,)

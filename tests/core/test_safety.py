@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.core.catalogue import PaperFields
 from bot.core.clock import FakeClock
 from bot.core.deadlines import DeadlineService
 from bot.core.errors import DomainError, InvalidInput, NoSeminar, NotFound
+from bot.core.models import PaperFields
 from bot.core.papers import PaperService
 from bot.core.preferences import PreferenceService
 from bot.core.registration import RegistrationService
@@ -188,10 +188,12 @@ async def test_hostile_codes_are_refused_and_echoed_harmlessly(
     await make_seminar(services)
     with pytest.raises(InvalidInput) as caught:
         await add_paper(services, code)
-    assert caught.value.render(lambda _: "never called") == caught.value.message
+    assert caught.value.render(lambda _: "never called", lambda _: "nobody") == caught.value.message
     with pytest.raises(NotFound) as missing:
         await services.papers.get(GUILD, code)
-    assert missing.value.render(lambda _: "never called") == missing.value.message
+    assert (
+        missing.value.render(lambda _: "never called", lambda _: "nobody") == missing.value.message
+    )
     assert await services.db.fetch_value("SELECT count(*) FROM papers") == 0
 
 

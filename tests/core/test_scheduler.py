@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.clock import FakeClock
+from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner, Source
 from bot.core.services import Services
 from bot.scheduler import ReminderScheduler
@@ -52,7 +53,10 @@ async def start(
     db: Database, clock: FakeClock, notifier: RecordingNotifier, into: list[ReminderScheduler]
 ) -> ReminderScheduler:
     scheduler = ReminderScheduler(
-        db, clock, ReminderPlanner(db, clock), Dispatcher(db, clock, notifier)
+        db,
+        clock,
+        ReminderPlanner(db, clock, ALL_PLATFORMS),
+        Dispatcher(db, clock, {Platform.DISCORD: notifier}),
     )
     into.append(scheduler)
     await scheduler.start()
@@ -114,7 +118,7 @@ async def test_a_change_requests_a_rebuild_that_replans(
     await services.deadlines.set(GUILD, ORGANISER, "report", iso(t0 + 3 + 60), "1m")
     await wait_for(lambda: job_ids(scheduler) != {old})
     [new] = job_ids(scheduler)
-    [occurrence] = await occurrences(ReminderPlanner(db, clock), Source.DEADLINE)
+    [occurrence] = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
     assert occurrence.due_at == t0 + 3 and new.endswith(f"@{t0 + 3}")
 
     # An announcement posted now goes out at once, without waiting for the hourly re-plan.
@@ -180,12 +184,13 @@ async def test_a_restart_mid_fan_out_sends_everyone_exactly_one(
     first_process = await Database.open(db.path)
     first = await start(first_process, clock, notifier, schedulers)
     await wait_for(lambda: len(notifier.calls) >= 5)
-    await first.stop()  # mid-way: sends in flight are cancelled
+    await first.stop()  # mid-way: sends in flight finish and are recorded; no new one starts
     await first_process.close()
-    [occurrence] = await occurrences(ReminderPlanner(db, clock), Source.DEADLINE)
+    [occurrence] = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
     rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
     assert 0 < len(notifier.delivered) < 21
-    assert "claimed" in {r["status"] for r in rows}  # in flight when the bot stopped
+    assert {r["status"] for r in rows} == {"sent"}
+    assert len(rows) == len(notifier.delivered)  # every send that went out is on record
 
     second_process = await Database.open(db.path)
     try:
@@ -201,3 +206,22 @@ async def test_a_restart_mid_fan_out_sends_everyone_exactly_one(
         r["status"] for r in await store.deliveries_of(db, occurrence.key, occurrence.due_at)
     }
     assert statuses == {"sent"}
+
+
+async def test_a_shutdown_waits_for_slow_sends_only_as_long_as_its_grace(
+    services: Services,
+    db: Database,
+    clock: FakeClock,
+    schedulers: list[ReminderScheduler],
+) -> None:
+    await reminder_seminar(services, students=2, capacity=2)
+    t0 = clock.now()
+    await services.deadlines.set(GUILD, ORGANISER, "report", iso(t0 + 61), "60s")
+    notifier = RecordingNotifier(delay=3600)  # a send that never comes back
+    first = await start(db, clock, notifier, schedulers)
+    await wait_for(lambda: len(first.running) > 0)
+    await first.stop(grace=0.2)  # returns: the hung send is cancelled, left claimed
+    assert not first.running
+    [occurrence] = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
+    rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
+    assert {r["status"] for r in rows} <= {"claimed"}  # resumed, same nonce, at the next start

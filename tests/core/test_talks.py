@@ -12,10 +12,9 @@ from icalendar import Calendar
 
 from bot.core.clock import FakeClock
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.models import Seminar
+from bot.core.models import ALL_PLATFORMS, Seminar
 from bot.core.reminders import ReminderPlanner, Source
 from bot.core.services import Services
-from bot.core.talks import BlockDayEvents
 from bot.notifier import render
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar
@@ -115,7 +114,7 @@ async def test_drop_out_leaves_a_gap_until_rescheduled(
     services: Services, seminar: Seminar
 ) -> None:
     before = await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
-    planner = ReminderPlanner(services.db, services.clock)
+    planner = ReminderPlanner(services.db, services.clock, ALL_PLATFORMS)
     days_before = await occurrences(planner, Source.BLOCK_DAY)
     leaver = before.talks[0].user_id  # day 1's first talk
     kept = {t.user_id: t.starts_at for t in before.talks if t.user_id != leaver}
@@ -144,7 +143,7 @@ async def test_presenter_and_block_day_reminders_through_the_engine(
     services: Services, seminar: Seminar, db: Database, clock: FakeClock
 ) -> None:
     programme = await services.talks.schedule(GUILD, ORGANISER, "2027-03-27 09:00", 30, 15, 10)
-    planner = ReminderPlanner(db, clock)
+    planner = ReminderPlanner(db, clock, ALL_PLATFORMS)
     talk = programme.days[1].talks[0]  # day 2, 09:00 CEST, after the DST change
     mine = [
         o
@@ -204,7 +203,7 @@ async def test_presenter_and_block_day_reminders_through_the_engine(
 async def test_rescheduling_replans_the_reminders(
     services: Services, seminar: Seminar, db: Database, clock: FakeClock
 ) -> None:
-    planner = ReminderPlanner(db, clock)
+    planner = ReminderPlanner(db, clock, ALL_PLATFORMS)
     first = await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
     old = await occurrences(planner, Source.TALK)
     assert len(old) == 40
@@ -235,7 +234,7 @@ async def test_presenter_with_dms_off_gets_no_talk_reminder(
 async def test_block_day_event_plans_follow_the_programme(
     services: Services, seminar: Seminar, db: Database, clock: FakeClock
 ) -> None:
-    events = BlockDayEvents(db, clock)
+    events = services.block_day_events
     await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
     plans = await events.plans()
     assert [(p.purpose, p.start, p.end) for p in plans] == [

@@ -20,6 +20,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
@@ -52,6 +53,8 @@ _LOG_NOISE = (
 )
 
 _BOT_KEY = pytest.StashKey["BotProcess"]()
+QUIET_START_SECONDS = 0.75
+MAX_PACE = 10.0
 _FAKE_KEY = pytest.StashKey[FakeDiscord]()
 
 
@@ -70,12 +73,22 @@ class BotProcess:
         self.starts = 0
         self._killed = False
         self.exit_codes: list[int] = []
+        # Seconds each start took until ready: how busy this machine is right now.
+        self.start_seconds: list[float] = []
 
     # ------------------------------------------------------------------ state
 
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.returncode is None and not self._killed
+
+    @property
+    def pace(self) -> float:
+        """How many times slower than a quiet machine this one runs now, from the bot's
+        own start-ups (about 0.5 s when idle). Tests that race the clock stretch their
+        windows by it instead of failing on a busy machine."""
+        slowest = max(self.start_seconds, default=QUIET_START_SECONDS)
+        return min(MAX_PACE, max(1.0, slowest / QUIET_START_SECONDS))
 
     @property
     def pid(self) -> int | None:
@@ -130,6 +143,7 @@ class BotProcess:
             await self._reap()
         self.starts += 1
         generation = self.fake.ready_generation
+        began = time.monotonic()
         with self._open_log() as log:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -156,6 +170,7 @@ class BotProcess:
             with contextlib.suppress(BaseException):
                 await exited
         if ready.done() and not ready.cancelled() and ready.exception() is None:
+            self.start_seconds.append(time.monotonic() - began)
             return
         if self.proc.returncode is not None:
             await self._reap()

@@ -132,10 +132,10 @@ async def wait_for_reminders(
     return channel_reminders(fake, kind)[0]
 
 
-def assert_at_its_instant(message: FakeMessage, instant: int) -> None:
+def assert_at_its_instant(message: FakeMessage, instant: int, pace: float = 1.0) -> None:
     at = sent_at(message)
     # Discord timestamps have millisecond precision; the bot's clock is whole seconds.
-    assert instant - 0.01 <= at <= instant + SLACK, (at - instant, message)
+    assert instant - 0.01 <= at <= instant + SLACK * pace, (at - instant, message)
 
 
 def assert_no_mass_pings(fake: FakeDiscord) -> None:
@@ -232,29 +232,32 @@ async def test_reminders_fire_at_their_instant_and_follow_moves(
     assert "off" in resp.plain.lower()
     everyone = (alice, bob, carol)
 
-    due = whole_seconds_from_now(10)  # reminders 4 s before: at due - 4
-    first_instant = due - 4
-    await set_deadline(fake, "preferences", local_at(due), "4s")
-    await set_deadline(fake, "deregistration", iso_at(due), "4s")
-    await set_deadline(fake, "report", iso_at(due), "4s")
-    await set_deadline(fake, "slides", iso_at(due), "4s")
-    # The report deadline moves 3 s later: its reminder too. Slides are removed.
-    moved_due = due + 3
-    resp = await set_deadline(fake, "report", iso_at(moved_due), "4s")
+    pace = bot.pace
+    ahead, before, later = round(10 * pace), round(4 * pace), round(3 * pace)
+    due = whole_seconds_from_now(ahead)  # reminders `before` s before the due time
+    first_instant = due - before
+    remind = f"{before}s"
+    await set_deadline(fake, "preferences", local_at(due), remind)
+    await set_deadline(fake, "deregistration", iso_at(due), remind)
+    await set_deadline(fake, "report", iso_at(due), remind)
+    await set_deadline(fake, "slides", iso_at(due), remind)
+    # The report deadline moves later: its reminder too. Slides are removed.
+    moved_due = due + later
+    resp = await set_deadline(fake, "report", iso_at(moved_due), remind)
     assert "moved" in resp.plain and f"<t:{moved_due}:F>" in resp.text, resp
     asked = private(await fake.command("admin deadline remove", user=org, kind="slides"))
     done = await fake.click(asked, "Remove it")
     assert "removed" in done.plain.lower(), done
     assert time.time() < first_instant - 0.5, "setting up took too long for this test"
 
-    post = await wait_for_reminders(fake, "deregistration", [alice, bob], timeout=12)
-    assert_at_its_instant(post, first_instant)
+    post = await wait_for_reminders(fake, "deregistration", [alice, bob], timeout=12 * pace)
+    assert_at_its_instant(post, first_instant, pace)
     assert f"<t:{due}:F>" in post.content and TITLE in post.content
-    post = await wait_for_reminders(fake, "preferences", [bob], timeout=3)
-    assert_at_its_instant(post, first_instant)
+    post = await wait_for_reminders(fake, "preferences", [bob], timeout=3 * pace)
+    assert_at_its_instant(post, first_instant, pace)
     assert "/prefs set" in post.content
-    post = await wait_for_reminders(fake, "report", [alice, bob], timeout=3 + SLACK + 3)
-    assert_at_its_instant(post, moved_due - 4)  # not at the old instant
+    post = await wait_for_reminders(fake, "report", [alice, bob], timeout=(6 + SLACK) * pace)
+    assert_at_its_instant(post, moved_due - before, pace)  # not at the old instant
     assert f"<t:{moved_due}:F>" in post.content
     await fake.settle(quiet=0.5)
 
@@ -286,16 +289,19 @@ async def test_restart_before_the_due_time_and_after_it_fired(
     after it fired repeats nothing."""
     await set_up(fake)
     students = await join(fake, "alice", "bob")
-    due = whole_seconds_from_now(12)
-    instant = due - 7
-    await set_deadline(fake, "presentation", iso_at(due), "7s")
+    # A restart takes a few start-ups' time; the reminder must fall due after it.
+    pace = bot.pace
+    before = round(7 * pace)
+    due = whole_seconds_from_now(round(12 * pace))
+    instant = due - before
+    await set_deadline(fake, "presentation", iso_at(due), f"{before}s")
     await bot.restart()
     assert time.time() < instant, "the restart took too long for this test"
 
     post = await wait_for_reminders(
-        fake, "presentation", students, timeout=instant - time.time() + 5
+        fake, "presentation", students, timeout=instant - time.time() + 5 * pace
     )
-    assert_at_its_instant(post, instant)
+    assert_at_its_instant(post, instant, pace)
     assert "Sent late" not in post.content
 
     await bot.restart()
@@ -362,17 +368,18 @@ async def test_downtime_across_the_due_time_and_past_the_deadline(
     is no longer useful (its deadline passed too) is recorded as missed and shown."""
     await set_up(fake)
     [alice] = await join(fake, "alice")
+    unit = max(1, round(bot.pace))  # one second, on a quiet machine
     now = whole_seconds_from_now(0)
-    report_due, slides_due = now + 16, now + 5
-    await set_deadline(fake, "report", iso_at(report_due), "13s")  # due at now + 3
-    await set_deadline(fake, "slides", iso_at(slides_due), "3s")  # due at now + 2
+    report_due, slides_due = now + 16 * unit, now + 5 * unit
+    await set_deadline(fake, "report", iso_at(report_due), f"{13 * unit}s")  # due: now + 3u
+    await set_deadline(fake, "slides", iso_at(slides_due), f"{3 * unit}s")  # due: now + 2u
     await bot.stop()
-    assert time.time() < now + 2, "stopping took too long for this test"
+    assert time.time() < now + 2 * unit, "stopping took too long for this test"
     await sleep_until(slides_due + 0.5)
     await bot.start()
-    assert time.time() < report_due - 2
+    assert time.time() < report_due - 2 * unit
 
-    post = await wait_for_reminders(fake, "report", [alice], timeout=5)
+    post = await wait_for_reminders(fake, "report", [alice], timeout=5 * unit)
     [dm] = dm_reminders(fake, alice, "report")
     for message in (post, dm):
         assert "Sent late" in message.content and f"<t:{report_due}:F>" in message.content
@@ -384,7 +391,7 @@ async def test_downtime_across_the_due_time_and_past_the_deadline(
     assert page["Sent late"] == "1", page
     assert page["Missed"] == "1", page
     missed = page["Missed (bot was offline past the deadline)"]
-    assert f"<t:{slides_due - 3}:F>" in missed and "deadline reminder" in missed, page
+    assert f"<t:{slides_due - 3 * unit}:F>" in missed and "deadline reminder" in missed, page
     assert "Last start" in page
     assert_no_mass_pings(fake)
     fake.assert_clean()
@@ -461,8 +468,9 @@ async def test_announcements_now_scheduled_listed_cancelled_and_pinging_one_role
     )
     assert "not allowed" in resp.plain, resp
 
+    unit = max(1, round(bot.pace))  # one second, on a quiet machine
     start = whole_seconds_from_now(0)
-    dropped_at, kept_at = start + 5, start + 7
+    dropped_at, kept_at = start + 5 * unit, start + 7 * unit
     resp = private(
         await fake.command(
             "admin announce post", user=org, message="Bring laptops", when=iso_at(dropped_at)
@@ -500,9 +508,9 @@ async def test_announcements_now_scheduled_listed_cancelled_and_pinging_one_role
     posted = await fake.wait_for_channel_message(
         fake.announcements,
         lambda m: "reading group meets" in m.text,
-        timeout=kept_at - time.time() + 4,
+        timeout=kept_at - time.time() + 4 * unit,
     )
-    assert_at_its_instant(posted, kept_at)
+    assert_at_its_instant(posted, kept_at, unit)
     assert posted.pings() == {"everyone": False, "users": set(), "roles": {readers.id}}
     assert posted.allowed_mentions == {"parse": [], "roles": [str(readers.id)]}
     await fake.settle(quiet=0.5)

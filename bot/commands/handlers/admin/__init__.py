@@ -1,0 +1,1 @@
+"""The organisers' handlers (`/admin …`), one module per area."""

@@ -1,0 +1,73 @@
+"""`/admin announce post|list|cancel`."""
+
+from __future__ import annotations
+
+from bot.commands.context import Answer, Call, Confirmation, UsageError
+from bot.core.errors import NotFound
+from bot.core.models import Platform
+
+# Off Discord there are no roles: `ping:room` notifies the whole seminar room.
+ROOM_PINGS = ("room", "everyone", "all", "yes", "true")
+
+
+async def post(call: Call) -> Answer:
+    style = call.style
+    invocation = call.invocation
+    ping = invocation.optional_text("ping")
+    ping_id: int | None = None
+    if ping is not None:
+        if invocation.platform is Platform.DISCORD:
+            ping_id = invocation.integer("ping")
+        elif ping.strip().lower() in ROOM_PINGS:
+            ping_id = call.place_id
+        else:
+            raise UsageError(
+                "Here `ping` can only be `room` (notify everyone in the seminar's room)."
+            )
+    when = invocation.optional_text("when")
+    _, announcement = await call.services.announcements.post(
+        call.place_id, call.account_id, invocation.text("message"), when, ping_id
+    )
+    if when:
+        text = (
+            f"Scheduled #{announcement.id} for {style.when(announcement.post_at)} in the "
+            "seminar's channel."
+        )
+    else:
+        text = "Posting now in the seminar's channel."
+    if ping_id is not None:
+        text += " It will notify everyone there."
+    return Answer(text)
+
+
+async def list_(call: Call) -> Answer:
+    style = call.style
+    found = await call.services.announcements.scheduled(call.place_id)
+    if not found:
+        return Answer("No announcements are scheduled.")
+    lines = [
+        f"{style.bold(f'#{a.id}')} {style.when(a.post_at)}"
+        + (" · with a ping" if a.ping_role_id else "")
+        + f"\n  {style.escape(a.message)}"
+        for a in found
+    ]
+    return Answer("\n".join(lines), title="Scheduled announcements")
+
+
+async def cancel(call: Call) -> Answer:
+    service = call.services.announcements
+    place, account = call.place_id, call.account_id
+    number = call.invocation.integer("announcement")
+    assert number is not None  # required, converted by the parser
+    if number not in {a.id for a in await service.scheduled(place)}:
+        raise NotFound(
+            f"There is no scheduled announcement #{number} (it may have been posted or "
+            "cancelled already). See `/admin announce list`."
+        )
+
+    async def confirmed() -> Answer:
+        await service.cancel(place, account, number)
+        return Answer(f"Cancelled announcement #{number}.")
+
+    question = f"Cancel scheduled announcement #{number}?"
+    return Answer(question, confirm=Confirmation(question, "Cancel it", confirmed))

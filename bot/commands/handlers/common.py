@@ -1,0 +1,68 @@
+"""Wording several handlers share (the same as the Discord cogs')."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from bot.commands.context import Style
+from bot.core.models import Paper
+from bot.core.reminders import DEADLINE_NAMES
+
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+def ordinal(rank: int) -> str:
+    return ORDINALS.get(rank, f"{rank}th")
+
+
+def deadline_label(kind: str) -> str:
+    """A deadline's name as a heading: the reminders' own wording, capitalised."""
+    name = DEADLINE_NAMES.get(kind)
+    if name is None:
+        return kind.replace("-", " ").replace("_", " ").capitalize()
+    return name[:1].upper() + name[1:]
+
+
+def field(style: Style, name: str, value: str) -> str:
+    return f"{style.bold(name)}: {value}"
+
+
+def paper_line(paper: Paper, style: Style) -> str:
+    line = f"{style.code(paper.code)} — {style.bold(style.escape(paper.title))}"
+    if paper.authors:
+        line += f"\n  {style.escape(paper.authors)}"
+    extras = [style.escape(paper.venue)] if paper.venue else []
+    if paper.topic:
+        extras.append(style.escape(paper.topic))
+    if extras:
+        line += "\n  " + " · ".join(extras)
+    return line
+
+
+def paper_card(paper: Paper, style: Style, presenters: Iterable[str] = ()) -> str:
+    lines = [style.bold(style.escape(paper.title))]
+    if paper.authors:
+        lines.append(style.escape(paper.authors))
+    lines.append(field(style, "Code", style.code(paper.code)))
+    if paper.venue:
+        lines.append(field(style, "Venue", style.escape(paper.venue)))
+    if paper.topic:
+        lines.append(field(style, "Topic", style.escape(paper.topic)))
+    if paper.url:
+        lines.append(field(style, "Conference version", paper.url))
+    if paper.arxiv:
+        lines.append(field(style, "arXiv (the report follows this longer version)", paper.arxiv))
+    if paper.capacity > 1:
+        lines.append(field(style, "Presenters", f"up to {paper.capacity}"))
+    shown = list(presenters)
+    if shown:
+        lines.append(field(style, "Presented by", ", ".join(shown)))
+    return "\n".join(lines)
+
+
+def lines_or(lines: list[str], empty: str) -> str:
+    return "\n".join(lines) if lines else empty
+
+
+def plural(count: int, word: str, many: Callable[[str], str] = lambda w: w + "s") -> str:
+    return f"{count} {word if count == 1 else many(word)}"

@@ -1,0 +1,31 @@
+"""`/papers` and `/paper`: the catalogue."""
+
+from __future__ import annotations
+
+from bot.commands.context import Answer, Call
+from bot.commands.handlers.common import paper_card, paper_line
+from bot.core.text import echo
+
+
+async def browse(call: Call) -> Answer:
+    style = call.style
+    topic = call.invocation.optional_text("topic")
+    found = await call.services.papers.browse(call.place_id, topic)
+    if not found:
+        if topic:
+            return Answer(f"No papers on topic {style.code(echo(topic, 60))}.")
+        return Answer("The catalogue is empty so far.")
+    heading = f"Papers on {style.escape(topic)}" if topic else "Paper catalogue"
+    body = "\n".join(paper_line(paper, style) for paper in found)
+    footer = (
+        f"{len(found)} paper{'' if len(found) == 1 else 's'} · "
+        f"{style.code(style.command('paper'))} for details"
+    )
+    return Answer(f"{body}\n\n{footer}", title=heading)
+
+
+async def show(call: Call) -> Answer:
+    style = call.style
+    card = await call.services.assignments.presenters(call.place_id, call.invocation.text("paper"))
+    presenters = [style.person(s.user_id, s.display_name) for s in card.presenters]
+    return Answer(paper_card(card.paper, style, presenters), title=card.paper.title)
