@@ -57,6 +57,7 @@ from discord import app_commands
 from bot.app import EXTENSIONS, SeminarBot
 from bot.core.clock import FakeClock
 from bot.core.errors import DomainError
+from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
 from bot.notifier import render
@@ -955,7 +956,7 @@ async def view_light(
     command stores (its plan's `shows`)."""
     found = []
     try:
-        await ReminderPlanner(world.db, world.clock).pending()
+        await ReminderPlanner(world.db, world.clock, ALL_PLATFORMS).pending()
     except Exception as error:
         found.append(("the reminder planner", f"reminders: {type(error).__name__}: {error}"))
     return found + await _view(world, shows)
@@ -973,8 +974,8 @@ async def reminders_fire(world: World, notifier: RecordingNotifier) -> list[tupl
         when = event.strftime("%Y-%m-%d %H:%M")
         kind = f"fuzz-check-{next(NEWCOMERS)}"
         change = await services.deadlines.set(GUILD, ORGANISER, kind, when, "2h", "")
-        planner = ReminderPlanner(world.db, world.clock)
-        dispatcher = Dispatcher(world.db, world.clock, notifier)
+        planner = ReminderPlanner(world.db, world.clock, ALL_PLATFORMS)
+        dispatcher = Dispatcher(world.db, world.clock, {Platform.DISCORD: notifier})
         due = [o for o in await planner.pending() if o.due_at <= world.clock.now()]
         (check,) = [o for o in due if o.key.startswith(f"deadline:{change.deadline.id}:")]
         outcome = await dispatcher.run(check)
