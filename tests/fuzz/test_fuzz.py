@@ -28,6 +28,7 @@ import discord
 import pytest
 
 from bot.core.errors import InvalidInput
+from bot.core.reminders import ReminderPlanner
 from tests.core.reminder_fakes import RecordingNotifier
 from tests.fuzz import corpus
 from tests.fuzz.harness import (
@@ -281,12 +282,17 @@ async def test_a_refusal_that_wrote_counts_as_a_change(world: World, monkeypatch
     assert ("changed-on-refusal", "tables changed: seminars") in outcome.problems
 
 
-async def test_the_reminder_check_fails_when_the_planner_does(world: World) -> None:
+async def test_the_reminder_check_fails_when_the_engine_does(
+    world: World, monkeypatch: Any
+) -> None:
     assert await reminders_fire(world, RecordingNotifier()) == []
-    async with world.db.transaction() as tx:
-        await tx.execute("UPDATE deadlines SET due_at = -62135596800 WHERE kind = 'report'")
+
+    async def broken(*_: Any) -> None:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(ReminderPlanner, "pending", broken)
     problems = await reminders_fire(world, RecordingNotifier())
-    assert [check for check, _ in problems] == ["reminders"]
+    assert problems == [("reminders", "OverflowError: date value out of range")]
 
 
 # -- every command against hostile values -----------------------------------------------------
