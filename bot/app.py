@@ -34,6 +34,7 @@ EXTENSIONS = (
     "cogs.mydata",
     "cogs.assignment",
     "cogs.talks",
+    "cogs.attend",
     "cogs.admin",
 )
 

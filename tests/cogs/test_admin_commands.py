@@ -68,6 +68,7 @@ async def test_setup_creates_then_updates(bot: SeminarBot, services: Services) -
         "Papers to rank": "3",
         "Announcements": "<#88>",
         "Organiser role": "<@&77>",
+        "Attendance of all talks": "required for a final grade",
         "Contact": "tadl@example.org",
     }
     updated = only_reply(await admin(bot, "admin setup", capacity=25, timezone="Europe/London"))
