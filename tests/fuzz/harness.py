@@ -1213,12 +1213,12 @@ async def races(templates: tuple[Path, Path], workdir: Path, rounds: int) -> Tal
                 lag = round_ % 9
                 problems = await _race(world, (against, prompt, prompter), ranking, racer, lag)
                 tally.tried += 2
-                for check, detail in problems:
+                option = RACE.format(f"/{against}")
+                for check in dict.fromkeys(check for check, _ in problems):  # once per race
                     tally.count(check)
-                    option = RACE.format(f"/{against}")
-                    tally.findings.append(
-                        Finding("prefs set", option, f"round {round_}", check, detail)
-                    )
+                    detail = "; ".join(d for c, d in problems if c == check)[:300]
+                    found = Finding("prefs set", option, f"round {round_}", check, detail)
+                    tally.findings.append(found)
         for check, detail in await reminders_fire(world, RecordingNotifier()):
             tally.findings.append(Finding("prefs set", RACE.format("…"), "(state)", check, detail))
         if not any(f.check == "reminders" for f in tally.findings):
