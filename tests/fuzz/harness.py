@@ -553,12 +553,8 @@ async def call(
         messages = recorder.sent + list(world.outbox)
         if refused and check_refusal:
             after = world.dump()
-            if after != world.last_dump:
-                changed = sorted(
-                    name
-                    for name in set(after) | set(world.last_dump)
-                    if after.get(name) != world.last_dump.get(name)
-                )
+            changed = changed_tables(world.last_dump, after)
+            if changed:
                 problems.append(("changed-on-refusal", f"tables changed: {', '.join(changed)}"))
         if not refused:
             messages += await _confirm_prompts(world, list(recorder.sent), user)
@@ -581,6 +577,26 @@ async def call(
         problems += [(echoed, f"{message.where}: {p}") for p in echo_problems(text)]
     world.last_dump = world.dump()
     return Outcome(refused, problems)
+
+
+# Tables a refusal is meant to add to: refused /attend check-ins are kept for the
+# organisers and counted by the rate limit (migrations/0007_attendance.sql).
+REFUSAL_LOGS = frozenset({"attendance_attempts"})
+
+
+def changed_tables(
+    before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]
+) -> list[str]:
+    """Tables whose rows differ; a refusal log may only have gained rows."""
+    changed = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        appended = old is not None and new is not None and set(old) <= set(new)
+        if not (name in REFUSAL_LOGS and appended):
+            changed.append(name)
+    return changed
 
 
 def _is_refusal(error: BaseException) -> bool:
@@ -768,6 +784,18 @@ PLANS: dict[str, Plan] = {
     "admin paper edit": Plan(True, {"paper": _a_paper, "title": "A better title"}, EDITED),
     "admin paper remove": Plan(True, {"paper": _a_paper}),
     "admin paper import": Plan(True, shows=_showing(("papers", False, _none))),
+    "attend": Plan(valid={"code": "ABC123"}),
+    "admin attendance show": Plan(True),
+    "admin attendance set": Plan(
+        True,
+        {"member": _the_student, "talk": "1", "present": True},
+        _showing(("admin attendance show", True, _none)),
+    ),
+    "admin attendance excuse": Plan(
+        True,
+        {"member": _the_student, "talk": "1", "reason": "Ill"},
+        _showing(("admin attendance show", True, _none)),
+    ),
     "admin setup": Plan(
         True,
         {
@@ -923,6 +951,7 @@ VIEWERS: tuple[tuple[str, bool, Options], ...] = (
     ("admin status", True, {}),
     ("admin participants", True, {}),
     ("admin announce list", True, {}),
+    ("admin attendance show", True, {}),
     *(
         ("admin export", True, {"what": what})
         for what in ("participants", "preferences", "assignment", "submissions", "grades")
@@ -1152,7 +1181,21 @@ def _calls(
         return [(str(number), {option: number}, user) for number in INTEGERS]
     valid = plan.valid.get(option)
     base = valid if isinstance(valid, str) else "P1"
-    return [(value, {option: value}, user) for value in corpus.values_for(base, size, seed)]
+    return [(value, {option: value}, user) for value in within(parameter, base, size, seed)]
+
+
+def within(parameter: app_commands.Parameter, base: str, size: int, seed: int) -> list[str]:
+    """The hostile values Discord lets through an option with a length range: a longer
+    value arrives cut to the maximum, a shorter one never arrives."""
+    # discord.py keeps a string option's length range in min_value/max_value.
+    low, high = int(parameter.min_value or 0), parameter.max_value
+    high = None if high is None else int(high)
+    found = []
+    for value in corpus.values_for(base, size, seed):
+        value = value if high is None else value[:high]
+        if len(value) >= low and value not in found:
+            found.append(value)
+    return found
 
 
 def group(findings: Iterable[Finding]) -> dict[tuple[str, str, str], list[Finding]]:

@@ -39,6 +39,7 @@ from tests.fuzz.harness import (
     World,
     build_templates,
     call,
+    changed_tables,
     echo_problems,
     fuzz_command,
     group,
@@ -184,7 +185,7 @@ async def world(templates: tuple[Path, Path], tmp_path: Path) -> Any:
 
 def test_every_command_in_the_tree_is_fuzzed(tree: dict[str, list[str]]) -> None:
     assert set(tree) == set(PLANS), "add a Plan in tests/fuzz/harness.py for each new command"
-    assert len(tree) >= 37
+    assert len(tree) >= 41
     free = [(name, option) for name, options in tree.items() for option in options]
     assert ("admin deadline set", "when") in free
     assert ("join", "(display name)") in free
@@ -280,6 +281,13 @@ async def test_a_refusal_that_wrote_counts_as_a_change(world: World, monkeypatch
     outcome = await call(world, "admin deadline set", options, world.organiser)
     assert outcome.refused
     assert ("changed-on-refusal", "tables changed: seminars") in outcome.problems
+
+
+def test_a_refusal_may_only_add_to_the_refused_check_in_log() -> None:
+    before = {"attendance_attempts": [(1, "a")], "seminars": [(1, "t")]}
+    assert changed_tables(before, {**before, "attendance_attempts": [(1, "a"), (2, "b")]}) == []
+    assert changed_tables(before, {**before, "attendance_attempts": []}) == ["attendance_attempts"]
+    assert changed_tables(before, {**before, "seminars": [(1, "u")]}) == ["seminars"]
 
 
 async def test_the_reminder_check_fails_when_the_engine_does(
