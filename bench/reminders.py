@@ -54,7 +54,7 @@ from bot.core.reminders import (
     ReminderPlanner,
     Source,
 )
-from bot.notifier import DEFAULT_BURST, DEFAULT_RATE, DiscordNotifier
+from bot.discord.outbox import DEFAULT_BURST, DEFAULT_RATE, DiscordNotifier
 from bot.scheduler import HORIZON_SECONDS, ReminderScheduler
 from bot.store.database import Database
 

@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
-from bot.ui import ConfirmView, reply
+from bot.discord.client import SeminarBot
+from bot.discord.ui import ConfirmView, reply
 from cogs.common import services_of
 
 FILENAME = "mydata.json"
@@ -74,7 +74,12 @@ class MyData(commands.Cog):
                 )
             await click.response.edit_message(content=text, view=None)
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, delete everything")
+        view = ConfirmView(
+            interaction.user.id,
+            confirmed,
+            still_allowed=None,  # their own action; the service checks it again
+            confirm_label="Yes, delete everything",
+        )
         await reply(
             interaction,
             "This deletes " + ", ".join(what) + ". It cannot be undone. Continue?",

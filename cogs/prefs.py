@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.preferences import Ranking
-from bot.ui import ConfirmView, embed, reply, safe, when
+from bot.discord.client import SeminarBot
+from bot.discord.ui import ConfirmView, embed, reply, safe, when
 from cogs.common import paper_autocomplete, services_of
 
 ORDINALS = ("1st", "2nd", "3rd", "4th", "5th")
@@ -84,7 +84,12 @@ class Prefs(
             await preferences.clear(click.guild_id, click.user.id)
             return "Your ranking is cleared."
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, clear it")
+        view = ConfirmView(
+            interaction.user.id,
+            confirmed,
+            still_allowed=None,  # their own action; the service checks it again
+            confirm_label="Yes, clear it",
+        )
         await reply(interaction, "Clear your whole ranking?", view=view)
 
 

@@ -14,7 +14,6 @@ import asyncio
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from bot.core.assignment import (
@@ -31,6 +30,7 @@ from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, person
 from bot.core.models import Deadline, Paper, ParticipantStatus, Seminar
 from bot.core.preferences import MAX_RANKS
 from bot.core.text import echo
+from bot.core.timeutil import iso_instant
 from bot.store import assignments as store
 from bot.store import audit, deadlines, papers, participants
 from bot.store.database import Row
@@ -599,7 +599,7 @@ def _preference_rows(rows: list[Row], seminar: Seminar) -> list[tuple[object, ..
 def _local_iso(unix: int | None, seminar: Seminar) -> str:
     if unix is None:
         return ""
-    return datetime.fromtimestamp(unix, seminar.tz).isoformat()
+    return iso_instant(unix, seminar.tz)
 
 
 def _yes_no(value: bool) -> str:

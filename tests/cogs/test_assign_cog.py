@@ -10,9 +10,9 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 
-from bot.app import SeminarBot
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from tests.cogs.helpers import (
     admin,
     click,

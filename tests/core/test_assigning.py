@@ -14,7 +14,7 @@ from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.core.models import ALL_PLATFORMS, Platform, Seminar
 from bot.core.reminders import Dispatcher, ReminderPlanner, Source
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.outbox import render
 from bot.store import assignments as store
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar

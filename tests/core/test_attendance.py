@@ -27,7 +27,7 @@ from bot.core.grading import GradeState
 from bot.core.models import ALL_PLATFORMS, Platform, RefusalReason, Seminar, TalkCode
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.outbox import render
 from bot.store import attendance as attendance_store
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar

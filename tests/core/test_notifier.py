@@ -28,7 +28,7 @@ from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import DeliveryFailed, Dispatcher, Notice, ReminderPlanner, Source
 from bot.core.services import Services
 from bot.core.signals import ScheduleChanged
-from bot.notifier import (
+from bot.discord.outbox import (
     DEFAULT_BURST,
     DEFAULT_RATE,
     GLOBAL_LIMIT,

@@ -26,7 +26,7 @@ from bot.core.reminders import (
     office_hour_starts,
 )
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.outbox import render
 from bot.store import reminders as store
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, join_all

@@ -14,9 +14,12 @@ from bot.core.errors import InvalidInput
 from bot.core.timeutil import (
     MAX_OFFSETS,
     format_offsets,
+    iso_instant,
     next_weekly,
+    parse_date,
     parse_local_time,
     parse_offsets,
+    within_range,
     zone,
 )
 
@@ -310,3 +313,41 @@ def test_next_weekly_is_the_first_matching_wall_time_after(
     earlier = instants_showing(week_before.replace(hour=hour, minute=minute), tz)
     assert not earlier or min(earlier) <= after
     assert result - after <= 7 * 86_400 + 3_600
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0001-01-02 00:00",
+        "1999-12-31 23:59",
+        "2101-01-01 00:00",
+        "9999-12-31T23:59-14:00",
+        "0001-01-01T00:00+14:00",
+        "2101-01-01T00:00Z",
+    ],
+)
+def test_times_outside_2000_to_2100_are_refused_with_the_range(typed: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_local_time(typed, ZoneInfo("Europe/Berlin"))
+    assert "between the years 2000 and 2100" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "typed", ["2000-01-01 00:00", "2100-12-31 23:59", "2100-12-31T23:59-14:00"]
+)
+def test_the_ends_of_the_range_are_accepted(typed: str) -> None:
+    assert within_range(parse_local_time(typed, ZoneInfo("Europe/Berlin")))
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"])
+def test_dates_outside_the_range_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_date(typed, "first")
+    assert "between the years 2000 and 2100" in refused.value.message
+
+
+def test_exports_show_an_unrepresentable_instant_as_its_number() -> None:
+    year_ten_thousand = int(datetime(9999, 12, 31, 23, 0, tzinfo=UTC).timestamp()) + 86_400
+    assert iso_instant(year_ten_thousand, BERLIN) == str(year_ten_thousand)
+    assert iso_instant(0) == "1970-01-01T00:00:00+00:00"
+    assert not within_range(year_ten_thousand) and not within_range(0)
