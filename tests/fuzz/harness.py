@@ -54,16 +54,16 @@ from unittest.mock import NonCallableMock
 import discord
 from discord import app_commands
 
-from bot.app import EXTENSIONS, SeminarBot
 from bot.core.clock import FakeClock
 from bot.core.errors import DomainError
 from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.client import EXTENSIONS, SeminarBot
+from bot.discord.outbox import render
+from bot.discord.ui import ConfirmView, Pager
 from bot.settings import Settings
 from bot.store.database import Database
-from bot.ui import ConfirmView, Pager
 from tests.cogs.helpers import (
     invoke,
     mock_attachment,
