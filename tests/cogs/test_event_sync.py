@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
 from bot.discord.scheduled_events import EventSync
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, make_seminar
 
 _ids = itertools.count(7_000)
