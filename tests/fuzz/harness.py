@@ -54,7 +54,6 @@ from unittest.mock import NonCallableMock
 import discord
 from discord import app_commands
 
-from bot.core.clock import FakeClock
 from bot.core.errors import DomainError
 from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner
@@ -64,6 +63,7 @@ from bot.discord.outbox import render
 from bot.discord.ui import ConfirmView, Pager
 from bot.settings import Settings
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.cogs.helpers import (
     invoke,
     mock_attachment,
