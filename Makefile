@@ -61,6 +61,7 @@ bench: $(STAMP) $(SYNAPSE_STAMP)
 	$(BIN)/python -m bench.footprint
 	$(BIN)/python -m bench.hops
 	$(BIN)/python -m bench.synapse_roundtrip
+	$(BIN)/python -m bench.fuzz
 
 clean:
 	rm -rf $(VENV) $(SYNAPSE_VENV) .mypy_cache .ruff_cache .pytest_cache

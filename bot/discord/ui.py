@@ -76,11 +76,15 @@ def embed(title: str, description: str = "", **kwargs: Any) -> discord.Embed:
 
 
 def add_field(target: discord.Embed, name: str, value: str, *, inline: bool = False) -> None:
-    """Add a field unless the embed is full; embeds over the limits are rejected whole."""
+    """Add a field unless the embed is full; embeds over the limits are rejected whole.
+
+    Discord also rejects a field whose name or value is blank (whitespace counts: a
+    file called "\n" once made a /submit receipt undeliverable), so blank shows as "—".
+    """
     if len(target.fields) >= EMBED_FIELDS:
         return
-    name = clip(name, EMBED_FIELD_NAME)
-    value = clip(value or "—", EMBED_FIELD_VALUE)
+    name = clip(name if name.strip() else "—", EMBED_FIELD_NAME)
+    value = clip(value if value.strip() else "—", EMBED_FIELD_VALUE)
     if len(target) + len(name) + len(value) > EMBED_TOTAL:
         return
     target.add_field(name=name, value=value, inline=inline)

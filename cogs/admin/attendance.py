@@ -163,11 +163,12 @@ class AttendanceCommands(AdminMixin):
         talk: str,
         reason: app_commands.Range[str, 1, 300],
     ) -> None:
-        found, _ = await services_of(interaction).attendance.excuse(
+        found, excuse = await services_of(interaction).attendance.excuse(
             interaction.guild_id, interaction.user.id, member.id, talk, reason
         )
+        # The reason as stored (cleaned), not as typed: a NUL typed in it was echoed.
         await reply(
             interaction,
             f"Excused <@{member.id}>'s absence from talk {found.position} "
-            f"(`{found.paper_code}`): {safe(reason, 300)}",
+            f"(`{found.paper_code}`): {safe(excuse.reason, 300)}",
         )

@@ -159,3 +159,16 @@ async def test_grade_says_attendance_incomplete(
     )
     assert "Attendance incomplete" in graded["content"] and "2 talks missed" in graded["content"]
     assert "Final grade" not in graded["content"]
+
+
+async def test_an_excuse_is_answered_with_the_reason_as_stored(
+    bot: SeminarBot, services: Services, seminar: Seminar
+) -> None:
+    # Found by the fuzz tier: the reply quoted the reason as typed, NUL included.
+    await talks(services, seminar)
+    excused = only_reply(
+        await admin(
+            bot, "admin attendance excuse", member=mock_member(101), talk="2", reason="ill\x00ness"
+        )
+    )
+    assert "\x00" not in excused["content"] and "illness" in excused["content"]

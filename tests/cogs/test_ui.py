@@ -56,6 +56,14 @@ def test_add_field_stops_at_discords_limits() -> None:
     assert small.fields[0].value == "—"
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\n", "\u00a0", "\u3000\t"])
+def test_add_field_never_sends_a_blank_name_or_value(blank: str) -> None:
+    # Found by the fuzz tier: /submit with a file called "\n" got a receipt Discord rejects.
+    page = embed("t")
+    add_field(page, blank, blank)
+    assert page.fields[0].name == "—" and page.fields[0].value == "—"
+
+
 def test_assert_harmless_sees_live_mentions() -> None:
     assert_harmless("`@everyone` in a code span is shown literally")
     with pytest.raises(AssertionError):
