@@ -73,6 +73,9 @@ _CODE_RULE = (
 # C0 and C1 controls (tab and newline included: prose turns them into spaces
 # first) and lone surrogates, which SQLite cannot store.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Dropped from prose, which others read: they reorder the text that follows. A code
+# keeps them, so it is refused as not ASCII rather than silently changed.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 _CAPACITY_TEXT = re.compile(r"[0-9]{1,9}")
 
@@ -133,7 +136,7 @@ def _token(value: str) -> str:
 
 def _collapse(value: str) -> str:
     # Whitespace first, so a newline becomes a space rather than vanishing.
-    return _SPACE.sub(" ", _CONTROL.sub("", _SPACE.sub(" ", value))).strip()
+    return _SPACE.sub(" ", _BIDI.sub("", _CONTROL.sub("", _SPACE.sub(" ", value)))).strip()
 
 
 def _echo(value: str) -> str:

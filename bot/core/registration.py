@@ -8,7 +8,7 @@ from bot.core.base import Service
 from bot.core.errors import DeadlinePassed, NotFound
 from bot.core.models import DeadlineKind, Participant, ParticipantStatus, Seminar
 from bot.core.reminders import literal
-from bot.core.text import clip
+from bot.core.text import clip, printable
 from bot.store import assignments, deadlines, participants, reminders, submissions
 from bot.store.database import Transaction
 
@@ -77,7 +77,7 @@ async def remove_participant(
 class RegistrationService(Service):
     async def join(self, guild_id: int | None, user_id: int, display_name: str) -> JoinResult:
         seminar = await self.seminar(guild_id)
-        name = clip(display_name.strip(), 100)
+        name = clip(printable(display_name).strip(), 100)
         async with self.db.transaction() as tx:
             existing = await participants.get(tx, seminar.id, user_id)
             if existing is not None:

@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.core.errors import DomainError
-from bot.core.text import clip
+from bot.core.text import clip, printable
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 MESSAGE_LIMIT = 2000
@@ -46,9 +46,10 @@ def safe(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     Mentions cannot ping anyway (the bot's AllowedMentions are none), but
     escaping keeps `@everyone` or `<@&id>` from even looking like a live
     mention. Only mention syntax is broken up, so an e-mail address such as
-    the seminar's contact can still be copied as it is.
+    the seminar's contact can still be copied as it is. Controls and bidi overrides
+    are dropped (line breaks kept), so the text cannot reorder what follows it.
     """
-    escaped = discord.utils.escape_markdown(text)
+    escaped = discord.utils.escape_markdown(printable(text, multiline=True))
     escaped = _MENTION.sub(lambda found: found.group().replace("@", "@\u200b"), escaped)
     return clip(escaped, limit)
 
