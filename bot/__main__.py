@@ -25,7 +25,7 @@ from bot.core.services import Services
 from bot.frontend import FrontEnd
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.database import Database, DatabaseTooNew
+from bot.store.database import Database, DatabaseUnusable
 
 log = logging.getLogger("bot")
 
@@ -132,7 +132,7 @@ def main() -> None:
         logging.getLogger("discord").setLevel(logging.WARNING)
     try:
         asyncio.run(run(settings))
-    except DatabaseTooNew as exc:
+    except DatabaseUnusable as exc:  # one line naming the file and the problem
         print(f"seminar-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     except discord.LoginFailure:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -40,6 +40,19 @@ class Settings(BaseSettings):
     # How long /submit waits for Discord to hand over an attachment before refusing.
     download_timeout_seconds: float = Field(default=60.0, gt=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: Any) -> Any:
+        """`DISCORD_TOKEN="   "` is as unset as `DISCORD_TOKEN=`: a required setting is
+        then reported missing, an optional one takes its default."""
+        if isinstance(data, dict):
+            return {
+                key: value
+                for key, value in data.items()
+                if not (isinstance(value, str) and not value.strip())
+            }
+        return data
+
 
 class SettingsError(Exception):
     """Start-up cannot continue; the message names the setting, never its value."""
@@ -50,6 +63,8 @@ def load_settings(*, chat: bool = True) -> Settings:
     (the terminal front end needs none)."""
     try:
         settings = Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"cannot read the .env file: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"

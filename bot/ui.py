@@ -164,12 +164,20 @@ class SeminarView(discord.ui.View):
         await apologise(interaction, error, f"button {type(self).__name__}")
 
 
+Check = Callable[[discord.Interaction], Awaitable[None]]
+
+
 class ConfirmView(SeminarView):
     """Confirm / Cancel buttons for a destructive action, usable only by who asked.
 
     `on_confirm` does the action and returns the text that replaces the
     question; a DomainError it raises (say, a deadline passed while the buttons
     waited) replaces the question with its message instead.
+
+    `still_allowed` runs at click time, before the action: the buttons wait up to
+    two minutes, and an organiser whose role was taken away meanwhile must not
+    act as one. It raises a DomainError to refuse. None (explicitly) where the
+    action is the clicker's own and the service checks everything again.
     """
 
     def __init__(
@@ -177,17 +185,21 @@ class ConfirmView(SeminarView):
         owner_id: int,
         on_confirm: Callable[[discord.Interaction], Awaitable[str | None]],
         *,
+        still_allowed: Check | None,
         confirm_label: str = "Confirm",
         timeout: float = 120,
     ) -> None:
         super().__init__(owner_id, timeout)
         self._on_confirm = on_confirm
+        self._still_allowed = still_allowed
         self.confirm.label = confirm_label
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         try:
+            if self._still_allowed is not None:
+                await self._still_allowed(interaction)
             outcome = await self._on_confirm(interaction)
         except DomainError as exc:
             outcome = exc.render(when, mention)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 import discord
 from discord import app_commands
 
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, NotAllowed
 from bot.core.services import Services
 from bot.core.text import clip
 
@@ -33,8 +33,19 @@ async def is_organiser(interaction: discord.Interaction) -> bool:
     return (
         seminar is not None
         and seminar.organiser_role_id is not None
+        # @everyone (the role whose id is the server's) never makes an organiser,
+        # even where it was stored before `/admin setup` refused it.
+        and seminar.organiser_role_id != interaction.guild_id
         and any(role.id == seminar.organiser_role_id for role in member.roles)
     )
+
+
+async def still_organiser(interaction: discord.Interaction) -> None:
+    """The click-time check of an organiser's confirm button."""
+    if not await is_organiser(interaction):
+        raise NotAllowed(
+            "You are no longer one of this seminar's organisers, so nothing was changed."
+        )
 
 
 def display_name(user: discord.abc.User) -> str:

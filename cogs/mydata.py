@@ -74,7 +74,12 @@ class MyData(commands.Cog):
                 )
             await click.response.edit_message(content=text, view=None)
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, delete everything")
+        view = ConfirmView(
+            interaction.user.id,
+            confirmed,
+            still_allowed=None,  # their own action; the service checks it again
+            confirm_label="Yes, delete everything",
+        )
         await reply(
             interaction,
             "This deletes " + ", ".join(what) + ". It cannot be undone. Continue?",

@@ -84,7 +84,12 @@ class Prefs(
             await preferences.clear(click.guild_id, click.user.id)
             return "Your ranking is cleared."
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, clear it")
+        view = ConfirmView(
+            interaction.user.id,
+            confirmed,
+            still_allowed=None,  # their own action; the service checks it again
+            confirm_label="Yes, clear it",
+        )
         await reply(interaction, "Clear your whole ranking?", view=view)
 
 

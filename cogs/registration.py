@@ -71,7 +71,12 @@ class Registration(commands.Cog):
                 view=None,
             )
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Yes, leave")
+        view = ConfirmView(
+            interaction.user.id,
+            confirmed,
+            still_allowed=None,  # their own action; the service checks it again
+            confirm_label="Yes, leave",
+        )
         await reply(interaction, f"Do you really want to {what}?", view=view)
 
 

@@ -10,6 +10,7 @@ both sides of the DST change, as the weekly rule in the seminar's zone means.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,9 +21,12 @@ from bot.core.base import Service
 from bot.core.models import DeadlineKind, Seminar
 from bot.core.reminders import DEADLINE_ACTIONS, DEADLINE_NAMES, office_hour_starts
 from bot.core.text import clip
+from bot.core.timeutil import within_range
 from bot.store import announcements, deadlines
 from bot.store import talks as talk_store
 from bot.store.database import Row
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//seminar-bot//Seminar calendar 1.0//EN"
 UID_DOMAIN = "seminar-bot"
@@ -109,6 +113,9 @@ class CalendarService(Service):
         days: list[date] = []
 
         for deadline in await deadlines.list_all(self.db, seminar.id):
+            if not within_range(deadline.due_at):
+                log.warning("calendar: left out deadline %s (time out of range)", deadline.id)
+                continue
             name, action = _deadline_words(deadline.kind)
             start = local_time(deadline.due_at, tz)
             # Calendar apps show text as is: no Discord markdown backticks.
@@ -140,7 +147,13 @@ class CalendarService(Service):
                 date.fromisoformat(hours["first_date"]),
                 date.fromisoformat(hours["last_date"]),
             )
-            starts = office_hour_starts(hours["weekday"], hours["start_minute"], first, last, tz)
+            starts = [
+                start
+                for start in office_hour_starts(
+                    hours["weekday"], hours["start_minute"], first, last, tz
+                )
+                if within_range(start)
+            ]
             if starts:
                 event = self._office_hours(seminar, hours, starts, now)
                 cancelled = [
@@ -151,9 +164,15 @@ class CalendarService(Service):
                 if exdates:
                     event.add("exdate", exdates)
                 cal.add_component(event)
-                days += [datetime.fromtimestamp(starts[0], tz).date(), last]
+                days += [
+                    datetime.fromtimestamp(starts[0], tz).date(),
+                    datetime.fromtimestamp(starts[-1], tz).date(),
+                ]
 
         for talk in await self.talks(seminar, user_id):
+            if not (within_range(talk.start) and within_range(talk.end)):
+                log.warning("calendar: left out talk %s (time out of range)", talk.key)
+                continue
             event = Event.new(
                 uid=f"talk-{seminar.guild_id}-{_uid_safe(talk.key)}@{UID_DOMAIN}",
                 start=local_time(talk.start, tz),
@@ -169,8 +188,7 @@ class CalendarService(Service):
         if days:
             # The VTIMEZONE only needs to cover the events (and stays small).
             cal.add_missing_timezones(
-                first_date=min(days) - timedelta(days=366),
-                last_date=max(days) + timedelta(days=366),
+                first_date=_shifted(min(days), -366), last_date=_shifted(max(days), 366)
             )
         return bytes(cal.to_ical())
 
@@ -212,6 +230,14 @@ def _deadline_words(kind: str) -> tuple[str, str]:
     except ValueError:
         return clip(kind, 60), ""
     return DEADLINE_NAMES[known], DEADLINE_ACTIONS[known]
+
+
+def _shifted(day: date, days: int) -> date:
+    """`day` moved by `days`, stopping at the ends of the calendar."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def _uid_safe(text: str) -> str:

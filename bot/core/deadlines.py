@@ -49,17 +49,30 @@ class DeadlineService(Service):
         actor_id: int,
         kind: str,
         when: str,
-        reminders: str = DEFAULT_REMINDERS,
-        note: str = "",
+        reminders: str | None = None,
+        note: str | None = None,
     ) -> DeadlineChange:
+        """Create the deadline or move it.
+
+        `reminders` and `note` left out (None) keep what an existing deadline
+        has, so moving one never turns back on reminders an organiser switched
+        off; a new deadline gets `7d,1d,2h` and no note.
+        """
         seminar = await self.seminar(guild_id)
         name = normalise_kind(kind)
         due_at = parse_local_time(when, seminar.tz)
-        offsets = parse_offsets(reminders)
-        text = clean_text(note, field="note", max_length=500)
+        given_offsets = None if reminders is None else parse_offsets(reminders)
+        given_note = None if note is None else clean_text(note, field="note", max_length=500)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             before = await deadlines.by_kind(tx, seminar.id, name)
+            if given_offsets is not None:
+                offsets = given_offsets
+            elif before is not None:
+                offsets = list(before.reminder_offsets)
+            else:
+                offsets = parse_offsets(DEFAULT_REMINDERS)
+            text = given_note if given_note is not None else (before.note if before else "")
             await deadlines.upsert(tx, seminar.id, name, due_at, offsets, text, now)
             after = await deadlines.by_kind(tx, seminar.id, name)
             assert after is not None

@@ -47,7 +47,11 @@ class DomainError(Exception):
 
 
 def _iso_utc(unix: int) -> str:
-    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, ValueError, OSError):
+        # A message must never fail over the instant it names (a bad stored row).
+        return f"unix time {unix}"
 
 
 def _account(account_id: int) -> str:

@@ -10,6 +10,7 @@ from bot.core.base import Service
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reminders import office_hour_starts
 from bot.core.text import clean_text
+from bot.core.timeutil import parse_date
 from bot.store import announcements, audit
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -47,13 +48,6 @@ def parse_clock(text: str) -> int:
     if match is None:
         raise InvalidInput("Start must be a 24-hour time such as `14:00`.")
     return int(match.group(1)) * 60 + int(match.group(2))
-
-
-def parse_date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"`{field}` must be a date such as `2026-10-20`.") from None
 
 
 class OfficeHoursService(Service):
@@ -251,6 +245,7 @@ class OfficeHourEvents(MirroredEvents, OfficeHoursService):
                     guild_id=row["guild_id"],
                     current_event_id=None if existing is None else existing["event_id"],
                     current_start=None if existing is None else existing["starts_at"],
+                    current_end=None if existing is None else existing["ends_at"],
                     start=start,
                     end=end,
                     place=place,

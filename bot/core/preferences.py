@@ -10,6 +10,7 @@ from bot.core.errors import DeadlinePassed, InvalidInput, NotAllowed
 from bot.core.models import DeadlineKind, Paper, Participant, ParticipantStatus, Seminar
 from bot.core.text import echo
 from bot.store import deadlines, papers, participants
+from bot.store.executor import Reader
 
 MAX_RANKS = 5
 
@@ -28,53 +29,58 @@ class Ranking:
 
 class PreferenceService(Service):
     async def set(self, guild_id: int | None, user_id: int, choices: Sequence[str]) -> Ranking:
-        """Replace the ranking with `choices` (codes or exact titles, best first)."""
+        """Replace the ranking with `choices` (codes or exact titles, best first).
+
+        Everything is checked inside the transaction that writes the ranking: a
+        paper removed or a registration ended meanwhile is a clear refusal, not a
+        foreign-key error.
+        """
         seminar = await self.seminar(guild_id)
-        participant = await self._registered(seminar, user_id)
-        await self._refuse_after_deadline(seminar)
         wanted = [choice.strip() for choice in choices if choice and choice.strip()]
-        if len(wanted) > MAX_RANKS:
-            raise InvalidInput(f"You can rank at most {MAX_RANKS} papers.")
-        if len(wanted) < seminar.pref_count:
-            raise InvalidInput(
-                f"Please rank at least {seminar.pref_count} papers (you gave {len(wanted)})."
-            )
-        ranked = [await self._resolve(seminar, choice) for choice in wanted]
-        seen: dict[int, int] = {}
-        for rank, paper in enumerate(ranked, start=1):
-            if paper.id in seen:
-                raise InvalidInput(
-                    f"`{paper.code}` is ranked twice (choice {seen[paper.id]} and {rank}). "
-                    "Each paper can appear only once."
-                )
-            seen[paper.id] = rank
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            participant = await self._registered(tx, seminar, user_id)
+            await self._refuse_after_deadline(tx, seminar)
+            if len(wanted) > MAX_RANKS:
+                raise InvalidInput(f"You can rank at most {MAX_RANKS} papers.")
+            if len(wanted) < seminar.pref_count:
+                raise InvalidInput(
+                    f"Please rank at least {seminar.pref_count} papers (you gave {len(wanted)})."
+                )
+            ranked = [await self._resolve(tx, seminar, choice) for choice in wanted]
+            seen: dict[int, int] = {}
+            for rank, paper in enumerate(ranked, start=1):
+                if paper.id in seen:
+                    raise InvalidInput(
+                        f"`{paper.code}` is ranked twice (choice {seen[paper.id]} and {rank}). "
+                        "Each paper can appear only once."
+                    )
+                seen[paper.id] = rank
             await participants.replace_ranking(tx, participant.id, [p.id for p in ranked], now)
         return Ranking(seminar, participant, ranked, now)
 
     async def show(self, guild_id: int | None, user_id: int) -> Ranking:
         seminar = await self.seminar(guild_id)
-        participant = await self._participant(seminar, user_id)
+        participant = await self._participant(self.db, seminar, user_id)
         ranked = await participants.ranking(self.db, participant.id)
         return Ranking(seminar, participant, ranked, participant.prefs_updated_at)
 
     async def clear(self, guild_id: int | None, user_id: int) -> Ranking:
         seminar = await self.seminar(guild_id)
-        participant = await self._participant(seminar, user_id)
-        await self._refuse_after_deadline(seminar)
         async with self.db.transaction() as tx:
+            participant = await self._participant(tx, seminar, user_id)
+            await self._refuse_after_deadline(tx, seminar)
             await participants.replace_ranking(tx, participant.id, [], self.clock.now())
         return Ranking(seminar, participant, [], None)
 
-    async def _participant(self, seminar: Seminar, user_id: int) -> Participant:
-        participant = await participants.get(self.db, seminar.id, user_id)
+    async def _participant(self, db: Reader, seminar: Seminar, user_id: int) -> Participant:
+        participant = await participants.get(db, seminar.id, user_id)
         if participant is None:
             raise NotAllowed("You are not registered for this seminar. Use `/join` first.")
         return participant
 
-    async def _registered(self, seminar: Seminar, user_id: int) -> Participant:
-        participant = await self._participant(seminar, user_id)
+    async def _registered(self, db: Reader, seminar: Seminar, user_id: int) -> Participant:
+        participant = await self._participant(db, seminar, user_id)
         if participant.status is not ParticipantStatus.REGISTERED:
             raise NotAllowed(
                 "You are on the waitlist, so you cannot rank papers yet. You will be told "
@@ -82,8 +88,8 @@ class PreferenceService(Service):
             )
         return participant
 
-    async def _refuse_after_deadline(self, seminar: Seminar) -> None:
-        deadline = await deadlines.by_kind(self.db, seminar.id, DeadlineKind.PREFERENCES)
+    async def _refuse_after_deadline(self, db: Reader, seminar: Seminar) -> None:
+        deadline = await deadlines.by_kind(db, seminar.id, DeadlineKind.PREFERENCES)
         if deadline is not None and self.clock.now() > deadline.due_at:
             raise DeadlinePassed(
                 "The preference deadline ({due}) has passed; rankings can no longer be "
@@ -91,8 +97,8 @@ class PreferenceService(Service):
                 due=deadline.due_at,
             )
 
-    async def _resolve(self, seminar: Seminar, choice: str) -> Paper:
-        found = await papers.by_code(self.db, seminar.id, choice)
+    async def _resolve(self, db: Reader, seminar: Seminar, choice: str) -> Paper:
+        found = await papers.by_code(db, seminar.id, choice)
         if found is not None:
             return found
         # Someone may type a title by hand instead of picking from autocomplete.
@@ -101,7 +107,7 @@ class PreferenceService(Service):
         wanted = choice.casefold()
         matches = [
             paper
-            for paper in await papers.list_all(self.db, seminar.id)
+            for paper in await papers.list_all(db, seminar.id)
             if paper.title.casefold() == wanted
         ]
         if len(matches) == 1:

@@ -11,6 +11,7 @@ imports one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Collection, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ LATE_AFTER = 120
 # Transient failures are retried this many times, with growing pauses, then reported.
 MAX_ATTEMPTS = 5
 OFFICE_HOUR_NOTICES = (86_400, 900)
+# More weekly occurrences than any term has (the command allows 60 weeks).
+OFFICE_HOUR_MAX_WEEKS = 10 * 53
 # Sends in flight at once during a fan-out; the notifier paces the actual rate.
 FANOUT_CONCURRENCY = 8  # the day before, and 15 minutes before
 ANNOUNCEMENT_USEFUL_FOR = 7 * 86_400
@@ -192,14 +195,20 @@ def office_hour_starts(
 ) -> list[int]:
     """Every weekly occurrence's start, on the calendar in `tz` (DST-proof)."""
     skip = set(cancelled)
-    day = first + timedelta(days=(weekday - first.weekday()) % 7)
-    starts = []
+    starts: list[int] = []
     hour, minute = divmod(start_minute, 60)
-    while day <= last:
-        if day.isoformat() not in skip:
-            local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
-            starts.append(int(local.timestamp()))
-        day += timedelta(days=7)
+    try:
+        day = first + timedelta(days=(weekday - first.weekday()) % 7)
+        # Bounded: a row spanning centuries (written by hand) costs no more than this.
+        for _ in range(OFFICE_HOUR_MAX_WEEKS):
+            if day > last:
+                break
+            if day.isoformat() not in skip:
+                local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+                starts.append(int(local.timestamp()))
+            day += timedelta(days=7)
+    except OverflowError:
+        pass  # the calendar ends (year 9999): there are no later weeks
     return starts
 
 
@@ -290,6 +299,16 @@ def _talk_plan(rows: Iterable[Any], zones: dict[str, ZoneInfo]) -> list[Occurren
     return found
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Every pending occurrence, and the seminars whose rows could not be planned."""
+
+    occurrences: list[Occurrence]
+    # Seminar id -> what could not be planned (e.g. a stored time out of range).
+    # Such a seminar's reminders are left out until it is fixed; nobody else's are.
+    broken: dict[int, str] = field(default_factory=dict)
+
+
 class ReminderPlanner:
     """Derives every pending occurrence from the rows."""
 
@@ -300,21 +319,37 @@ class ReminderPlanner:
         self.platforms = frozenset(platforms)
 
     async def pending(self) -> list[Occurrence]:
+        return (await self.plan()).occurrences
+
+    async def plan(self) -> Plan:
+        """Plan seminar by seminar: one whose rows raise is logged and left out,
+        so a bad row never stops another seminar's reminders, nor the start."""
         now = self.clock.now()
         finished = await store.finished_jobs(self.db)
         zones: dict[str, ZoneInfo] = {}
         found: list[Occurrence] = []
-        for row in await store.all_deadlines(self.db):
-            offsets = [int(part) for part in row["reminder_offsets"].split(",") if part]
-            found.extend(
-                deadline_occurrences(
-                    row["id"],
-                    row["seminar_id"],
-                    row["due_at"],
-                    offsets,
-                    row["revision"],
-                    _zone(zones, row["timezone"]),
+        broken: dict[int, str] = {}
+
+        def add(seminar_id: int, what: str, make: Callable[[], Iterable[Occurrence]]) -> None:
+            if seminar_id in broken:
+                return
+            try:
+                found.extend(make())
+            except Exception as exc:
+                broken[seminar_id] = f"{what}: {exc}"
+                log.error(
+                    "seminar %s: cannot plan %s (%s); its reminders are skipped until it is fixed",
+                    seminar_id,
+                    what,
+                    exc,
+                    exc_info=exc,
                 )
+
+        for row in await store.all_deadlines(self.db):
+            add(
+                row["seminar_id"],
+                f"the deadline `{row['kind']}`",
+                functools.partial(_deadline_plan, row, zones),
             )
         for row in await store.live_announcements(self.db):
             found.append(
@@ -329,18 +364,10 @@ class ReminderPlanner:
             )
         for row in await store.all_office_hours(self.db):
             cancelled = await store.cancelled_dates(self.db, row["seminar_id"])
-            starts = office_hour_starts(
-                row["weekday"],
-                row["start_minute"],
-                date.fromisoformat(row["first_date"]),
-                date.fromisoformat(row["last_date"]),
-                ZoneInfo(row["timezone"]),
-                cancelled,
-            )
-            found.extend(
-                office_hour_occurrences(
-                    row["seminar_id"], row["revision"], starts, now, ZoneInfo(row["timezone"])
-                )
+            add(
+                row["seminar_id"],
+                "the office hours",
+                functools.partial(_office_hours_plan, row, cancelled, now),
             )
         for row in await assignment_store.published_runs(self.db):
             found.append(
@@ -353,7 +380,11 @@ class ReminderPlanner:
                     expires_at=row["published_at"] + PUBLICATION_USEFUL_FOR,
                 )
             )
-        found.extend(_talk_plan(await talk_store.slots_for_reminders(self.db), zones))
+        by_seminar: dict[int, list[Any]] = {}
+        for row in await talk_store.slots_for_reminders(self.db):
+            by_seminar.setdefault(row["seminar_id"], []).append(row)
+        for seminar_id, rows in by_seminar.items():
+            add(seminar_id, "the programme", functools.partial(_talk_plan, rows, zones))
         for row in await store.all_notices(self.db):
             found.append(
                 Occurrence(
@@ -367,11 +398,15 @@ class ReminderPlanner:
             )
         ours = await store.seminars_on(self.db, self.platforms)
         pending = [
-            occ for occ in found if (occ.key, occ.due_at) not in finished and occ.seminar_id in ours
+            occ
+            for occ in found
+            if occ.seminar_id in ours
+            and occ.seminar_id not in broken
+            and (occ.key, occ.due_at) not in finished
         ]
         # By time, then key: the same order as the dataclass's, without its slow __lt__.
         pending.sort(key=_by_time)
-        return pending
+        return Plan(pending, broken)
 
     async def is_current(self, occurrence: Occurrence) -> bool:
         """Whether the rows still imply this occurrence (not moved, removed or cancelled)."""
@@ -422,6 +457,31 @@ def _zone(cache: dict[str, ZoneInfo], name: str) -> ZoneInfo:
     if found is None:
         found = cache[name] = ZoneInfo(name)
     return found
+
+
+def _deadline_plan(row: Any, zones: dict[str, ZoneInfo]) -> list[Occurrence]:
+    offsets = [int(part) for part in row["reminder_offsets"].split(",") if part]
+    return deadline_occurrences(
+        row["id"],
+        row["seminar_id"],
+        row["due_at"],
+        offsets,
+        row["revision"],
+        _zone(zones, row["timezone"]),
+    )
+
+
+def _office_hours_plan(row: Any, cancelled: Iterable[str], now: int) -> list[Occurrence]:
+    tz = ZoneInfo(row["timezone"])
+    starts = office_hour_starts(
+        row["weekday"],
+        row["start_minute"],
+        date.fromisoformat(row["first_date"]),
+        date.fromisoformat(row["last_date"]),
+        tz,
+        cancelled,
+    )
+    return office_hour_occurrences(row["seminar_id"], row["revision"], starts, now, tz)
 
 
 # -- audience and wording ----------------------------------------------------

@@ -37,13 +37,17 @@ class Status:
     assignment_changes: int = 0
     # Presenters who left since the programme was scheduled (their slots are gaps).
     talks_dropped: int = 0
+    # What of this seminar's rows the reminder engine cannot plan (a stored time out
+    # of range): its reminders are skipped until an organiser sets it again.
+    unplannable: str = ""
 
 
 class StatusService(Service):
     async def status(self, guild_id: int | None) -> Status:
         seminar = await self.seminar(guild_id)
         planner = ReminderPlanner(self.db, self.clock, [seminar.platform])
-        mine = [o for o in await planner.pending() if o.seminar_id == seminar.id]
+        plan = await planner.plan()
+        mine = [o for o in plan.occurrences if o.seminar_id == seminar.id]
         counts = await store.status_counts(self.db, seminar.id)
         missed = await store.missed_jobs(self.db, seminar.id)
         problems = await store.problem_deliveries(self.db, seminar.id)
@@ -66,6 +70,7 @@ class StatusService(Service):
             database_bytes=await store.database_bytes(self.db),
             assignment_changes=await assignments.changes_since_publication(self.db, seminar.id),
             talks_dropped=await _talks_dropped(self.db, seminar.id),
+            unplannable=plan.broken.get(seminar.id, ""),
         )
 
 

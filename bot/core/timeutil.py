@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import InvalidInput
@@ -20,6 +20,17 @@ _LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%
 _OFFSET_RE = re.compile(r"^\s*(\d{1,6})\s*([dhms])\s*$")
 _UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
 MAX_OFFSETS = 10
+# Every date or time a user types must lie in these years (inclusive). Far enough
+# for any seminar; near enough that reminders before it and calendar files around
+# it never leave what Python's datetime can represent.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+YEARS = f"between the years {FIRST_YEAR} and {LAST_YEAR}"
+# The instants those years can name in any zone (UTC offsets reach ±14 h).
+_RANGE = (
+    int(datetime(FIRST_YEAR, 1, 1, tzinfo=UTC).timestamp()) - 86_400,
+    int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp()) + 86_400,
+)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -49,6 +60,7 @@ def parse_local_time(text: str, tz: ZoneInfo) -> int:
         raise InvalidInput("Please give a time such as `2027-01-15 23:59`.")
     aware = _parse_with_offset(raw)
     if aware is not None:
+        check_year(aware, raw)
         return int(aware.timestamp())
     naive = _parse_naive(raw)
     if naive is None:
@@ -56,6 +68,7 @@ def parse_local_time(text: str, tz: ZoneInfo) -> int:
             f"`{echo(raw)}` is not a time I can read. Use `YYYY-MM-DD HH:MM` in the "
             f"seminar's timezone ({tz.key}), e.g. `2027-01-15 23:59`."
         )
+    check_year(naive, raw)
     return int(resolve_wall_time(naive, tz).timestamp())
 
 
@@ -99,6 +112,34 @@ def _parse_naive(raw: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def parse_date(text: str, field: str) -> date:
+    """A calendar date typed as `YYYY-MM-DD`, within the accepted years."""
+    raw = text.strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"`{field}` must be a date such as `2026-10-20`.") from None
+    check_year(day, raw)
+    return day
+
+
+def check_year(moment: date, typed: str) -> None:
+    """Refuse a date or time outside FIRST_YEAR..LAST_YEAR, saying the range."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidInput(f"`{echo(typed)}` is out of range: dates and times must be {YEARS}.")
+
+
+def within_range(unix: int) -> bool:
+    """Whether `unix` is an instant the bot could have accepted (FIRST_YEAR..LAST_YEAR).
+
+    Input is checked on the way in, but a renderer must still survive a row
+    written before that check or by hand: it leaves such an instant out (or
+    shows it plainly) instead of failing the whole answer.
+    """
+    low, high = _RANGE
+    return low <= unix <= high
 
 
 def parse_offsets(text: str) -> list[int]:

@@ -90,7 +90,8 @@ async def cancellations(db: Reader, seminar_id: int) -> list[Row]:
 
 async def scheduled_event(db: Reader, seminar_id: int, purpose: str) -> Row | None:
     return await db.fetch_one(
-        "SELECT event_id, starts_at FROM scheduled_events WHERE seminar_id = ? AND purpose = ?",
+        "SELECT event_id, starts_at, ends_at FROM scheduled_events "
+        "WHERE seminar_id = ? AND purpose = ?",
         (seminar_id, purpose),
     )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
 import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +17,33 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Row = aiosqlite.Row
 Params = Sequence[Any] | dict[str, Any]
 
 
-class DatabaseTooNew(RuntimeError):
+class DatabaseUnusable(RuntimeError):
+    """The database cannot be opened or brought up to date; the message is one line
+    that names the file and the problem (the bot cannot start)."""
+
+
+class DatabaseTooNew(DatabaseUnusable):
     """The file was written by a newer version of the bot; refusing to touch it."""
+
+
+class MigrationsMissing(DatabaseUnusable):
+    """The migrations that ship with the package are missing or broken."""
+
+
+def bundled_migrations() -> Traversable:
+    """The `migrations` package installed with the bot (a wheel or the source tree)."""
+    try:
+        return importlib.resources.files("migrations")
+    except ModuleNotFoundError:
+        raise MigrationsMissing(
+            "the migrations package is not installed; reinstall seminar-bot"
+        ) from None
 
 
 class _Reads:
@@ -59,21 +79,44 @@ class Database(_Reads):
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path | str, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
+    async def open(cls, path: Path | str, migrations: Traversable | None = None) -> Database:
+        """Open (creating if needed) and migrate the database at `path`.
+
+        Every way this can fail raises a `DatabaseUnusable` whose message is one
+        line; the connection's worker thread is stopped first, so the process can
+        exit instead of hanging on it.
+        """
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        db = cls(conn, path)
+        found = load_migrations(bundled_migrations() if migrations is None else migrations)
         try:
-            await db.migrate(migrations_dir)
-        except BaseException:
+            if str(path) != ":memory:":
+                if path.is_dir():
+                    raise DatabaseUnusable(f"database {path} is a directory, not a file")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Tried with plain sqlite3 first: a failed aiosqlite.connect leaves its
+                # worker thread reporting to a loop that is about to close.
+                await asyncio.to_thread(_probe, path)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseUnusable(f"cannot open database {path}: {_reason(exc)}") from None
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            async with conn.execute("PRAGMA quick_check") as cursor:
+                verdict = [str(row[0]) for row in await cursor.fetchall()]
+            if verdict != ["ok"]:
+                raise DatabaseUnusable(
+                    f"database {path} is damaged: {_one_line('; '.join(verdict[:3]))}"
+                )
+            db = cls(conn, path)
+            await db._migrate(found)
+        except BaseException as exc:
             await conn.close()
+            if isinstance(exc, OSError | sqlite3.Error):
+                raise DatabaseUnusable(f"cannot use database {path}: {_reason(exc)}") from None
             raise
         return db
 
@@ -87,10 +130,14 @@ class Database(_Reads):
         row = await self.fetch_one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
-    async def migrate(self, migrations_dir: Path = MIGRATIONS_DIR) -> int:
+    async def migrate(self, migrations: Traversable | None = None) -> int:
         """Apply pending migrations in order; returns the resulting version."""
-        migrations = load_migrations(migrations_dir)
-        latest = migrations[-1][0] if migrations else 0
+        return await self._migrate(
+            load_migrations(bundled_migrations() if migrations is None else migrations)
+        )
+
+    async def _migrate(self, migrations: list[tuple[int, str, str]]) -> int:
+        latest = migrations[-1][0]
         current = await self.user_version()
         if current > latest:
             raise DatabaseTooNew(
@@ -100,7 +147,6 @@ class Database(_Reads):
         for version, name, sql in migrations:
             if version <= current:
                 continue
-            log.info("applying migration %s", name)
             async with self._write_lock:
                 # executescript() would COMMIT first and run statements outside our
                 # transaction, so statements run one by one inside BEGIN..COMMIT.
@@ -111,8 +157,11 @@ class Database(_Reads):
                     await self._conn.execute(f"PRAGMA user_version = {version:d}")
                     await self._conn.execute("COMMIT")
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    # Only if BEGIN took: a ROLLBACK without a transaction would hide
+                    # the real error behind "cannot rollback - no transaction is active".
+                    await self._rollback()
                     raise
+            log.info("applied migration %s", name)
             current = version
         return current
 
@@ -171,16 +220,28 @@ class Transaction(_Reads):
         await self._conn.executemany(sql, rows)
 
 
-def load_migrations(migrations_dir: Path) -> list[tuple[int, str, str]]:
-    found: list[tuple[int, str, str]] = []
-    for path in sorted(migrations_dir.glob("*.sql")):
-        match = _MIGRATION_NAME.match(path.name)
-        if match is None:
-            raise ValueError(f"migration file name {path.name!r} is not NNNN_name.sql")
-        found.append((int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
+def load_migrations(source: Traversable) -> list[tuple[int, str, str]]:
+    """The numbered `NNNN_name.sql` files in `source`, in order; none is an error."""
+    try:
+        files = sorted(
+            (item for item in source.iterdir() if item.name.endswith(".sql")),
+            key=lambda item: item.name,
+        )
+        found: list[tuple[int, str, str]] = []
+        for item in files:
+            match = _MIGRATION_NAME.match(item.name)
+            if match is None:
+                raise MigrationsMissing(f"migration file name {item.name!r} is not NNNN_name.sql")
+            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
+    except OSError as exc:
+        raise MigrationsMissing(f"cannot read the migrations: {_reason(exc)}") from None
+    if not found:
+        raise MigrationsMissing(
+            f"no migrations found in {source}; the bot would start on an empty schema"
+        )
     versions = [version for version, _, _ in found]
     if versions != list(range(1, len(versions) + 1)):
-        raise ValueError(f"migrations must be numbered 1..n without gaps, found {versions}")
+        raise MigrationsMissing(f"migrations must be numbered 1..n without gaps, found {versions}")
     return found
 
 
@@ -203,3 +264,17 @@ def split_sql(script: str) -> list[str]:
 
 def _has_code(text: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
+
+
+def _probe(path: Path) -> None:
+    sqlite3.connect(path).close()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return _one_line(exc.strerror)
+    return _one_line(str(exc) or type(exc).__name__)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -10,7 +10,7 @@ from bot.core.text import clip
 from bot.ui import ConfirmView, embed, reply, safe
 from bot.ui import when as show_time
 from cogs.admin.base import AdminMixin
-from cogs.common import is_organiser, services_of
+from cogs.common import is_organiser, services_of, still_organiser
 
 
 async def announcement_autocomplete(
@@ -91,5 +91,7 @@ class AnnounceCommands(AdminMixin):
             await service.cancel(click.guild_id, click.user.id, announcement)
             return f"Cancelled announcement #{announcement}."
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Cancel it")
+        view = ConfirmView(
+            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Cancel it"
+        )
         await reply(interaction, f"Cancel scheduled announcement #{announcement}?", view=view)

@@ -9,7 +9,7 @@ from bot.core.assigning import SEED_LIMIT, RunSummary
 from bot.ui import ConfirmView, add_field, embed, join_within, reply, safe
 from bot.ui import when as show_time
 from cogs.admin.base import AdminMixin
-from cogs.common import paper_autocomplete, services_of
+from cogs.common import paper_autocomplete, services_of, still_organiser
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
 
@@ -151,7 +151,9 @@ class AssignCommands(AdminMixin):
             if channel
             else "\n⚠️ No announcement channel is set (`/admin setup channel:`), so only DMs go out."
         )
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Publish")
+        view = ConfirmView(
+            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Publish"
+        )
         await reply(
             interaction,
             f"Publish preview #{run.run_id} (seed `{run.seed}`, computed "

@@ -5,14 +5,13 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.deadlines import DEFAULT_REMINDERS
 from bot.core.errors import DomainError
 from bot.core.models import DeadlineKind
 from bot.core.timeutil import format_offsets
 from bot.ui import ConfirmView, reply, safe
 from bot.ui import when as show_time
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import services_of, still_organiser
 from cogs.seminar import deadline_label
 
 
@@ -36,8 +35,8 @@ class DeadlineCommands(AdminMixin):
     @app_commands.describe(
         kind="preferences, deregistration, report, slides, presentation, or any other name",
         when="Local time in the seminar's timezone, e.g. 2027-01-15 23:59",
-        reminders="When to remind before it, e.g. 7d,1d,2h (default), or none",
-        note="Shown with the deadline and in reminders",
+        reminders="When to remind before it, e.g. 7d,1d,2h (default for a new one), or none",
+        note="Shown with the deadline and in reminders (kept when left out)",
     )
     @app_commands.autocomplete(kind=kind_autocomplete)
     async def deadline_set(
@@ -45,8 +44,8 @@ class DeadlineCommands(AdminMixin):
         interaction: discord.Interaction,
         kind: str,
         when: str,
-        reminders: str = DEFAULT_REMINDERS,
-        note: str = "",
+        reminders: str | None = None,
+        note: str | None = None,
     ) -> None:
         change = await services_of(interaction).deadlines.set(
             interaction.guild_id, interaction.user.id, kind, when, reminders, note
@@ -76,7 +75,9 @@ class DeadlineCommands(AdminMixin):
                 "pending reminders."
             )
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Remove it")
+        view = ConfirmView(
+            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Remove it"
+        )
         await reply(
             interaction,
             f"Remove the **{deadline_label(found.kind)}** deadline ({show_time(found.due_at)}) "

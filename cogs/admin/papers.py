@@ -10,7 +10,7 @@ from bot.core.errors import InvalidInput
 from bot.core.text import echo
 from bot.ui import ConfirmView, add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import paper_autocomplete, services_of
+from cogs.common import paper_autocomplete, services_of, still_organiser
 from cogs.papers import paper_card
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -97,7 +97,9 @@ class PaperCommands(AdminMixin):
             )
             return f"Removed `{removal.paper.code}`.{note}"
 
-        view = ConfirmView(interaction.user.id, confirmed, confirm_label="Remove it")
+        view = ConfirmView(
+            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Remove it"
+        )
         await reply(
             interaction,
             f"Remove `{found.code}` — {safe(found.title, 200)} from the catalogue?",

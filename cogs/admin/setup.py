@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.core.errors import InvalidInput
 from bot.ui import add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
@@ -35,6 +36,12 @@ class SetupCommands(AdminMixin):
         contact: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
+        if organiser_role is not None and organiser_role.id == interaction.guild_id:
+            # @everyone: every member has it, so every member could grade.
+            raise InvalidInput(
+                "@everyone cannot be the organiser role: every member of the server has "
+                "it, so everyone could use `/admin`. Pick a role only the organisers have."
+            )
         result = await services_of(interaction).seminars.setup(
             interaction.guild_id,
             interaction.user.id,

@@ -39,6 +39,13 @@ class StatusCommands(AdminMixin):
         add_field(page, "Missed", str(status.missed_count), inline=True)
         add_field(page, "Failed deliveries", str(status.failed), inline=True)
         add_field(page, "DMs closed (posted in channel)", str(status.dms_closed), inline=True)
+        if status.unplannable:
+            add_field(
+                page,
+                "⚠️ Reminders stopped",
+                f"Cannot plan {safe(status.unplannable, 300)}. This seminar's reminders are "
+                "skipped until it is set again with a time between the years 2000 and 2100.",
+            )
         if status.next_up:
             add_field(
                 page,

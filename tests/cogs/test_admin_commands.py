@@ -310,6 +310,25 @@ async def test_deadline_in_the_past_warns(bot: SeminarBot, seminar: Seminar) -> 
     assert "Reminders: none before." in none["content"]
 
 
+async def test_deadline_move_with_only_when_keeps_note_and_reminders_off(
+    bot: SeminarBot, services: Services, seminar: Seminar
+) -> None:
+    await admin(
+        bot,
+        "admin deadline set",
+        kind="slides",
+        when="2027-01-20 12:00",
+        reminders="none",
+        note="16:9, at most 20 slides",
+    )
+    moved = only_reply(
+        await admin(bot, "admin deadline set", kind="slides", when="2027-01-27 12:00")
+    )
+    assert "deadline moved" in moved["content"]
+    assert "Reminders: none before." in moved["content"]
+    assert "Note: 16:9, at most 20 slides" in moved["content"]
+
+
 @pytest.mark.parametrize(
     ("when", "says"),
     [

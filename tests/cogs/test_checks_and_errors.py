@@ -249,7 +249,7 @@ async def test_every_admin_command_is_refused_to_a_student(
 
 async def test_confirm_view_only_reacts_to_its_owner(bot: SeminarBot) -> None:
     confirmed = AsyncMock()
-    view = ConfirmView(101, confirmed)
+    view = ConfirmView(101, confirmed, still_allowed=None)
     stranger = mock_interaction(bot, user=mock_member(202))
     assert await click(view, "Confirm", stranger) is False
     confirmed.assert_not_awaited()
@@ -268,7 +268,7 @@ async def test_confirm_view_only_reacts_to_its_owner(bot: SeminarBot) -> None:
 
 async def test_cancel_changes_nothing_and_says_so(bot: SeminarBot) -> None:
     confirmed = AsyncMock()
-    view = ConfirmView(101, confirmed, confirm_label="Yes, leave")
+    view = ConfirmView(101, confirmed, still_allowed=None, confirm_label="Yes, leave")
     assert [getattr(item, "label", None) for item in view.children] == ["Yes, leave", "Cancel"]
     owner = mock_interaction(bot, user=mock_member(101))
     assert await click(view, "Cancel", owner)

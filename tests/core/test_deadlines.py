@@ -171,3 +171,29 @@ async def test_for_user_lists_upcoming_deadlines_with_what_is_done(
     assert [s.deadline.kind for s in everything] == ["kickoff", "preferences", "report"]
     clock.set(utc(2026, 12, 1, 0, 0))
     assert summary((await dl.for_user(GUILD, 101))[1]) == [("report", False)]
+
+
+async def test_moving_a_deadline_keeps_its_note_and_reminders_none(
+    services: Services, seminar: Seminar
+) -> None:
+    dl = services.deadlines
+    await dl.set(GUILD, ORGANISER, "slides", "2027-01-20 12:00", "none", "PDF, 16:9")
+    moved = await dl.set(GUILD, ORGANISER, "slides", "2027-01-27 12:00")
+    assert not moved.created
+    assert moved.deadline.due_at == utc(2027, 1, 27, 11, 0)
+    assert (moved.deadline.reminder_offsets, moved.deadline.note) == ((), "PDF, 16:9")
+    # Only what is given changes: a new note keeps the reminders off, and vice versa.
+    renoted = await dl.set(GUILD, ORGANISER, "slides", "2027-01-27 12:00", note="")
+    assert (renoted.deadline.reminder_offsets, renoted.deadline.note) == ((), "")
+    reminded = await dl.set(GUILD, ORGANISER, "slides", "2027-01-27 12:00", "1d")
+    assert (reminded.deadline.reminder_offsets, reminded.deadline.note) == ((86_400,), "")
+
+
+async def test_a_new_deadline_gets_the_default_reminders_and_no_note(
+    services: Services, seminar: Seminar
+) -> None:
+    change = await services.deadlines.set(GUILD, ORGANISER, "report", "2027-01-15 23:59")
+    assert (change.deadline.reminder_offsets, change.deadline.note) == (
+        (604_800, 86_400, 7_200),
+        "",
+    )

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+
 import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.errors import DeadlinePassed, DomainError, InvalidInput, NotAllowed
 from bot.core.models import Seminar
 from bot.core.services import Services
-from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, ranking_codes
+from tests.core.helpers import (
+    GUILD,
+    ORGANISER,
+    add_paper,
+    join_all,
+    make_seminar,
+    ranking_codes,
+)
 
 CODES = ("wei-ma-2019", "jacot-2018", "du-2019", "allen-zhu-2019", "arora-2019", "mei-2018")
 STUDENT = 101
@@ -207,3 +217,39 @@ async def test_removing_a_paper_shortens_rankings_keeping_the_order(
 async def test_renaming_a_paper_keeps_it_in_rankings(services: Services, ranked: int) -> None:
     await services.papers.edit(GUILD, ORGANISER, "du-2019", {"code": "du-lee-2019"})
     assert await ranking_codes(services, STUDENT) == ["wei-ma-2019", "jacot-2018", "du-lee-2019"]
+
+
+async def test_prefs_set_racing_paper_remove_and_leave_gives_a_clear_refusal(
+    services: Services,
+) -> None:
+    """Validation runs inside the ranking's transaction: a paper removed or a
+    registration ended while `/prefs set` is under way is a DomainError, never a
+    foreign-key error (and the ranking never points at a removed paper)."""
+    await make_seminar(services, capacity=100, pref_count=2)
+    await add_paper(services, "keep-1")
+    await add_paper(services, "keep-2")
+    outcomes: Counter[str] = Counter()
+    for round_ in range(20):
+        code, student, leaver = f"gone-{round_}", 200 + round_, 300 + round_
+        await add_paper(services, code)
+        await join_all(services, student, leaver)
+        results = [
+            *await asyncio.gather(
+                services.preferences.set(GUILD, student, [code, "keep-1"]),
+                services.papers.remove(GUILD, ORGANISER, code),
+                return_exceptions=True,
+            ),
+            *await asyncio.gather(
+                services.preferences.set(GUILD, leaver, ["keep-1", "keep-2"]),
+                services.registration.leave(GUILD, leaver),
+                return_exceptions=True,
+            ),
+        ]
+        for result in results:
+            if isinstance(result, BaseException):
+                assert isinstance(result, DomainError), repr(result)
+                outcomes[type(result).__name__] += 1
+            else:
+                outcomes["ok"] += 1
+        assert code not in await ranking_codes(services, student)
+    assert outcomes["ok"] >= 40  # every remove and leave went through

@@ -15,8 +15,10 @@ from bot.core.timeutil import (
     MAX_OFFSETS,
     format_offsets,
     next_weekly,
+    parse_date,
     parse_local_time,
     parse_offsets,
+    within_range,
     zone,
 )
 
@@ -310,3 +312,34 @@ def test_next_weekly_is_the_first_matching_wall_time_after(
     earlier = instants_showing(week_before.replace(hour=hour, minute=minute), tz)
     assert not earlier or min(earlier) <= after
     assert result - after <= 7 * 86_400 + 3_600
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0001-01-02 00:00",
+        "1999-12-31 23:59",
+        "2101-01-01 00:00",
+        "9999-12-31T23:59-14:00",
+        "0001-01-01T00:00+14:00",
+        "2101-01-01T00:00Z",
+    ],
+)
+def test_times_outside_2000_to_2100_are_refused_with_the_range(typed: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_local_time(typed, ZoneInfo("Europe/Berlin"))
+    assert "between the years 2000 and 2100" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "typed", ["2000-01-01 00:00", "2100-12-31 23:59", "2100-12-31T23:59-14:00"]
+)
+def test_the_ends_of_the_range_are_accepted(typed: str) -> None:
+    assert within_range(parse_local_time(typed, ZoneInfo("Europe/Berlin")))
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"])
+def test_dates_outside_the_range_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_date(typed, "first")
+    assert "between the years 2000 and 2100" in refused.value.message

@@ -1,0 +1,1 @@
+"""Numbered SQL migrations, shipped inside the package and read with importlib.resources."""
