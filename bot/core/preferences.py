@@ -10,6 +10,7 @@ from bot.core.errors import DeadlinePassed, InvalidInput, NotAllowed
 from bot.core.models import DeadlineKind, Paper, Participant, ParticipantStatus, Seminar
 from bot.core.text import echo
 from bot.store import deadlines, papers, participants
+from bot.store.database import Transaction
 from bot.store.executor import Reader
 
 MAX_RANKS = 5
@@ -38,7 +39,8 @@ class PreferenceService(Service):
         seminar = await self.seminar(guild_id)
         wanted = [choice.strip() for choice in choices if choice and choice.strip()]
         now = self.clock.now()
-        async with self.db.transaction() as tx:
+
+        async def write(tx: Transaction) -> tuple[Participant, list[Paper]]:
             participant = await self._registered(tx, seminar, user_id)
             await self._refuse_after_deadline(tx, seminar)
             if len(wanted) > MAX_RANKS:
@@ -57,6 +59,11 @@ class PreferenceService(Service):
                     )
                 seen[paper.id] = rank
             await participants.replace_ranking(tx, participant.id, [p.id for p in ranked], now)
+            return participant, ranked
+
+        # One hop, shared with other students' writes (group commit); committed
+        # before this returns.
+        participant, ranked = await self.db.write(write)
         return Ranking(seminar, participant, ranked, now)
 
     async def show(self, guild_id: int | None, user_id: int) -> Ranking:
@@ -67,11 +74,15 @@ class PreferenceService(Service):
 
     async def clear(self, guild_id: int | None, user_id: int) -> Ranking:
         seminar = await self.seminar(guild_id)
-        async with self.db.transaction() as tx:
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> Participant:
             participant = await self._participant(tx, seminar, user_id)
             await self._refuse_after_deadline(tx, seminar)
-            await participants.replace_ranking(tx, participant.id, [], self.clock.now())
-        return Ranking(seminar, participant, [], None)
+            await participants.replace_ranking(tx, participant.id, [], now)
+            return participant
+
+        return Ranking(seminar, await self.db.write(write), [], None)
 
     async def _participant(self, db: Reader, seminar: Seminar, user_id: int) -> Participant:
         participant = await participants.get(db, seminar.id, user_id)
