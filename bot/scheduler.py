@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from bot.core.clock import Clock
-from bot.core.reminders import Dispatcher, Occurrence, ReminderPlanner
+from bot.core.reminders import Dispatcher, Occurrence, Plan, ReminderPlanner
 from bot.store import reminders as store
 from bot.store.database import Database
 
@@ -25,6 +26,12 @@ log = logging.getLogger(__name__)
 
 HORIZON_SECONDS = 36 * 3600
 REPLAN_EVERY_SECONDS = 3600
+# Each plan reaches back to the oldest occurrence the last one left unfinished (a
+# mark kept in bot_state), less this much: a row committed just as a plan ran (a
+# promotion notice is due the instant it is written) is still found.
+CATCH_UP_SLACK_SECONDS = 3600
+# With no mark yet (first start of this version): this far before the last start.
+FIRST_CATCH_UP_SECONDS = 30 * 86_400
 JOB_PREFIX = "occ:"
 # How long a shutdown waits for sends in flight to finish and be recorded. Docker
 # gives 10 s between SIGTERM and SIGKILL; what is still unsent then resumes, with
@@ -63,10 +70,13 @@ class ReminderScheduler:
         # Occurrences being fanned out right now; a rebuild must not schedule a
         # second, concurrent run of one (both would see the same claims).
         self._in_flight: set[str] = set()
+        self._previous_start: int | None = None
 
     async def start(self) -> None:
         self._scheduler.start()
         self.dispatcher.started_at = self.clock.now()
+        previous = await store.get_state(self.db, "last_start")
+        self._previous_start = None if previous is None else int(previous)
         async with self.db.transaction() as tx:
             await store.set_state(tx, "last_start", str(self.dispatcher.started_at))
         await self.rebuild()
@@ -116,23 +126,58 @@ class ReminderScheduler:
     async def rebuild(self) -> int:
         """Replace the in-memory jobs with those the rows imply; returns how many."""
         async with self._rebuild_lock:
-            pending = await self.planner.pending()
             now = self.clock.now()
-            wanted = {_job_id(occ): occ for occ in pending if occ.due_at <= now + HORIZON_SECONDS}
+            mark = await store.get_state(self.db, self.planner.catch_up_key)
+            plan = await self.planner.plan(
+                since=self._catch_up_from(mark, now), until=now + HORIZON_SECONDS
+            )
+            pending = plan.occurrences
+            wanted = {_job_id(occ): occ for occ in pending}
             existing = {
                 job.id for job in self._scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)
             }
-            for job_id in existing - wanted.keys():
-                self._scheduler.remove_job(job_id)
-            for job_id in wanted.keys() - existing - self._in_flight:
-                self._add(wanted[job_id], max(wanted[job_id].due_at, now))
-            log.debug("scheduled %d of %d pending occurrences", len(wanted), len(pending))
+            # Paused while the jobs change: a running APScheduler re-examines its
+            # whole job store after every single add or removal.
+            pause = self._scheduler.state == STATE_RUNNING
+            if pause:
+                self._scheduler.pause()
+            try:
+                for job_id in existing - wanted.keys():
+                    self._scheduler.remove_job(job_id)
+                for job_id in wanted.keys() - existing - self._in_flight:
+                    self._add(wanted[job_id], max(wanted[job_id].due_at, now))
+            finally:
+                if pause:
+                    self._scheduler.resume()
+            log.debug("scheduled %d occurrences", len(wanted))
+            await self._advance_mark(mark, plan, now)
         if self.after_rebuild is not None:
             try:
                 await self.after_rebuild()
             except Exception:
                 log.exception("after-rebuild hook failed")
         return len(wanted)
+
+    def _catch_up_from(self, mark: str | None, now: int) -> int:
+        """How far back this plan reaches: what fell due while the bot was down, or
+        is still unfinished (a retry, a fan-out cut off by a crash), is found."""
+        if mark is not None:
+            return int(mark) - CATCH_UP_SLACK_SECONDS
+        since = now if self._previous_start is None else min(self._previous_start, now)
+        return since - FIRST_CATCH_UP_SECONDS
+
+    async def _advance_mark(self, mark: str | None, plan: Plan, now: int) -> None:
+        """Record that everything due before the oldest unfinished occurrence (or
+        before now) is finished, so the next plan need not look further back."""
+        if plan.broken:
+            # A broken seminar's past reminders must still be found (sent late or
+            # recorded as missed) once it is fixed: keep looking back as far.
+            return
+        oldest = min((occ.due_at for occ in plan.occurrences if occ.due_at <= now), default=now)
+        if mark is not None and int(mark) == oldest:
+            return
+        async with self.db.transaction() as tx:
+            await store.set_state(tx, self.planner.catch_up_key, str(oldest))
 
     def pending_jobs(self) -> int:
         return sum(1 for job in self._scheduler.get_jobs() if job.id.startswith(JOB_PREFIX))
