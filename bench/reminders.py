@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import itertools
 import json
+import os
 import sys
 import tempfile
 import time
