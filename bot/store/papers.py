@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from bot.core.catalogue import PaperFields
 from bot.core.models import Paper
 from bot.store.database import Database, Row, Transaction
@@ -40,6 +43,15 @@ async def catalogue(db: Database, seminar_id: int) -> tuple[Paper, ...]:
         return tuple(await list_all(db, seminar_id))
 
     return await db.cached(("catalogue", seminar_id), ("papers",), load)
+
+
+async def catalogue_index(db: Database, seminar_id: int) -> Mapping[str, Paper]:
+    """Code -> paper, from memory until the papers table changes."""
+
+    async def load() -> Mapping[str, Paper]:
+        return MappingProxyType({paper.code: paper for paper in await list_all(db, seminar_id)})
+
+    return await db.cached(("catalogue-index", seminar_id), ("papers",), load)
 
 
 async def browse(db: Database, seminar_id: int, topic: str | None = None) -> list[Paper]:

@@ -151,3 +151,26 @@ async def test_nothing_uncommitted_stays_cached_after_a_rollback(
             raise RuntimeError("roll back")
     assert (await papers.catalogue(db, seminar.id))[0].title != "Uncommitted"
     assert await seminars.by_guild_cached(db, GUILD) == seminar
+
+
+async def test_a_paper_removed_after_it_was_read_from_memory_is_a_clear_refusal(
+    services: Services, db: Database
+) -> None:
+    await make_seminar(services, capacity=10, pref_count=2)
+    await add_paper(services, "keep-1")
+    await add_paper(services, "gone-1")
+    await services.registration.join(GUILD, 700, "S")
+    await services.papers.browse(GUILD)  # the catalogue is in memory
+    async with db.transaction() as tx:
+        # The ranking resolves its codes from memory and queues its write, which
+        # waits for this transaction; the paper goes meanwhile.
+        ranking = asyncio.create_task(services.preferences.set(GUILD, 700, ["gone-1", "keep-1"]))
+        for _ in range(500):
+            if db._queued:
+                break
+            await asyncio.sleep(0.01)
+        assert db._queued
+        await tx.execute("DELETE FROM papers WHERE code = 'gone-1'")
+    with pytest.raises(InvalidInput, match="no paper"):
+        await ranking
+    assert (await services.preferences.show(GUILD, 700)).papers == []
