@@ -13,11 +13,13 @@ ENV PIP_NO_CACHE_DIR=1 \
 WORKDIR /src
 
 # Dependencies first, from pyproject.toml alone, so editing the code does not
-# reinstall them. Every dependency ships manylinux wheels: no apt packages.
-COPY pyproject.toml ./
+# reinstall them; constraints.txt pins the versions CI tested. Every dependency
+# ships manylinux wheels: no apt packages.
+COPY pyproject.toml constraints.txt ./
 RUN python -m venv /opt/venv \
     && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && /opt/venv/bin/python -m pip install --no-cache-dir --requirement requirements.txt
+    && /opt/venv/bin/python -m pip install --no-cache-dir \
+        --constraint constraints.txt --requirement requirements.txt
 
 # The application runs from source in /app: migrations/ is found next to bot/.
 # Byte-compiled here because the non-root user cannot write __pycache__ later.

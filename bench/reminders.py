@@ -40,7 +40,9 @@ import discord
 from aiohttp import web
 from discord.http import HTTPClient, Route
 
+from bot.core.identities import IdentityService
 from bot.core.models import ALL_PLATFORMS, Platform
+from bot.core.signals import ScheduleChanged
 
 if __package__ in (None, ""):  # run as `python bench/reminders.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -369,7 +371,9 @@ async def bench_delivery(students: int) -> None:
                 found = [o for o in await planner.pending() if o.source is Source.DEADLINE]
                 report, slides = sorted(found, key=lambda o: o.ref_id)
                 # One notifier for both, as in the bot: its pacing carries over.
-                notifier = DiscordNotifier(http, db)
+                notifier = DiscordNotifier(
+                    http, IdentityService(db, FakeClock(NOW), ScheduleChanged())
+                )
                 await deliver_once(
                     "cold (no DM channel known)", api, db, notifier, report, students
                 )

@@ -11,6 +11,9 @@ import contextlib
 import logging
 import signal
 import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -19,6 +22,7 @@ import discord.http
 import yarl
 
 from bot.app import DiscordFrontEnd
+from bot.commands.context import Limits
 from bot.core.clock import Clock, SystemClock
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
@@ -26,6 +30,9 @@ from bot.frontend import FrontEnd
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.database import Database, DatabaseUnusable
+
+if TYPE_CHECKING:  # the chat bots never load the terminal front end
+    from bot.console.app import ConsoleOptions
 
 log = logging.getLogger("bot")
 
@@ -110,6 +117,8 @@ async def run(settings: Settings) -> None:
     try:
         clock = SystemClock()
         services = Services.build(db, clock)
+        # Hand-in files a killed process left half-written (issue 11, item 3).
+        await services.submissions.sweep_partial_uploads()
         front_ends = build_front_ends(settings, services)
         await serve(front_ends, build_engine(services, clock, front_ends))
     finally:
@@ -118,6 +127,9 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["console"]:
+        console_main(sys.argv[2:])
+        return
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -147,6 +159,57 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - SIGINT before the loop installed handlers
         with contextlib.suppress(Exception):
             log.info("interrupted")
+
+
+# -- `python -m bot console [--demo]`: the terminal front end (bot/console/) ---------
+
+
+def console_main(argv: list[str]) -> None:
+    """The seminar at a terminal: the same settings, database, services and reminder
+    engine as the chat bots, no chat account; `--demo` uses a throwaway database."""
+    from bot.console import app as console
+
+    options = console.parse_arguments(argv)
+    try:
+        settings = load_settings(chat=False)
+    except SettingsError as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    # Answers go to stdout; only warnings (and tracebacks of failures) to stderr.
+    logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
+    try:
+        sys.exit(asyncio.run(run_console(settings, options)))
+    except DatabaseUnusable as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    except KeyboardInterrupt:
+        sys.exit(130)  # Ctrl-C while a piped script runs: stop, as a shell would
+
+
+async def run_console(settings: Settings, options: ConsoleOptions) -> int:
+    from bot.console import app as console
+    from bot.console.clock import ConsoleClock
+
+    with tempfile.TemporaryDirectory(prefix="seminar-bot-demo-") as scratch:
+        # The demo starts from nothing on a clock of its own; otherwise the real thing.
+        path = Path(scratch) / "demo.db" if options.demo else settings.database_path
+        clock = console.demo_clock() if options.demo else ConsoleClock()
+        db = await Database.open(path)
+        try:
+            services = Services.build(db, clock)
+            limits = Limits(settings.max_upload_bytes, settings.download_timeout_seconds)
+            return await console.run(
+                services,
+                clock,
+                services.identities,
+                options,
+                limits,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                history=Path.home() / ".local" / "state" / "seminar-bot" / "console-history",
+            )
+        finally:
+            await db.close()
 
 
 if __name__ == "__main__":

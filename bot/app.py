@@ -34,6 +34,7 @@ EXTENSIONS = (
     "cogs.mydata",
     "cogs.assignment",
     "cogs.talks",
+    "cogs.attend",
     "cogs.admin",
 )
 
@@ -151,7 +152,7 @@ class DiscordFrontEnd:
         assert settings.discord_token is not None
         self._token = settings.discord_token
         self.bot = SeminarBot(settings, services)
-        self.outbox = DiscordNotifier(self.bot.http, services.db)
+        self.outbox = DiscordNotifier(self.bot.http, services.identities)
 
     async def start(self) -> None:
         """Log in (and sync commands): from here on the Outbox can send."""

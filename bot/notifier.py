@@ -17,10 +17,9 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, Route
 
+from bot.core.identities import IdentityService
 from bot.core.reminders import DeliveryFailed, Notice
 from bot.core.text import clip
-from bot.store import reminders as store
-from bot.store.database import Database
 from bot.ui import mention
 
 log = logging.getLogger(__name__)
@@ -66,9 +65,11 @@ def render(notice: Notice) -> str:
 
 
 class DiscordNotifier:
-    def __init__(self, http: HTTPClient, db: Database, rate: float = DEFAULT_RATE) -> None:
+    def __init__(
+        self, http: HTTPClient, identities: IdentityService, rate: float = DEFAULT_RATE
+    ) -> None:
         self.http = http
-        self.db = db
+        self.identities = identities
         self.limiter = RateLimiter(rate, burst=DEFAULT_BURST)
 
     async def post(self, channel_id: int, notice: Notice, *, nonce: str) -> None:
@@ -98,7 +99,7 @@ class DiscordNotifier:
         )
 
     async def _dm_channel(self, user_id: int) -> int:
-        known = await store.dm_channel(self.db, user_id)
+        known = await self.identities.dm_channel(user_id)
         if known is not None:
             return known
         await self.limiter.acquire()
@@ -111,8 +112,7 @@ class DiscordNotifier:
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
             raise DeliveryFailed(f"opening a DM failed: {exc}") from exc
         channel_id = int(data["id"])
-        async with self.db.transaction() as tx:
-            await store.remember_dm_channel(tx, user_id, channel_id)
+        await self.identities.remember_dm_channel(user_id, channel_id)
         return channel_id
 
     async def _send(

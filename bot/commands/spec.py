@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from bot.commands.handlers import (
     account,
     assignment,
+    attend,
     calendar,
     deadlines,
     mydata,
@@ -28,6 +29,7 @@ from bot.commands.handlers import (
 from bot.commands.handlers import help as help_
 from bot.commands.handlers.admin import announce as admin_announce
 from bot.commands.handlers.admin import assign as admin_assign
+from bot.commands.handlers.admin import attendance as admin_attendance
 from bot.commands.handlers.admin import deadlines as admin_deadlines
 from bot.commands.handlers.admin import export as admin_export
 from bot.commands.handlers.admin import grade as admin_grade
@@ -68,6 +70,7 @@ _PAPER_FIELDS = (
     ("topic", OptionType.TEXT, "Topic, used to group papers", "Kernels"),
 )
 _PAPER_CAPACITY_HELP = "How many students can present it (default 1)"
+_TALK_HELP = "The talk: its number in /talks or its paper code"
 _GRADE_HELP = "German scale: 1.0 1.3 1.7 2.0 2.3 2.7 3.0 3.3 3.7 4.0 5.0"
 
 
@@ -234,6 +237,21 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(("talks",), "The block-seminar programme", (), talks.show),
     Command(
+        ("attend",),
+        "Check in to the talk running now",
+        (
+            Option(
+                "code",
+                OptionType.WORD,
+                "The code the presenter shows (e.g. K7RM4); open 10 min before "
+                "to 15 min after the talk",
+                required=True,
+                example="K7RM4",
+            ),
+        ),
+        attend.attend,
+    ),
+    Command(
         ("calendar",),
         "Your deadlines, office hours and talks as a calendar file",
         (),
@@ -334,6 +352,12 @@ COMMANDS: tuple[Command, ...] = (
                 OptionType.TEXT,
                 "Who students should contact, e.g. an e-mail address",
                 example="tadl@example.org",
+            ),
+            Option(
+                "attendance_required",
+                OptionType.BOOLEAN,
+                "Whether a missed talk (not excused) holds back the final grade (default true)",
+                example="true",
             ),
         ),
         admin_setup.setup,
@@ -676,6 +700,53 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
         admin_talks.schedule,
+        organiser=True,
+    ),
+    Command(
+        ("admin", "attendance", "show"),
+        "Per talk who checked in and who is missing; the codes",
+        (),
+        admin_attendance.show,
+        organiser=True,
+    ),
+    Command(
+        ("admin", "attendance", "set"),
+        "Correct one student's attendance of one talk",
+        (
+            Option("member", OptionType.MEMBER, "The participant", required=True, example="alice"),
+            Option(
+                "talk",
+                OptionType.WORD,
+                _TALK_HELP,
+                required=True,
+                example="3",
+            ),
+            Option(
+                "present",
+                OptionType.BOOLEAN,
+                "true: was there; false: was not (a later code check-in cannot change it)",
+                required=True,
+                example="true",
+            ),
+        ),
+        admin_attendance.set_present,
+        organiser=True,
+    ),
+    Command(
+        ("admin", "attendance", "excuse"),
+        "Excuse one absence: it no longer holds back the grade",
+        (
+            Option("member", OptionType.MEMBER, "The participant", required=True, example="alice"),
+            Option("talk", OptionType.WORD, _TALK_HELP, required=True, example="3"),
+            Option(
+                "reason",
+                OptionType.TEXT,
+                "Why the absence is excused (kept in the audit log)",
+                required=True,
+                example="ill, certificate seen",
+            ),
+        ),
+        admin_attendance.excuse,
         organiser=True,
     ),
     Command(

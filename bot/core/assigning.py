@@ -50,6 +50,7 @@ class ExportKind(StrEnum):
     ASSIGNMENT = "assignment"
     SUBMISSIONS = "submissions"
     GRADES = "grades"
+    ATTENDANCE = "attendance"
 
 
 # The exact columns of each export: adding one is a deliberate change (and a test's).
@@ -428,8 +429,8 @@ class AssignmentService(Service):
             choices = ", ".join(k.value for k in ExportKind)
             raise InvalidInput(f"Unknown export `{echo(what)}`; choose one of {choices}.") from None
         if kind not in EXPORT_COLUMNS:
-            # Hand-ins and grades have their own services (and exports); the front end
-            # routes those there, so only a direct caller ends up here.
+            # Hand-ins, grades and attendance have their own services (and exports); the
+            # front end routes those there, so only a direct caller ends up here.
             raise InvalidInput(f"The {kind.value} export is not part of the paper assignment.")
         columns = EXPORT_COLUMNS[kind]
         rows: list[tuple[object, ...]]

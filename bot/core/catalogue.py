@@ -14,25 +14,39 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bibtexparser import model as bib_model
+from bibtexparser.entrypoint import parse_string as parse_bibtex_blocks
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+
 from bot.core.errors import InvalidInput
+from bot.core.latextext import latex_to_text
+from bot.core.models import PaperFields
 
 __all__ = [
     "COLUMNS",
     "MAX_FILE_BYTES",
     "MAX_ROWS",
+    "DerivedCode",
     "PaperFields",
     "ParsedCatalogue",
     "RefusedRow",
+    "derive_code",
     "normalise_arxiv",
     "parse_bibtex",
     "parse_catalogue",
     "parse_csv",
+    "settle_codes",
     "validate_paper",
 ]
 
@@ -63,18 +77,6 @@ _CAPACITY_TEXT = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
-class PaperFields:
-    code: str
-    title: str
-    authors: str = ""
-    venue: str = ""
-    url: str = ""
-    arxiv: str = ""
-    topic: str = ""
-    capacity: int = 1
-
-
-@dataclass(frozen=True)
 class RefusedRow:
     line: int  # 1-based line of the file where the row or entry starts
     code: str  # as given, lowercased and clipped for display ("" if none)
@@ -82,9 +84,22 @@ class RefusedRow:
 
 
 @dataclass(frozen=True)
+class DerivedCode:
+    """A BibTeX entry key that is not a valid code, and the code made from it."""
+
+    line: int  # 1-based line where the entry starts
+    key: str  # the key as written, clipped for display
+    stem: str  # the code before de-duplication (`weim19` for `weim19-2`)
+    code: str
+
+
+@dataclass(frozen=True)
 class ParsedCatalogue:
     papers: list[PaperFields]
     refused: list[RefusedRow]
+    derived: list[DerivedCode] = field(default_factory=list)
+    # CSV columns that are not catalogue fields, skipped (header names as written).
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- one paper
@@ -386,6 +401,7 @@ def parse_csv(data: bytes) -> ParsedCatalogue:
     registry = _Registry()
     reader = csv.reader(lines[start:], delimiter=delimiter, strict=True)
     columns: list[str] | None = None
+    ignored: list[str] = []
     rows = 0
     while True:
         line = start + reader.line_num + 1
@@ -398,7 +414,7 @@ def parse_csv(data: bytes) -> ParsedCatalogue:
         if not any(cell.strip() for cell in row):
             continue
         if columns is None:
-            columns = _csv_columns(row)
+            columns, ignored = _csv_columns(row)
             continue
         rows += 1
         if rows > MAX_ROWS:
@@ -409,7 +425,7 @@ def parse_csv(data: bytes) -> ParsedCatalogue:
             "The CSV file has no header row. Its first row must name the columns, "
             "e.g. `code,title,authors`."
         )
-    return registry.result()
+    return dataclasses.replace(registry.result(), ignored_columns=ignored)
 
 
 def _csv_error(exc: csv.Error, line: int) -> InvalidInput:
@@ -421,36 +437,34 @@ def _csv_error(exc: csv.Error, line: int) -> InvalidInput:
     return InvalidInput(f"The CSV file is malformed in the row starting on line {line}: {exc}.")
 
 
-def _csv_columns(header: list[str]) -> list[str]:
+def _csv_columns(header: list[str]) -> tuple[list[str], list[str]]:
+    """The header's column names ("" for a column to skip) and the skipped ones' names."""
     names = [cell.strip().lower() for cell in header]
     while names and not names[-1]:  # trailing empty cells, as spreadsheets write them
         names.pop()
-    allowed = ", ".join(COLUMNS)
+    ignored: list[str] = []
     for position, name in enumerate(names, start=1):
-        if not name:
-            raise InvalidInput(
-                f"Column {position} of the CSV header has no name. Allowed columns: {allowed}."
-            )
         if name not in COLUMNS:
-            raise InvalidInput(
-                f"The CSV header has an unknown column `{_echo(name)}`. Allowed columns: "
-                f"{allowed} (only code and title are required)."
-            )
-        if names.index(name) != position - 1:
+            shown = _echo(header[position - 1]) or f"column {position} (no name)"
+            if shown not in ignored:
+                ignored.append(shown)
+            names[position - 1] = ""
+        elif names.index(name) != position - 1:
             raise InvalidInput(f"The CSV header names the column `{name}` twice.")
     for required in REQUIRED_COLUMNS:
         if required not in names:
             raise InvalidInput(
-                f"The CSV header has no `{required}` column; `code` and `title` are required."
+                f"The CSV header has no `{required}` column; `code` and `title` are required "
+                f"(the columns I know are {', '.join(COLUMNS)})."
             )
-    return names
+    return names, ignored
 
 
 def _csv_row(
     registry: _Registry, line: int, columns: list[str], row: list[str], delimiter: str
 ) -> None:
     values = dict.fromkeys(COLUMNS, "")
-    values.update(zip(columns, row, strict=False))
+    values.update((name, cell) for name, cell in zip(columns, row, strict=False) if name)
     extra = row[len(columns) :]
     if any(cell.strip() for cell in extra):
         registry.refuse(
@@ -493,326 +507,221 @@ def _looks_like_csv_header(text: str) -> bool:
 
 # --------------------------------------------------------------------------- BibTeX
 
-_BIB_ENTRY = re.compile(r"@[ \t\n]*([A-Za-z][A-Za-z0-9_:-]*)[ \t\n]*([{(])")
-# An `@` that opens an entry, or any `@` at the start of a line (to report it).
-_BIB_CANDIDATE = re.compile(
-    r"@[ \t\n]*[A-Za-z][A-Za-z0-9_:-]*[ \t\n]*[{(]|^[^\S\n]*@", re.MULTILINE
-)
 _BIB_SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
-# An entry opening at the start of a line: a value still open there is unbalanced.
-_BIB_NEXT_ENTRY = r"\n[ \t]*@[ \t]*[A-Za-z][A-Za-z0-9_:-]*[ \t]*[{(]"
-_BIB_NEXT_ENTRY_RE = re.compile(_BIB_NEXT_ENTRY)
-_BIB_BRACE_TOKENS = re.compile(r"[{}]|" + _BIB_NEXT_ENTRY)
-_BIB_QUOTE_TOKENS = re.compile(r'[{}"]|' + _BIB_NEXT_ENTRY)
-_BIB_PAREN_TOKENS = re.compile(r"[{})]|" + _BIB_NEXT_ENTRY)
-_BIB_BLANKS = re.compile(r"[^\S\n]*")
-_BIB_GAP = re.compile(r"(?:\s+|%[^\n]*)*")
-_BIB_KEY = re.compile(r"[^\s,{}()=\"#%]+")
+# A line whose first character is `%` is commented out (biber and every editor agree;
+# BibTeX itself would still read an entry there, which nobody means).
+_BIB_COMMENTED = re.compile(r"^[ \t]*%[^\n]*", re.MULTILINE)
+_BIB_STRAY_AT = re.compile(r"^[ \t]*@", re.MULTILINE)
+_BIB_FAILED_KEY = re.compile(r"@[ \t\n]*[A-Za-z]+[ \t\n]*[{(][ \t\n]*([^\s,{}()=\"#%]+)[ \t\n]*,")
+_BIB_NOT_PAPER = re.compile(r"@[ \t\n]*(?:comment|preamble|string)[ \t\n]*[{(]", re.IGNORECASE)
 _BIB_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:+-]*")
-_BIB_NUMBER = re.compile(r"[0-9]+")
-_BIB_AT_ENTRY = re.compile(r"@[ \t]*[A-Za-z]+[ \t]*[{(]")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = {month.lower(): month for month in _MONTH_NAMES}
-
-
-class _Malformed(Exception):
-    def __init__(self, reason: str, key: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.key = key
-
-
-class _BibScanner:
-    """A small hand-written reader over the whole text; it never recurses."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.end = len(text)
-        self.macros: dict[str, str] = dict(_MONTHS)
-        self._newlines = [match.start() for match in re.finditer("\n", text)]
-        self._indents: dict[int, int] = {}
-
-    def line(self, pos: int) -> int:
-        return bisect.bisect_left(self._newlines, pos) + 1
-
-    def indent_end(self, line: int) -> int:
-        """Where the first character other than blanks on 1-based `line` is."""
-        if line not in self._indents:
-            start = 0 if line == 1 else self._newlines[line - 2] + 1
-            blanks = _BIB_BLANKS.match(self.text, start)
-            self._indents[line] = blanks.end() if blanks else start
-        return self._indents[line]
-
-    def skip(self, pos: int) -> int:
-        match = _BIB_GAP.match(self.text, pos)
-        return match.end() if match else pos
-
-    def next_entry(self, pos: int) -> int:
-        """Where the next entry starting a line after `pos` begins (its `@`)."""
-        match = _BIB_NEXT_ENTRY_RE.search(self.text, pos)
-        return self.end if match is None else self.text.index("@", match.start())
-
-    def skip_group(self, pos: int, close: str) -> int:
-        """After the balanced group opened at `pos` (for @comment and @preamble)."""
-        if close == "}":
-            return self.braced(pos, "comment")[1]
-        closing = self._closer(_BIB_PAREN_TOKENS, pos + 1, ")")
-        if closing is None:
-            raise _Malformed("unbalanced group")
-        return closing.end()
-
-    def _closer(self, tokens: re.Pattern[str], start: int, closer: str) -> re.Match[str] | None:
-        """The first `closer` from `start` outside any {…}; None if braces go wrong or
-        the next entry starts first."""
-        depth = 0
-        for match in tokens.finditer(self.text, start):
-            token = match.group()
-            if token == "{":
-                depth += 1
-            elif token == "}":
-                depth -= 1
-                if depth < 0:
-                    return None
-            elif token == closer:
-                if depth == 0:
-                    return match
-            else:
-                return None
-        return None
-
-    def braced(self, start: int, field: str) -> tuple[str, int]:
-        depth = 0
-        for match in _BIB_BRACE_TOKENS.finditer(self.text, start):
-            token = match.group()
-            if token == "{":
-                depth += 1
-            elif token == "}":
-                depth -= 1
-                if depth == 0:
-                    return self.text[start + 1 : match.start()], match.end()
-            else:
-                break
-        raise _Malformed(
-            f"unbalanced braces: the `{{` opened on line {self.line(start)} in the field "
-            f"`{_echo(field)}` is never closed"
-        )
-
-    def quoted(self, start: int, field: str) -> tuple[str, int]:
-        closing = self._closer(_BIB_QUOTE_TOKENS, start + 1, '"')
-        if closing is not None:
-            return self.text[start + 1 : closing.start()], closing.end()
-        raise _Malformed(
-            f"the quoted value of the field `{_echo(field)}` (line {self.line(start)}) is "
-            "never closed or has unbalanced braces"
-        )
-
-    def value(self, pos: int, field: str) -> tuple[str, int]:
-        """A field value: pieces (`{…}`, `"…"`, a number or a @string name) joined by `#`."""
-        pieces: list[str] = []
-        while True:
-            pos = self.skip(pos)
-            if pos >= self.end:
-                raise _Malformed(f"the file ends before the value of the field `{_echo(field)}`")
-            char = self.text[pos]
-            if char == "{":
-                piece, pos = self.braced(pos, field)
-            elif char == '"':
-                piece, pos = self.quoted(pos, field)
-            elif number := _BIB_NUMBER.match(self.text, pos):
-                piece, pos = number.group(), number.end()
-            elif name := _BIB_NAME.match(self.text, pos):
-                piece, pos = self.macros.get(name.group().lower(), name.group()), name.end()
-            else:
-                raise _Malformed(
-                    f"the field `{_echo(field)}` on line {self.line(pos)} has no value"
-                )
-            pieces.append(piece)
-            pos = self.skip(pos)
-            if pos < self.end and self.text[pos] == "#":
-                pos += 1
-                continue
-            return "".join(pieces), pos
-
-    def fields(self, pos: int, close: str, key: str) -> tuple[dict[str, str], int]:
-        """`name = value` pairs up to the closing delimiter; the first of a repeated name wins."""
-        found: dict[str, str] = {}
-        while True:
-            pos = self.skip(pos)
-            if pos >= self.end:
-                raise _Malformed(f"the entry is not closed: a `{close}` is missing at its end", key)
-            if self.text[pos] == close:
-                return found, pos + 1
-            if _BIB_AT_ENTRY.match(self.text, pos):
-                raise self._unclosed(pos, close, key)
-            name_match = _BIB_NAME.match(self.text, pos)
-            if name_match is None:
-                raise _Malformed(
-                    f"expected a field name on line {self.line(pos)}, found "
-                    f"`{_echo(self.text[pos : pos + 20])}`",
-                    key,
-                )
-            name = name_match.group().lower()
-            pos = self.skip(name_match.end())
-            if pos >= self.end or self.text[pos] != "=":
-                raise _Malformed(
-                    f"expected `=` after the field `{_echo(name)}` on line {self.line(pos)}", key
-                )
-            try:
-                value, pos = self.value(pos + 1, name)
-            except _Malformed as exc:
-                raise _Malformed(exc.reason, key) from None
-            found.setdefault(name, value)
-            pos = self.skip(pos)
-            if pos < self.end and self.text[pos] == ",":
-                pos += 1
-                continue
-            if pos < self.end and self.text[pos] == close:
-                return found, pos + 1
-            if _BIB_AT_ENTRY.match(self.text, pos):
-                raise self._unclosed(pos, close, key)
-            raise _Malformed(
-                f"expected `,` or `{close}` after the field `{_echo(name)}` on line "
-                f"{self.line(pos)}",
-                key,
-            )
-
-    def _unclosed(self, pos: int, close: str, key: str) -> _Malformed:
-        return _Malformed(
-            f"the entry is not closed: a `{close}` is missing before line {self.line(pos)} "
-            "(are its braces balanced?)",
-            key,
-        )
-
-    def entry(self, pos: int, close: str) -> tuple[str, dict[str, str], int]:
-        pos = self.skip(pos)
-        key_match = _BIB_KEY.match(self.text, pos)
-        key = key_match.group() if key_match else ""
-        pos = self.skip(key_match.end() if key_match else pos)
-        if not key or (pos < self.end and self.text[pos] == "="):
-            raise _Malformed(
-                "the entry has no key; it must start like `@article{wei-ma-2019,` "
-                "(the key becomes the paper code)"
-            )
-        if pos < self.end and self.text[pos] == close:
-            return key, {}, pos + 1
-        if pos >= self.end or self.text[pos] != ",":
-            raise _Malformed(f"expected `,` after the entry key on line {self.line(pos)}", key)
-        found, pos = self.fields(pos + 1, close, key)
-        return key, found, pos
-
-    def string(self, pos: int, close: str) -> int:
-        """Read `@string{name = value}` into the macros; returns the position after it."""
-        found, pos = self.fields(pos, close, "")
-        for name, value in found.items():
-            self.macros[name] = value
-        return pos
-
-
-def parse_bibtex(data: bytes) -> ParsedCatalogue:
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
-    scanner = _BibScanner(text)
-    registry = _Registry()
-    entries = others = 0
-    pos = 0
-    while candidate := _BIB_CANDIDATE.search(text, pos):
-        at = text.index("@", candidate.start())
-        line = scanner.line(at)
-        indent_end = scanner.indent_end(line)  # first non-blank character of the line
-        if indent_end < at and text[indent_end] == "%":  # a commented-out line
-            newline = text.find("\n", at)
-            pos = len(text) if newline < 0 else newline + 1
-            continue
-        match = _BIB_ENTRY.match(text, at)
-        if match is None:
-            if indent_end == at:
-                entries += 1
-                if entries > MAX_ROWS:
-                    raise _too_many_rows("entries")
-                registry.refuse(
-                    line,
-                    "",
-                    "this `@` does not start a valid entry; entries look like "
-                    "`@article{wei-ma-2019, title = {…}}`",
-                )
-            pos = at + 1
-            continue
-        kind = match.group(1).lower()
-        close = "}" if match.group(2) == "{" else ")"
-        opening = match.end() - 1
-        if kind in ("comment", "preamble", "string"):
-            others += 1
-            if others > MAX_ROWS:
-                raise InvalidInput(
-                    f"The file has more than {MAX_ROWS} @string, @comment and @preamble "
-                    "blocks; is it really a BibTeX file?"
-                )
-        if kind in ("comment", "preamble"):
-            try:
-                pos = scanner.skip_group(opening, close)
-            except _Malformed:
-                pos = scanner.next_entry(at)
-            continue
-        if kind == "string":
-            try:
-                pos = scanner.string(match.end(), close)
-            except _Malformed:
-                pos = scanner.next_entry(at)
-            continue
-        entries += 1
-        if entries > MAX_ROWS:
-            raise _too_many_rows("entries")
-        try:
-            key, fields, pos = scanner.entry(match.end(), close)
-        except _Malformed as exc:
-            registry.refuse(line, exc.key, f"malformed entry: {exc.reason}")
-            pos = scanner.next_entry(at)
-            continue
-        if registry.duplicate(line, key):
-            continue
-        try:
-            paper = _bib_paper(key, fields)
-        except InvalidInput as exc:
-            registry.refuse(line, key, str(exc))
-            continue
-        registry.papers.append(paper)
-    return registry.result()
-
-
+_NOT_PAPERS = ("comment", "preamble", "string")
 _BIB_USED = (
-    "title", "author", "booktitle", "journal", "year", "url", "doi", "eprint",
-    "archiveprefix", "eprinttype", "keywords", "topic", "capacity",
+    "title", "author", "booktitle", "journal", "journaltitle", "eventtitle", "year", "date",
+    "url", "doi", "eprint", "archiveprefix", "eprinttype", "volume", "note", "howpublished",
+    "keywords", "topic", "capacity", "crossref",
 )  # fmt: skip
 _BIB_FIELD_MAX = 16_384  # far above every limit; spares converting megabytes of junk
 
 
-def _bib_paper(key: str, fields: dict[str, str]) -> PaperFields:
-    try:
-        code = _code(key)
-    except InvalidInput as exc:
-        raise InvalidInput(f"{exc} (The code is the entry key.)") from None
+@dataclass(frozen=True)
+class _Entry:
+    line: int
+    key: str
+    kind: str
+    fields: dict[str, str]  # lower-cased names, values with @string macros resolved
+
+
+def parse_bibtex(data: bytes) -> ParsedCatalogue:
+    """Entries by bibtexparser v2; each becomes a paper or a refusal with its line."""
+    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    text = _BIB_COMMENTED.sub("", text)  # keeps every line, so line numbers stay right
+    entries, refused = _bib_entries(text)
+    registry = _Registry()
+    registry.refused.extend(refused)
+    targets = {
+        entry.fields["crossref"].strip().casefold()
+        for entry in entries
+        if entry.fields.get("crossref", "").strip()
+    }
+    by_key = {entry.key.casefold(): entry for entry in entries}
+    pending: list[tuple[int, PaperFields, DerivedCode | None]] = []
+    first_line: dict[str, int] = {}
+    for entry in entries:
+        folded = entry.key.casefold()
+        if entry.kind in ("proceedings", "book", "collection") and folded in targets:
+            continue  # the volume a paper's `crossref` points to, not a paper
+        if not entry.key.strip():
+            registry.refuse(
+                entry.line,
+                "",
+                "the entry has no key; it must start like `@article{wei-ma-2019,` "
+                "(the key becomes the paper code)",
+            )
+            continue
+        seen = first_line.setdefault(_key_identity(entry.key), entry.line)
+        if seen != entry.line:
+            registry.refuse(entry.line, entry.key, f"duplicate code in file, first on line {seen}")
+            continue
+        parent = by_key.get(entry.fields.get("crossref", "").strip().casefold())
+        try:
+            paper, derived = _bib_paper(entry, parent)
+        except InvalidInput as exc:
+            registry.refuse(entry.line, entry.key, str(exc))
+            continue
+        pending.append((entry.line, paper, derived))
+    papers, derived_codes = _allocate(pending, {})
+    registry.papers.extend(papers)
+    registry.refused.sort(key=lambda row: row.line)
+    return ParsedCatalogue(registry.papers, registry.refused, derived_codes)
+
+
+def _bib_entries(text: str) -> tuple[list[_Entry], list[RefusedRow]]:
+    library = parse_bibtex_blocks(text, parse_stack=[])
+    if len(library.blocks) > 3 * MAX_ROWS:
+        raise InvalidInput(
+            f"The file has more than {MAX_ROWS} entries or @string, @comment and @preamble "
+            "blocks; split it into smaller files."
+        )
+    macros = dict(_MONTHS)
+    entries: list[_Entry] = []
+    refused: list[RefusedRow] = []
+    newlines = [match.start() for match in re.finditer("\n", text)]
+    counted = 0
+    for block in library.blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, bib_model.String):
+            macros[block.key.strip().lower()] = _bib_value(str(block.value), macros)
+            continue
+        if isinstance(block, bib_model.ImplicitComment):
+            for stray in _BIB_STRAY_AT.finditer(block.comment):
+                counted += 1
+                refused.append(
+                    RefusedRow(
+                        line + block.comment.count("\n", 0, stray.start()),
+                        "",
+                        "this `@` does not start a valid entry; entries look like "
+                        "`@article{wei-ma-2019, title = {…}}`",
+                    )
+                )
+            continue
+        if isinstance(block, bib_model.DuplicateBlockKeyBlock | bib_model.DuplicateFieldKeyBlock):
+            inner = block.ignore_error_block
+            if isinstance(inner, bib_model.Entry):
+                block = inner  # our own rules decide about repeated keys and fields
+        if isinstance(block, bib_model.ParsingFailedBlock):
+            if _BIB_NOT_PAPER.match((block.raw or "").lstrip()):
+                continue  # a broken @comment, @string or @preamble holds no paper
+            counted += 1
+            refused.append(_failed(block, line, newlines))
+        elif isinstance(block, bib_model.Entry):
+            kind = block.entry_type.strip().lower()
+            if kind in _NOT_PAPERS:
+                continue
+            counted += 1
+            fields: dict[str, str] = {}
+            for field in block.fields:
+                name = field.key.strip().lower()
+                if name not in fields:  # the first of a repeated field wins
+                    fields[name] = _bib_value(str(field.value), macros)
+            entries.append(_Entry(line, block.key.strip(), kind, fields))
+        if counted > MAX_ROWS:
+            raise _too_many_rows("entries")
+    return entries, refused
+
+
+def _failed(block: bib_model.ParsingFailedBlock, line: int, newlines: list[int]) -> RefusedRow:
+    raw = block.raw or ""
+    key_match = _BIB_FAILED_KEY.match(raw.lstrip())
+    error = block.error
+    reason = getattr(error, "abort_reason", "") or "it cannot be read"
+    end = getattr(error, "end_index", None)
+    where = ""
+    if isinstance(end, int):
+        stopped = bisect.bisect_left(newlines, end) + 1
+        if stopped != line:
+            where = f" (reading stopped on line {stopped})"
+    text = _collapse(str(reason))
+    if len(text) > 160:
+        text = text[:159] + "…"
+    return RefusedRow(
+        line,
+        _echo(key_match.group(1).lower()) if key_match else "",
+        f"malformed entry{where}: {text.rstrip('.')}. Are its braces and quotes balanced?",
+    )
+
+
+def _bib_value(raw: str, macros: dict[str, str]) -> str:
+    """A raw field value: `{…}`, `"…"`, numbers and @string names joined by `#`."""
+    pieces: list[str] = []
+    for piece in _split_top_level(raw, re.compile(r"#")):
+        part = piece.strip()
+        if len(part) >= 2 and (
+            (part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"')
+        ):
+            pieces.append(part[1:-1])
+        elif _BIB_NAME.fullmatch(part):
+            pieces.append(macros.get(part.lower(), part))
+        else:
+            pieces.append(part)
+    return "".join(pieces)
+
+
+def _key_identity(key: str) -> str:
+    """Two keys that would give the same code as typed are the same entry."""
+    return key.strip().casefold()
+
+
+def _bib_paper(entry: _Entry, parent: _Entry | None) -> tuple[PaperFields, DerivedCode | None]:
+    fields = dict(entry.fields)
+    if parent is not None:  # BibTeX's crossref: missing fields come from the volume
+        inherited = dict(parent.fields)
+        if "title" in inherited and "booktitle" not in inherited:
+            inherited["booktitle"] = inherited["title"]
+        for name, value in inherited.items():
+            if name not in ("title", "author", "crossref"):
+                fields.setdefault(name, value)
     for name in _BIB_USED:
         if len(fields.get(name, "")) > _BIB_FIELD_MAX:
             raise InvalidInput(
                 f"The field `{name}` is {len(fields[name])} characters long, far over the limit."
             )
-    venue = _latex(fields.get("booktitle", "")).strip() or _latex(fields.get("journal", "")).strip()
-    year = _collapse(_latex(fields.get("year", "")))
-    if venue and year and year not in venue.split():
+    venue = ""
+    for name in ("booktitle", "journal", "journaltitle", "eventtitle"):
+        venue = _plain(fields.get(name, ""))
+        if venue:
+            break
+    year = _bib_year(fields)
+    if venue and year and not re.search(rf"(?<![0-9]){re.escape(year)}(?![0-9])", venue):
         venue = f"{venue} {year}"
     url = _verbatim(fields.get("url", ""))
+    if not url:  # older styles: howpublished = {\url{https://…}}
+        link = re.search(r"https?://[^\s{}]+", fields.get("howpublished", ""))
+        url = _verbatim(link.group()) if link else ""
     doi = _verbatim(fields.get("doi", ""))
     doi_name = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
     if not url and re.fullmatch(r"10\.[0-9]{4,9}/\S+", doi_name):
         url = f"https://doi.org/{doi_name}"
     if "topic" in fields:
-        topic = _latex(fields["topic"])
+        topic = _plain(fields["topic"])
     else:
-        topic = re.split(r"[,;]", _latex(fields.get("keywords", "")), maxsplit=1)[0]
-    return validate_paper(
+        topic = re.split(r"[,;]", _plain(fields.get("keywords", "")), maxsplit=1)[0]
+    authors = _bib_authors(fields.get("author", ""))
+    given = entry.key.strip()
+    derived: DerivedCode | None = None
+    try:
+        code = _code(given)
+    except InvalidInput:
+        stem = derive_code(given, authors, year)
+        code = stem
+        derived = DerivedCode(entry.line, _echo(given), stem, stem)
+    paper = validate_paper(
         PaperFields(
             code=code,
-            title=_latex(fields.get("title", "")),
-            authors=_bib_authors(fields.get("author", "")),
+            title=_plain(fields.get("title", "")),
+            authors=authors,
             venue=venue,
             url=url,
             arxiv=_bib_arxiv(fields, url, doi),
@@ -820,6 +729,22 @@ def _bib_paper(key: str, fields: dict[str, str]) -> PaperFields:
             capacity=_capacity_text(_verbatim(fields.get("capacity", ""))),
         )
     )
+    return paper, derived
+
+
+def _bib_year(fields: dict[str, str]) -> str:
+    year = _collapse(_plain(fields.get("year", "")))
+    if not year:  # BibLaTeX: date = {2019-08-06}
+        found = re.match(r"\s*([0-9]{4})", fields.get("date", ""))
+        year = found.group(1) if found else ""
+    return year
+
+
+def _plain(value: str) -> str:
+    return _collapse(latex_to_text(value))
+
+
+_CORR = re.compile(r"\s*(?:corr|arxiv|arxiv\.org|arxiv e-prints)\s*", re.IGNORECASE)
 
 
 def _bib_arxiv(fields: dict[str, str], url: str, doi: str) -> str:
@@ -833,20 +758,32 @@ def _bib_arxiv(fields: dict[str, str], url: str, doi: str) -> str:
     for candidate in (url, doi):
         if "arxiv" in candidate.lower() and (found := _maybe_arxiv(candidate)):
             return found
-    # Google Scholar writes `journal = {arXiv preprint arXiv:1905.03684}`.
-    mention = re.search(r"arxiv:\s*(\S+)", fields.get("journal", ""), re.IGNORECASE)
-    return _maybe_arxiv(mention.group(1).strip("{}.,")) if mention else ""
+    journal = fields.get("journal", "") or fields.get("journaltitle", "")
+    # DBLP: journal = {CoRR}, volume = {abs/1905.03684}; Semantic Scholar: {ArXiv}.
+    volume = _verbatim(fields.get("volume", ""))
+    if (
+        _CORR.fullmatch(_plain(journal))
+        and volume.lower().startswith("abs/")
+        and (found := _maybe_arxiv(volume[4:]))
+    ):
+        return found
+    # Google Scholar: journal = {arXiv preprint arXiv:1905.03684}; Zotero: note = {arXiv:…}.
+    for text in (journal, fields.get("note", ""), fields.get("howpublished", "")):
+        mention = re.search(r"arxiv:\s*([^\s{}]+)", text, re.IGNORECASE)
+        if mention and (found := _maybe_arxiv(mention.group(1).strip(".,;"))):
+            return found
+    return ""
 
 
 def _bib_authors(raw: str) -> str:
     names: list[str] = []
-    for name in _split_top_level(raw, re.compile(r"\s+and\s+", re.IGNORECASE)):
-        parts = [part.strip() for part in _split_top_level(name, re.compile(","))]
-        if len(parts) == 2:  # Last, First
-            parts = [parts[1], parts[0]]
-        elif len(parts) >= 3:  # von Last, Jr, First
-            parts = [parts[2], parts[0], parts[1], *parts[3:]]
-        full = _collapse(_latex(" ".join(part for part in parts if part)))
+    for name in split_multiple_persons_names(raw):
+        try:
+            parts = parse_single_name_into_parts(name, strict=False)
+            pieces = [*parts.first, *parts.von, *parts.last, *parts.jr]
+        except Exception:  # a name bibtexparser cannot split stays as written
+            pieces = [name]
+        full = _plain(" ".join(piece for piece in pieces if piece))
         if full.lower() == "others":
             full = "et al."
         if full:
@@ -855,18 +792,22 @@ def _bib_authors(raw: str) -> str:
 
 
 def _split_top_level(text: str, separator: re.Pattern[str]) -> list[str]:
-    """Split at `separator` matches outside braces."""
+    """Split at `separator` matches outside braces and quotes."""
     pieces: list[str] = []
     depth = 0
+    quoted = False
     start = 0
-    tokens = re.compile(r"[{}]|" + separator.pattern, separator.flags)
+    tokens = re.compile(r'[{}"]|' + separator.pattern, separator.flags)
     for match in tokens.finditer(text):
         token = match.group()
         if token == "{":
             depth += 1
         elif token == "}":
             depth = max(depth - 1, 0)
-        elif depth == 0:
+        elif token == '"':
+            if depth == 0:
+                quoted = not quoted
+        elif depth == 0 and not quoted:
             pieces.append(text[start : match.start()])
             start = match.end()
     pieces.append(text[start:])
@@ -879,107 +820,114 @@ def _verbatim(value: str) -> str:
     return _SPACE.sub("", _CONTROL.sub("", unescaped))
 
 
-# --------------------------------------------------------------------------- LaTeX
+# --------------------------------------------------------------------------- codes
 
-_ACCENTS = {
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    '"': "\u0308",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "k": "\u0328",
-    "r": "\u030a",
-    "b": "\u0331",
-    "d": "\u0323",
-}
-_LETTERS = {
-    "ss": "ß",
-    "o": "ø",
-    "O": "Ø",
-    "ae": "æ",
-    "AE": "Æ",
-    "oe": "œ",
-    "OE": "Œ",
-    "aa": "å",
-    "AA": "Å",
-    "l": "ł",
-    "L": "Ł",
-    "i": "ı",
-    "j": "ȷ",
-}
-_WORDS = {
-    "LaTeX": "LaTeX",
-    "TeX": "TeX",
-    "textendash": "–",
-    "textemdash": "—",
-    "textquoteleft": "‘",
-    "textquoteright": "’",
-    "ldots": "…",
-    "dots": "…",
-}
-_SYMBOLS = {"\\": " ", " ": " ", ",": " ", "-": "", "/": "", "@": ""}
-_ACCENT_ARG = r"\\[ij](?![A-Za-z])|[A-Za-z]"
-_LATEX = re.compile(
-    rf"""
-    \\(?P<sym>['`^"~=.])\s*
-        (?:\{{\s*(?P<sym_braced>{_ACCENT_ARG})?\s*\}}|(?P<sym_bare>{_ACCENT_ARG}))
-  | \\(?P<let>[uvHckrbd])
-        (?:\s*\{{\s*(?P<let_braced>{_ACCENT_ARG})?\s*\}}|\s+(?P<let_bare>{_ACCENT_ARG}))
-  | \\(?P<word>[A-Za-z]+)(?P<tail>\{{\}}|[ \t\n]*)
-  | \\(?P<esc>[&%$\#_{{}}])
-  | \\(?P<ctl>.)
-  | (?P<emdash>---) | (?P<endash>--) | (?P<lquote>``) | (?P<rquote>'') | (?P<lsingle>`)
-  | (?P<plain>[~{{}}$])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+_DOI_KEY = re.compile(r"10\.[0-9]{4,9}/", re.IGNORECASE)
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
-def _latex(value: str) -> str:
-    """BibTeX text to plain Unicode: the common accents, dashes, ties and braces."""
-    return unicodedata.normalize("NFC", _LATEX.sub(_latex_piece, value))
+def derive_code(key: str, authors: str = "", year: str = "") -> str:
+    """A valid paper code made from any entry key, e.g. `DBLP:conf/nips/WeiM19` → `weim19`.
+
+    DBLP's `DBLP:conf/nips/WeiM19` keeps its last part; a DOI key such as ACM's
+    `10.1145/3446776` says nothing to a student, so the first author's surname and
+    the year stand in (`zhang-2021`); a long Better BibTeX key is shortened at word
+    boundaries, keeping its first word and its year.
+    """
+    name = key.strip()
+    if _DOI_KEY.match(name) and (by_author := _author_year(authors, year)):
+        return by_author
+    if "/" in name:  # DBLP:conf/nips/WeiM19, 10.1145/3446776: the last part names it
+        name = name.rstrip("/").rsplit("/", 1)[-1]
+    ascii_text = _ascii(name)
+    code = _slug(ascii_text, clip=False)
+    if len(code) > CODE_MAX:
+        words = [word.lower() for word in _WORD.findall(ascii_text)]
+        tail = words.pop() if len(words) > 1 and words[-1].isdigit() else ""
+        while len(words) > 1 and len("-".join([*words, tail])) > CODE_MAX:
+            words.pop()
+        code = _slug("-".join(word for word in [*words, tail] if word))
+    if len(code) < CODE_MIN:
+        code = _author_year(authors, year) or _slug(f"paper-{code}")
+    return code
 
 
-def _accented(accent: str, letter: str | None, bare_accent: str) -> str:
-    if letter is None:
-        return bare_accent
-    base = letter[1] if letter.startswith("\\") else letter  # \i, \j: dotless under an accent
-    return unicodedata.normalize("NFC", base + _ACCENTS[accent])
+def _ascii(text: str) -> str:
+    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("ł", "l")
+    decomposed = unicodedata.normalize("NFKD", text.replace("Ł", "L"))
+    return "".join(ch for ch in decomposed if ch.isascii())
 
 
-def _latex_piece(match: re.Match[str]) -> str:
-    if sym := match.group("sym"):
-        return _accented(sym, match.group("sym_braced") or match.group("sym_bare"), sym)
-    if let := match.group("let"):
-        return _accented(let, match.group("let_braced") or match.group("let_bare"), "")
-    if word := match.group("word"):
-        tail = match.group("tail")
-        if word in _LETTERS:
-            return _LETTERS[word]  # a control word swallows the spaces after it
-        if word in _WORDS:
-            return _WORDS[word] + (tail if tail != "{}" else "")
-        following = match.string[match.end() : match.end() + 1]
-        if tail == "{}" or following == "{":
-            return ""  # \emph{…}, \textit{…}: keep the argument, drop the command
-        return match.group()
-    if esc := match.group("esc"):
-        return esc
-    if (ctl := match.group("ctl")) is not None:
-        return _SYMBOLS.get(ctl, ctl)
-    if match.group("emdash"):
-        return "—"
-    if match.group("endash"):
-        return "–"
-    if match.group("lquote"):
-        return "“"
-    if match.group("rquote"):
-        return "”"
-    if match.group("lsingle"):
-        return "‘"
-    return " " if match.group("plain") == "~" else ""
+def _slug(text: str, *, clip: bool = True) -> str:
+    code = re.sub(r"[^a-z0-9._-]+", "-", text.lower())
+    code = re.sub(r"-{2,}", "-", code).strip("-._")
+    return code[:CODE_MAX].rstrip("-._") if clip else code
+
+
+def _author_year(authors: str, year: str) -> str:
+    first = authors.split(";", 1)[0].strip()
+    surname = _slug(_ascii(first.split()[-1])) if first and first != "et al." else ""
+    if not surname:
+        return ""
+    code = _slug(f"{surname}-{year}" if re.fullmatch(r"[0-9]{4}", year) else surname)
+    return code if len(code) >= CODE_MIN else ""
+
+
+def _candidates(stem: str) -> Iterator[str]:
+    yield stem
+    for number in range(2, 10_000):
+        suffix = f"-{number}"
+        yield stem[: CODE_MAX - len(suffix)].rstrip("-._") + suffix
+
+
+def _same_paper(old: PaperFields, new: PaperFields) -> bool:
+    """Is the paper behind an existing code the one this entry describes?"""
+
+    def arxiv_id(link: str) -> str:
+        return re.sub(r"v[0-9]+$", "", link)
+
+    if old.arxiv and new.arxiv and arxiv_id(old.arxiv) == arxiv_id(new.arxiv):
+        return True
+    if old.url and old.url == new.url:
+        return True
+    return _title_key(old.title) == _title_key(new.title) != ""
+
+
+def _title_key(title: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", title).casefold() if ch.isalnum())
+
+
+def _allocate(
+    pending: list[tuple[int, PaperFields, DerivedCode | None]],
+    existing: Mapping[str, PaperFields],
+) -> tuple[list[PaperFields], list[DerivedCode]]:
+    """Final codes: given ones as they are; derived ones unique in the file, and
+    never the code of an existing paper that is a different paper."""
+    taken = {paper.code for _, paper, derived in pending if derived is None}
+    papers: list[PaperFields] = []
+    codes: list[DerivedCode] = []
+    for _, paper, derived in pending:
+        if derived is None:
+            papers.append(paper)
+            continue
+        for candidate in _candidates(derived.stem):
+            if candidate in taken:
+                continue
+            other = existing.get(candidate)
+            if other is None or _same_paper(other, paper):
+                break
+        taken.add(candidate)
+        papers.append(dataclasses.replace(paper, code=candidate))
+        codes.append(dataclasses.replace(derived, code=candidate))
+    return papers, codes
+
+
+def settle_codes(parsed: ParsedCatalogue, existing: Mapping[str, PaperFields]) -> ParsedCatalogue:
+    """Re-pick derived codes against the catalogue as it is now (inside the import's
+    transaction): a derived code never takes over a different existing paper."""
+    if not parsed.derived:
+        return parsed
+    derived = {code.code: code for code in parsed.derived}
+    pending = [(0, paper, derived.get(paper.code)) for paper in parsed.papers]
+    papers, codes = _allocate(pending, existing)
+    return dataclasses.replace(parsed, papers=papers, derived=codes)

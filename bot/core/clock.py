@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 
@@ -30,7 +30,3 @@ class FakeClock:
 
     def advance(self, seconds: int) -> None:
         self._now += seconds
-
-
-def utc_from_unix(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -13,20 +13,27 @@ case is reachable (1.3 and 3.3, or 3.7 and 1.7); the other half-way points
 A final grade exists only when both parts exist and both pass (<= 4.0). A
 failed part (5.0) fails the seminar, final 5.0, whether or not the other part
 is in yet, because both are needed.
+
+Attendance: when the seminar requires attendance of every talk (the default), a
+student who missed a talk that no organiser excused gets no final grade:
+"attendance incomplete" stands in its place (in `/admin grade` and the grades
+export) until the absence is excused or corrected. A failed part still fails.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.core.attendance import unexcused_absences
 from bot.core.base import Service
 from bot.core.csvtext import to_csv
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.models import ParticipantStatus
+from bot.core.models import ParticipantStatus, Seminar
 from bot.core.text import echo
 from bot.store import audit, grades, participants
+from bot.store.executor import Reader
 
 STEPS = (10, 13, 17, 20, 23, 27, 30, 33, 37, 40, 50)
 PASSING = 40
@@ -41,6 +48,8 @@ class GradeState(StrEnum):
     PENDING = "pending"
     PASSED = "passed"
     FAILED = "failed"
+    # Both parts passed, but a talk was missed and not excused: no final grade yet.
+    ATTENDANCE_INCOMPLETE = "attendance incomplete"
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,8 @@ class GradeOutcome:
     state: GradeState
     final: int | None  # tenths; 50 when failed, None while pending
     missing: tuple[str, ...]
+    # Talks missed and not excused, counted only when the seminar requires attendance.
+    talks_missed: int = 0
 
     @property
     def released(self) -> bool:
@@ -102,6 +113,36 @@ def outcome(report: int | None, presentation: int | None) -> GradeOutcome:
     return GradeOutcome(report, presentation, GradeState.PASSED, final, ())
 
 
+def with_attendance(result: GradeOutcome, talks_missed: int) -> GradeOutcome:
+    """The outcome once attendance is counted: a missed talk holds back a final grade
+    (a failed part still fails; a pending one stays pending, now also for attendance)."""
+    if not talks_missed or result.state is GradeState.FAILED:
+        return result
+    if result.state is GradeState.PENDING:
+        return replace(result, missing=(*result.missing, "attendance"), talks_missed=talks_missed)
+    return replace(
+        result,
+        state=GradeState.ATTENDANCE_INCOMPLETE,
+        final=None,
+        missing=("attendance",),
+        talks_missed=talks_missed,
+    )
+
+
+def final_text(result: GradeOutcome) -> str:
+    """The final grade as the grades export shows it."""
+    if result.state is GradeState.ATTENDANCE_INCOMPLETE:
+        return GradeState.ATTENDANCE_INCOMPLETE.value
+    return format_grade(result.final)
+
+
+async def missed_talks(db: Reader, seminar: Seminar, now: int) -> dict[int, int]:
+    """Per student the talks missed and not excused; empty when attendance is optional."""
+    if not seminar.attendance_required:
+        return {}
+    return await unexcused_absences(db, seminar.id, now)
+
+
 @dataclass(frozen=True)
 class GradeChange:
     user_id: int
@@ -136,7 +177,8 @@ class GradingService(Service):
                 raise NotFound("That member is not a registered participant of this seminar.")
             await grades.set_parts(tx, seminar.id, user_id, report_tenths, presentation_tenths, now)
             stored = await grades.parts(tx, seminar.id, user_id)
-            result = outcome(*stored)
+            missed = await missed_talks(tx, seminar, now)
+            result = with_attendance(outcome(*stored), missed.get(user_id, 0))
             detail: dict[str, object] = {"user_id": user_id}
             if report_tenths is not None:
                 detail["report"] = format_grade(report_tenths)
@@ -149,8 +191,11 @@ class GradingService(Service):
         """`/admin export what:grades`: what the university system needs, nothing more."""
         seminar = await self.seminar(guild_id)
         rows = []
+        missed = await missed_talks(self.db, seminar, self.clock.now())
         for row in await grades.export_rows(self.db, seminar.id):
-            result = outcome(row["report"], row["presentation"])
+            result = with_attendance(
+                outcome(row["report"], row["presentation"]), missed.get(row["user_id"], 0)
+            )
             rows.append(
                 [
                     str(row["user_id"]),
@@ -158,11 +203,14 @@ class GradingService(Service):
                     row["code"] or "",
                     format_grade(result.report),
                     format_grade(result.presentation),
-                    format_grade(result.final),
+                    final_text(result),
                 ]
             )
         return to_csv(EXPORT_COLUMNS, rows)
 
     async def of_user(self, guild_id: int | None, user_id: int) -> GradeOutcome:
         seminar = await self.seminar(guild_id)
-        return outcome(*await grades.parts(self.db, seminar.id, user_id))
+        missed = await missed_talks(self.db, seminar, self.clock.now())
+        return with_attendance(
+            outcome(*await grades.parts(self.db, seminar.id, user_id)), missed.get(user_id, 0)
+        )

@@ -14,6 +14,7 @@ from bot.core.models import Platform
 from bot.core.signals import ScheduleChanged
 from bot.core.timeutil import zone
 from bot.store import identities as store
+from bot.store import reminders
 from bot.store.database import Database
 
 _ACCOUNTS = "accounts"
@@ -60,6 +61,14 @@ class IdentityService(Service):
         async with self.db.transaction() as tx:
             await store.set_timezone(tx, account_id, chosen)
         return chosen
+
+    async def dm_channel(self, account_id: int) -> int | None:
+        """Discord's DM channel with this user, if the bot opened one before."""
+        return await reminders.dm_channel(self.db, account_id)
+
+    async def remember_dm_channel(self, account_id: int, channel_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await reminders.remember_dm_channel(tx, account_id, channel_id)
 
     async def direct_room(self, account_id: int) -> str | None:
         return await store.direct_room(self.db, account_id)

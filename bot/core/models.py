@@ -51,6 +51,8 @@ class Seminar:
     assessment: str
     # Which front end runs it; `guild_id` and `channel_id` are place ids of that platform.
     platform: Platform = Platform.DISCORD
+    # Missing a talk of the block seminar (not excused) holds back the final grade.
+    attendance_required: bool = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -70,6 +72,20 @@ class Paper:
     topic: str
     capacity: int
     position: int
+
+
+@dataclass(frozen=True)
+class PaperFields:
+    """A paper as typed or imported, before it has an id."""
+
+    code: str
+    title: str
+    authors: str = ""
+    venue: str = ""
+    url: str = ""
+    arxiv: str = ""
+    topic: str = ""
+    capacity: int = 1
 
 
 @dataclass(frozen=True)
@@ -117,3 +133,68 @@ class Submission:
     submitted_at: int
     due_at: int | None
     on_time: bool
+
+
+class AttendanceSource(StrEnum):
+    """How an attendance entry came about."""
+
+    CODE = "code"  # the student typed the talk's code in its window
+    ORGANISER = "organiser"  # an organiser set it (`/admin attendance set`)
+
+
+class RefusalReason(StrEnum):
+    """Why a check-in was refused; every refusal is kept for the organisers."""
+
+    WRONG_CODE = "wrong_code"
+    CLOSED = "closed"
+    AGAIN = "again"
+    OWN_TALK = "own_talk"
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass(frozen=True)
+class TalkCode:
+    """A talk of the programme with its check-in code (a talk is named by its presenter)."""
+
+    slot_id: int
+    seminar_id: int
+    presenter_id: int
+    position: int
+    day_index: int
+    paper_code: str
+    paper_title: str
+    starts_at: int
+    ends_at: int
+    code: str
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    seminar_id: int
+    presenter_id: int
+    account_id: int
+    present: bool
+    source: AttendanceSource
+    set_by: int | None
+    at: int
+
+
+@dataclass(frozen=True)
+class Excuse:
+    seminar_id: int
+    presenter_id: int
+    account_id: int
+    reason: str
+    excused_by: int
+    at: int
+
+
+@dataclass(frozen=True)
+class RefusedAttempt:
+    id: int
+    seminar_id: int
+    account_id: int
+    code: str
+    reason: RefusalReason
+    presenter_id: int | None
+    at: int

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.base import Service
-from bot.core.catalogue import PaperFields, RefusedRow, parse_catalogue, validate_paper
+from bot.core.catalogue import (
+    DerivedCode,
+    PaperFields,
+    RefusedRow,
+    parse_catalogue,
+    settle_codes,
+    validate_paper,
+)
 from bot.core.errors import Conflict, InvalidInput, NotFound
 from bot.core.models import Paper, Seminar
 from bot.core.text import echo
@@ -23,6 +30,10 @@ class ImportReport:
     updated: list[str]
     unchanged: list[str]
     refused: list[RefusedRow]
+    # BibTeX entry keys that are not valid codes, and the codes made from them.
+    derived: list[DerivedCode] = dataclasses.field(default_factory=list)
+    # CSV columns that are not catalogue fields and were skipped.
+    ignored_columns: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,9 @@ class PaperService(Service):
         unchanged: list[str] = []
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            if parsed.derived:  # a derived code never takes over a different paper
+                current = await papers.list_all(tx, seminar.id)
+                parsed = settle_codes(parsed, {paper.code: _fields_of(paper) for paper in current})
             for fields in parsed.papers:
                 existing = await papers.by_code(tx, seminar.id, fields.code)
                 if existing is None:
@@ -143,20 +157,18 @@ class PaperService(Service):
                     await papers.update(tx, existing.id, fields, now)
                     updated.append(fields.code)
             if added or updated:
-                await audit.record(
-                    tx,
-                    seminar.guild_id,
-                    actor_id,
-                    "paper.import",
-                    {
-                        "file": filename,
-                        "added": added,
-                        "updated": updated,
-                        "refused": len(parsed.refused),
-                    },
-                    now,
-                )
-        return ImportReport(added, updated, unchanged, parsed.refused)
+                detail: dict[str, object] = {
+                    "file": filename,
+                    "added": added,
+                    "updated": updated,
+                    "refused": len(parsed.refused),
+                }
+                if parsed.derived:  # where a code such as `weim19-2` came from
+                    detail["derived"] = {code.code: code.key for code in parsed.derived}
+                await audit.record(tx, seminar.guild_id, actor_id, "paper.import", detail, now)
+        return ImportReport(
+            added, updated, unchanged, parsed.refused, parsed.derived, parsed.ignored_columns
+        )
 
     async def _get(self, seminar: Seminar, code: str) -> Paper:
         paper = await papers.by_code(self.db, seminar.id, code)

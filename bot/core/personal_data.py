@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.base import FileBackedService
-from bot.core.grading import format_grade, outcome
+from bot.core.grading import final_text, format_grade, missed_talks, outcome, with_attendance
 from bot.core.models import Participant, ParticipantStatus, Seminar
 from bot.core.registration import remove_participant
 from bot.core.submissions import user_folder
-from bot.store import audit, grades, identities, participants, submissions, talks
+from bot.store import attendance, audit, grades, identities, participants, submissions, talks
 from bot.store import personal_data as store
 from bot.store.database import Row
 from bot.store.executor import Reader
@@ -104,6 +104,7 @@ class PersonalDataService(FileBackedService):
             "assignment": await self._assignment(seminar, user_id),
             "submissions": await self._submissions(seminar, user_id),
             "grades": await self._grades(seminar, user_id),
+            "attendance": await self._attendance(seminar, user_id),
             "reminder_settings": await self._reminder_settings(seminar, user_id),
             "deliveries": [
                 {
@@ -205,14 +206,51 @@ class PersonalDataService(FileBackedService):
         ]
 
     async def _grades(self, seminar: Seminar, user_id: int) -> dict[str, Any] | None:
-        result = outcome(*await grades.parts(self.db, seminar.id, user_id))
+        missed = await missed_talks(self.db, seminar, self.clock.now())
+        result = with_attendance(
+            outcome(*await grades.parts(self.db, seminar.id, user_id)), missed.get(user_id, 0)
+        )
         if not result.released:
             return None
         return {
             "report": format_grade(result.report),
             "presentation": format_grade(result.presentation),
-            "final": format_grade(result.final),
+            "final": final_text(result),
             "state": result.state.value,
+        }
+
+    async def _attendance(self, seminar: Seminar, user_id: int) -> dict[str, Any]:
+        """My check-ins, excuses and refused attempts; talks named by number and paper,
+        never by their presenter (someone else's data)."""
+        entries, excuses, attempts = await attendance.of_member(self.db, seminar.id, user_id)
+        talks_by = {t.presenter_id: t for t in await attendance.talks(self.db, seminar.id)}
+
+        def talk(presenter_id: int | None) -> dict[str, Any] | None:
+            found = None if presenter_id is None else talks_by.get(presenter_id)
+            return None if found is None else {"talk": found.position, "paper": found.paper_code}
+
+        return {
+            "entries": [
+                {
+                    "talk": talk(e.presenter_id),
+                    "present": e.present,
+                    "source": e.source.value,
+                    "at": iso(e.at),
+                }
+                for e in entries
+            ],
+            "excuses": [
+                {"talk": talk(e.presenter_id), "reason": e.reason, "at": iso(e.at)} for e in excuses
+            ],
+            "refused_attempts": [
+                {
+                    "code": a.code,
+                    "reason": a.reason.value,
+                    "talk": talk(a.presenter_id),
+                    "at": iso(a.at),
+                }
+                for a in attempts
+            ],
         }
 
     async def _reminder_settings(self, seminar: Seminar, user_id: int) -> dict[str, Any]:
@@ -240,8 +278,13 @@ class PersonalDataService(FileBackedService):
             await store.user_settings(db, seminar.id, user_id),
             await store.dm_channel(db, user_id),
         ]
-        other_rows = sum(row is not None for row in others) + len(
-            await store.deliveries(db, seminar.id, user_id)
+        entries, excuses, attempts = await attendance.of_member(db, seminar.id, user_id)
+        other_rows = (
+            sum(row is not None for row in others)
+            + len(await store.deliveries(db, seminar.id, user_id))
+            + len(entries)
+            + len(excuses)
+            + len(attempts)
         )
         return DeletionSummary(
             registered=participant is not None,
@@ -264,6 +307,7 @@ class PersonalDataService(FileBackedService):
             await store.forget_in_assignment(tx, seminar.id, user_id)
             await submissions.delete_of_user(tx, seminar.id, user_id)
             await grades.delete_of_user(tx, seminar.id, user_id)
+            await attendance.forget_member(tx, seminar.id, user_id)
             await store.delete_user_rows(tx, seminar.id, user_id)
             for row in await store.audit_mentions(tx, seminar.guild_id, user_id):
                 actor = DELETED_ACTOR if row["actor_id"] == user_id else row["actor_id"]

@@ -25,6 +25,7 @@ from bot.core.errors import person
 from bot.core.models import DeadlineKind, Platform
 from bot.core.text import clip
 from bot.store import assignments as assignment_store
+from bot.store import attendance as attendance_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
 from bot.store.database import Database
@@ -558,7 +559,18 @@ class ReminderContent:
             people = await store.registered_users(self.db, occurrence.seminar_id)
             wanted = None if slot is None else slot["user_id"]
             dms = [p["user_id"] for p in people if p["user_id"] == wanted and p["dm"]]
-            return Audience(channel_id, dms, post=False)
+            # The hour-before DM carries the talk's check-in code; only the DM does: a
+            # closed DM's fallback mention in the channel must not show it to everyone.
+            code = await attendance_store.code_of_slot(self.db, occurrence.ref_id)
+            base = await self._talk_notice(occurrence, "")
+            if wanted is None or code is None or base is None or occurrence.offset > 3_600:
+                return Audience(channel_id, dms, post=False)
+            with_code = Notice(
+                f"{base.template}\nCheck-in code for your audience: `{code}` (put it on a "
+                "slide or say it; `/attend` takes it from 10 minutes before your start).",
+                base.instants,
+            )
+            return Audience(channel_id, dms, {wanted: with_code}, post=False)
         if occurrence.source is Source.BLOCK_DAY:
             people = await store.registered_users(self.db, occurrence.seminar_id)
             return Audience(channel_id, [p["user_id"] for p in people if p["dm"]])

@@ -54,6 +54,7 @@ class SeminarService(Service):
         capacity: int | None = None,
         pref_count: int | None = None,
         contact: str | None = None,
+        attendance_required: bool | None = None,
     ) -> SetupResult:
         """Create this server's seminar, or change the fields given."""
         values: dict[str, Any] = {}
@@ -77,6 +78,8 @@ class SeminarService(Service):
             values["pref_count"] = pref_count
         if contact is not None:
             values["contact"] = clean_text(contact, field="contact", max_length=200)
+        if attendance_required is not None:
+            values["attendance_required"] = attendance_required
 
         now = self.clock.now()
         promoted: list[Participant] = []

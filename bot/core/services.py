@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.core.announcements import AnnouncementService
 from bot.core.assigning import AssignmentService
+from bot.core.attendance import AttendanceService
 from bot.core.calendar import CalendarService
 from bot.core.clock import Clock
 from bot.core.deadlines import DeadlineService
@@ -43,6 +44,7 @@ class Services:
     personal_data: PersonalDataService
     assignments: AssignmentService
     talks: TalkService
+    attendance: AttendanceService
     identities: IdentityService
     # The platform-neutral half of the scheduled events a front end mirrors.
     office_hour_events: OfficeHourEvents
@@ -71,6 +73,7 @@ class Services:
             personal_data=PersonalDataService(db, clock, changed, data_dir=files),
             assignments=AssignmentService(db, clock, changed),
             talks=TalkService(db, clock, changed),
+            attendance=AttendanceService(db, clock, changed),
             identities=IdentityService(db, clock, changed),
             office_hour_events=OfficeHourEvents(db, clock, changed),
             block_day_events=BlockDayEvents(db, clock, changed),

@@ -4,9 +4,14 @@ A hand-in is two steps because the front end downloads the file in between:
 `start` refuses what needs no download (not registered, too large) and fixes
 the instant the request arrived, which decides on time or late, so a slow
 download never makes a student late; `finish` checks the bytes and stores them.
-Nothing is stored unless both succeed: the file is written to a temporary name,
-moved into place inside the transaction that inserts its row, and removed
-again if that transaction does not commit.
+Nothing is stored unless both succeed: the file is written to a temporary name
+(`.upload-*.part`), moved into place inside the transaction that inserts its
+row, and removed again on every failure, cancellation included. What a killed
+process left behind is removed by `sweep_partial_uploads` at start-up.
+
+A hand-in must open as a PDF with at least one page, without a password:
+pypdf reads it (in a worker thread), so a truncated download, an HTML page
+with `%PDF-` in a comment or an encrypted file is refused with the reason.
 """
 
 from __future__ import annotations
@@ -15,11 +20,18 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import io
+import logging
 import os
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
 
 from bot.core.base import FileBackedService
 from bot.core.csvtext import to_csv
@@ -29,7 +41,16 @@ from bot.store import deadlines, participants
 from bot.store import submissions as store
 from bot.store.executor import Reader
 
+log = logging.getLogger(__name__)
+
 PDF_MAGIC = b"%PDF-"
+# Every complete PDF ends with this marker (readers look for it in the last 1024
+# bytes); a download or export cut short does not.
+PDF_END = b"%%EOF"
+PARTIAL_GLOB = ".upload-*.part"
+# A partial file younger than this may belong to an upload still under way in
+# another process sharing the data folder (a console demo beside the bot).
+SWEEP_MIN_AGE_SECONDS = 600.0
 # PDF readers accept the header anywhere in the first 1024 bytes (some tools
 # prepend junk), so the check does too; a renamed .docx never has it.
 MAGIC_WINDOW = 1024
@@ -94,7 +115,64 @@ def parse_kind(kind: str) -> SubmissionKind:
 
 
 def is_pdf(data: bytes) -> bool:
+    """Does it start like a PDF? (Only a first sniff: `check_pdf` opens it.)"""
     return PDF_MAGIC in data[: MAGIC_WINDOW + len(PDF_MAGIC) - 1]
+
+
+def check_pdf(data: bytes, what: str) -> None:
+    """Refuse what a PDF reader cannot open, has no page, or needs a password for.
+
+    `what` names the hand-in in the message ("report"). Runs pypdf: call it in a
+    worker thread. Reads only the structure (pages and their content objects),
+    never renders.
+    """
+    again = f"Please export your {what} as PDF again and hand it in again. Nothing was stored."
+    if not is_pdf(data):
+        raise InvalidInput(f"That file is not a PDF (whatever its name says). {again}")
+    head = data[: data.find(PDF_MAGIC)].lower()
+    if b"<html" in head or b"<!doctype" in head:
+        raise InvalidInput(
+            "That file is a web page (HTML), not a PDF: perhaps a download or sign-in page "
+            f"was saved instead of the document. {again}"
+        )
+    if PDF_END not in data[-MAGIC_WINDOW:]:
+        raise InvalidInput(
+            "That PDF is incomplete: it stops before the end every PDF has, as if the "
+            f"export or the upload was cut short. {again}"
+        )
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+        pages = 0 if encrypted else _readable_pages(reader)
+    except Exception as exc:  # pypdf raises many kinds of errors for a damaged file
+        log.info("a hand-in did not open as a PDF: %r", exc)
+        raise InvalidInput(
+            f"That file does not open as a PDF: it is damaged or not really a PDF. {again}"
+        ) from None
+    if encrypted:
+        raise InvalidInput(
+            "That PDF is password-protected (encrypted), so the organisers could not "
+            f"open or annotate it. Please save your {what} without a password or "
+            "restrictions and hand it in again. Nothing was stored."
+        )
+    if pages < 1:
+        raise InvalidInput(f"That PDF has no pages. {again}")
+
+
+def _readable_pages(reader: PdfReader) -> int:
+    """How many pages, after checking each page's content objects resolve."""
+    count = 0
+    for page in reader.pages:
+        _ = page.mediabox  # every page has a size, possibly inherited
+        contents = page.get("/Contents")
+        parts = contents.get_object() if contents is not None else None
+        if contents is not None and parts is None:
+            raise ValueError("a page's contents are missing")
+        for part in parts if isinstance(parts, list) else ():
+            if part.get_object() is None:
+                raise ValueError("a page's contents are missing")
+        count += 1
+    return count
 
 
 def human_size(size: int) -> str:
@@ -147,17 +225,15 @@ class SubmissionService(FileBackedService):
     async def finish(self, upload: Upload, filename: str, data: bytes) -> Receipt:
         """Check the downloaded bytes and store them as the next version."""
         check_size(len(data), upload.limit)
-        if not is_pdf(data):
-            raise InvalidInput(
-                "That file is not a PDF (whatever its name says). Please export your "
-                f"{upload.kind.value} as PDF and hand it in again. Nothing was stored."
-            )
         seminar, user_id, kind = upload.seminar, upload.user_id, upload.kind.value
+        await asyncio.to_thread(check_pdf, data, kind)
         digest = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
         folder = self.user_dir(seminar.id, user_id)
-        temp = await asyncio.to_thread(_write_temp, folder, data)
+        temp = folder / f".upload-{uuid.uuid4().hex}.part"
         final: Path | None = None
+        files = _FileSteps()
         try:
+            await files.run(_write_temp, temp, data)
             async with self.db.transaction() as tx:
                 # Checked again: they may have left while the file was downloading.
                 await self._require_registered(seminar, user_id, tx)
@@ -167,7 +243,7 @@ class SubmissionService(FileBackedService):
                 # The write lock is held, so nobody else can take this version number.
                 version = await store.next_version(tx, seminar.id, user_id, kind)
                 final = folder / f"{kind}-{version}-{digest[:12]}.pdf"
-                await asyncio.to_thread(_publish, temp, final)
+                await files.run(_publish, temp, final)
                 draft = Submission(
                     id=0,
                     seminar_id=seminar.id,
@@ -184,11 +260,28 @@ class SubmissionService(FileBackedService):
                 )
                 row_id = await store.insert(tx, draft)
         except BaseException:
-            await asyncio.to_thread(_discard, temp, final)
+            # Also on cancellation: once the file step under way has finished.
+            files.then(_discard, temp, final)
             raise
         submission = dataclasses.replace(draft, id=row_id)
         late_by = 0 if on_time or due_at is None else upload.received_at - due_at
         return Receipt(submission, seminar, late_by)
+
+    async def sweep_partial_uploads(
+        self, min_age_seconds: float = SWEEP_MIN_AGE_SECONDS
+    ) -> tuple[int, int]:
+        """Remove `.upload-*.part` files a killed process left behind; call at start-up.
+
+        Returns (files removed, bytes freed). Files younger than `min_age_seconds`
+        are kept: they may be uploads still under way in another process.
+        """
+        root = self.data_dir / SUBMISSIONS_DIR
+        removed, freed = await asyncio.to_thread(_sweep, root, time.time() - min_age_seconds)
+        if removed:
+            log.warning(
+                "removed %d partial upload file(s) left behind (%s)", removed, human_size(freed)
+            )
+        return removed, freed
 
     async def mine(self, guild_id: int | None, user_id: int) -> list[Submission]:
         seminar = await self.seminar(guild_id)
@@ -233,14 +326,36 @@ class SubmissionService(FileBackedService):
             )
 
 
-def _write_temp(folder: Path, data: bytes) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".upload-{uuid.uuid4().hex}.part"
+class _FileSteps:
+    """File work in worker threads that a cancellation cannot cut loose.
+
+    Cancelling `await asyncio.to_thread(...)` returns at once while the thread
+    goes on writing; a clean-up run then could come before the file exists. So
+    each step is shielded, and `then` runs the clean-up only after the step
+    under way (if any) has really finished.
+    """
+
+    def __init__(self) -> None:
+        self._last: asyncio.Future[Any] | None = None
+
+    async def run(self, step: Callable[..., Any], *args: Any) -> Any:
+        self._last = asyncio.ensure_future(asyncio.to_thread(step, *args))
+        return await asyncio.shield(self._last)
+
+    def then(self, cleanup: Callable[..., None], *args: Any) -> None:
+        last = self._last
+        if last is None or last.done():
+            cleanup(*args)
+        else:
+            last.add_done_callback(lambda _: cleanup(*args))
+
+
+def _write_temp(temp: Path, data: bytes) -> None:
+    temp.parent.mkdir(parents=True, exist_ok=True)
     with open(temp, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    return temp
 
 
 def _publish(temp: Path, final: Path) -> None:
@@ -256,5 +371,22 @@ def _publish(temp: Path, final: Path) -> None:
 def _discard(temp: Path, final: Path | None) -> None:
     for path in (temp, final):
         if path is not None:
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:  # never hide the error that got us here
+                log.error("could not remove %s: %r", path, exc)
+
+
+def _sweep(root: Path, cutoff: float) -> tuple[int, int]:
+    removed = freed = 0
+    # <data>/submissions/<seminar>/<user>/.upload-*.part
+    for path in root.glob(f"*/*/{PARTIAL_GLOB}"):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            if stat.st_mtime <= cutoff:
+                path.unlink()
+                removed += 1
+                freed += stat.st_size
+    return removed, freed

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.attendance import create_codes
 from bot.core.base import Service
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import Seminar
@@ -171,6 +172,8 @@ class TalkService(Service):
                 ],
                 now=now,
             )
+            # Every talk gets a fresh check-in code; the old slots took theirs along.
+            await create_codes(tx, seminar.id, now)
             await audit.record(
                 tx,
                 seminar.guild_id,

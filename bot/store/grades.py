@@ -35,13 +35,6 @@ async def parts(db: Reader, seminar_id: int, user_id: int) -> GradeParts:
     return (None, None) if row is None else (row["report"], row["presentation"])
 
 
-async def all_parts(db: Reader, seminar_id: int) -> dict[int, GradeParts]:
-    rows = await db.fetch_all(
-        "SELECT user_id, report, presentation FROM grades WHERE seminar_id = ?", (seminar_id,)
-    )
-    return {row["user_id"]: (row["report"], row["presentation"]) for row in rows}
-
-
 async def delete_of_user(tx: Transaction, seminar_id: int, user_id: int) -> int:
     return await tx.execute_rowcount(
         "DELETE FROM grades WHERE seminar_id = ? AND user_id = ?", (seminar_id, user_id)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.core.catalogue import PaperFields
-from bot.core.models import Paper
+from bot.core.models import Paper, PaperFields
 from bot.store.database import Database, Row, Transaction
 from bot.store.executor import Reader
 
@@ -74,17 +73,6 @@ async def by_code(db: Reader, seminar_id: int, code: str) -> Paper | None:
 async def by_id(db: Reader, paper_id: int) -> Paper | None:
     row = await db.fetch_one(f"SELECT {_COLUMNS} FROM papers WHERE id = ?", (paper_id,))
     return None if row is None else _paper(row)
-
-
-async def by_codes(db: Reader, seminar_id: int, codes: list[str]) -> dict[str, Paper]:
-    if not codes:
-        return {}
-    marks = ", ".join("?" for _ in codes)
-    rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM papers WHERE seminar_id = ? AND code IN ({marks})",
-        (seminar_id, *codes),
-    )
-    return {row["code"]: _paper(row) for row in rows}
 
 
 async def search(db: Reader, seminar_id: int, query: str, limit: int) -> list[Paper]:

@@ -10,7 +10,7 @@ from bot.store.executor import Reader
 
 _COLUMNS = (
     "id, guild_id, title, term, channel_id, organiser_role_id, timezone, capacity, "
-    "pref_count, contact, assessment, platform"
+    "pref_count, contact, assessment, platform, attendance_required"
 )
 EDITABLE = (
     "title",
@@ -22,12 +22,14 @@ EDITABLE = (
     "pref_count",
     "contact",
     "assessment",
+    "attendance_required",
 )
 
 
 def _seminar(row: Row) -> Seminar:
     values = {key: row[key] for key in row.keys()}  # noqa: SIM118 - sqlite3.Row
     values["platform"] = Platform(values["platform"])
+    values["attendance_required"] = bool(values["attendance_required"])
     return Seminar(**values)
 
 

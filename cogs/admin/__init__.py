@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.app import NotOrganiser, SeminarBot
 from cogs.admin.announce import AnnounceCommands
 from cogs.admin.assign import AssignCommands
+from cogs.admin.attendance import AttendanceCommands
 from cogs.admin.deadlines import DeadlineCommands
 from cogs.admin.export import ExportCommands
 from cogs.admin.grade import GradeCommands
@@ -41,6 +42,7 @@ class Admin(
     AssignCommands,
     ExportCommands,
     TalkCommands,
+    AttendanceCommands,
     commands.GroupCog,
     group_name="admin",
     group_description="Organiser commands",

@@ -28,6 +28,9 @@ class ExportCommands(AdminMixin):
         elif what == ExportKind.GRADES:
             text = await services.grading.export_csv(interaction.guild_id)
             export = CsvExport(f"{ExportKind.GRADES.value}.csv", text)
+        elif what == ExportKind.ATTENDANCE:
+            text = await services.attendance.export_csv(interaction.guild_id)
+            export = CsvExport(f"{ExportKind.ATTENDANCE.value}.csv", text)
         else:
             export = await services.assignments.export_csv(interaction.guild_id, what)
         await reply(

@@ -42,8 +42,17 @@ def describe_outcome(result: GradeOutcome) -> str:
         which = " and ".join(failed)
         return f"{parts}.\n❌ The seminar is **failed** (final 5.0): the {which} failed."
     if result.state is GradeState.PENDING:
-        missing = " and ".join(result.missing)
-        return f"{parts}.\nNo final grade yet: the {missing} grade is missing."
+        grades = [name for name in result.missing if name != "attendance"]
+        text = f"{parts}.\nNo final grade yet: the {' and '.join(grades)} grade is missing."
+        if result.talks_missed:
+            text += f" Attendance is incomplete too ({_talks(result.talks_missed)} missed)."
+        return text
+    if result.state is GradeState.ATTENDANCE_INCOMPLETE:
+        return (
+            f"{parts}.\n⚠️ **Attendance incomplete**: {_talks(result.talks_missed)} missed and "
+            "not excused, so no final grade. `/admin attendance show` lists them; "
+            "`/admin attendance excuse` or `/admin attendance set` settles each."
+        )
     assert result.report is not None and result.presentation is not None
     mean = weighted_hundredths(result.report, result.presentation)
     return (
@@ -51,6 +60,10 @@ def describe_outcome(result: GradeOutcome) -> str:
         f"(0.4 × {format_grade(result.report)} + 0.6 × {format_grade(result.presentation)} "
         f"= {mean // 100}.{mean % 100:02d}, rounded to the nearest step)."
     )
+
+
+def _talks(count: int) -> str:
+    return f"{count} talk{'' if count == 1 else 's'}"
 
 
 class GradeCommands(AdminMixin):

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import cast
+
+import aiohttp
 import discord
 from discord import app_commands
 
-from bot.core.catalogue import PaperFields
+from bot.app import SeminarBot
 from bot.core.errors import InvalidInput
+from bot.core.models import PaperFields
 from bot.core.text import echo
 from bot.ui import ConfirmView, add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of, still_organiser
 from cogs.papers import paper_card
+
+log = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 FIELD_HELP = {
@@ -119,11 +127,22 @@ class PaperCommands(AdminMixin):
                 f"{MAX_IMPORT_BYTES // 1024} KiB."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
+        timeout = cast(SeminarBot, interaction.client).settings.download_timeout_seconds
         try:
-            data = await file.read()
-        except discord.HTTPException as exc:
+            # The same bound as /submit: a hanging download must still get an answer.
+            data = await asyncio.wait_for(file.read(), timeout=timeout)
+        except TimeoutError as exc:
+            log.warning("catalogue download timed out after %s s", timeout)
             raise InvalidInput(
-                "I could not download that file from Discord; please try again."
+                f"Downloading `{echo(file.filename, 60)}` from Discord took longer than "
+                f"{timeout:g} seconds, so I gave up; nothing was changed. Please run "
+                "`/admin paper import` again."
+            ) from exc
+        except (discord.HTTPException, aiohttp.ClientError) as exc:
+            log.warning("could not download a catalogue: %r", exc)
+            raise InvalidInput(
+                "I could not download that file from Discord, so nothing was changed; "
+                "please try again."
             ) from exc
         report = await services_of(interaction).papers.import_file(
             interaction.guild_id, interaction.user.id, file.filename, data
@@ -140,6 +159,22 @@ class PaperCommands(AdminMixin):
             add_field(page, "Added", ", ".join(f"`{c}`" for c in report.added))
         if report.updated:
             add_field(page, "Updated", ", ".join(f"`{c}`" for c in report.updated))
+        if report.derived:
+            add_field(
+                page,
+                "Codes made from entry keys",
+                "\n".join(
+                    f"line {code.line}: `{echo(code.key, 60)}` → `{code.code}`"
+                    for code in report.derived
+                ),
+            )
+        if report.ignored_columns:
+            add_field(
+                page,
+                "Columns ignored",
+                ", ".join(f"`{echo(name, 60)}`" for name in report.ignored_columns)
+                + " (not catalogue fields)",
+            )
         if report.refused:
             add_field(
                 page,

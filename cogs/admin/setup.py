@@ -22,6 +22,8 @@ class SetupCommands(AdminMixin):
         capacity="Maximum number of participants (default 20)",
         pref_count="How many papers each student must rank (1-5, default 3)",
         contact="Who students should contact, e.g. an e-mail address",
+        attendance_required="Whether a missed talk (not excused) holds back the final grade "
+        "(default true)",
     )
     async def setup_(
         self,
@@ -34,6 +36,7 @@ class SetupCommands(AdminMixin):
         capacity: app_commands.Range[int, 1, 1000] | None = None,
         pref_count: app_commands.Range[int, 1, 5] | None = None,
         contact: str | None = None,
+        attendance_required: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         if organiser_role is not None and organiser_role.id == interaction.guild_id:
@@ -53,6 +56,7 @@ class SetupCommands(AdminMixin):
             capacity=capacity,
             pref_count=pref_count,
             contact=contact,
+            attendance_required=attendance_required,
         )
         seminar = result.seminar
         page = embed(
@@ -74,6 +78,12 @@ class SetupCommands(AdminMixin):
             f"<@&{seminar.organiser_role_id}>"
             if seminar.organiser_role_id
             else "Manage Server only",
+            inline=True,
+        )
+        add_field(
+            page,
+            "Attendance of all talks",
+            "required for a final grade" if seminar.attendance_required else "not required",
             inline=True,
         )
         if seminar.contact:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from unittest.mock import MagicMock
+import asyncio
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
@@ -66,6 +68,7 @@ async def test_setup_creates_then_updates(bot: SeminarBot, services: Services) -
         "Papers to rank": "3",
         "Announcements": "<#88>",
         "Organiser role": "<@&77>",
+        "Attendance of all talks": "required for a final grade",
         "Contact": "tadl@example.org",
     }
     updated = only_reply(await admin(bot, "admin setup", capacity=25, timezone="Europe/London"))
@@ -216,6 +219,49 @@ async def test_paper_import_defers_then_reports(
     assert refused[1].startswith("line 4 (")
     assert_harmless(text_of(message))
     assert [p.code for p in await services.papers.browse(GUILD)] == ["jacot-2018"]
+
+
+async def test_paper_import_names_derived_codes_and_ignored_columns(
+    bot: SeminarBot, services: Services, seminar: Seminar
+) -> None:
+    bib = (
+        b"@inproceedings{DBLP:conf/nips/WeiM19,\n"
+        b"  author = {Colin Wei and Tengyu Ma},\n"
+        b"  title = {Data-dependent Sample Complexity of Deep Neural Networks},\n"
+        b"  year = {2019}\n"
+        b"}\n"
+    )
+    message = only_reply(
+        await admin(bot, "admin paper import", file=mock_attachment("dblp.bib", bib))
+    )
+    assert fields(message)["Added"] == "`weim19`"
+    assert fields(message)["Codes made from entry keys"] == (
+        "line 1: `DBLP:conf/nips/WeiM19` → `weim19`"
+    )
+    data = b"code,title,Notes,room\njacot-2018,NTK,ask Anna,B1\n"
+    message = only_reply(
+        await admin(bot, "admin paper import", file=mock_attachment("c.csv", data))
+    )
+    assert fields(message)["Columns ignored"] == "`Notes`, `room` (not catalogue fields)"
+    assert [p.code for p in await services.papers.browse(GUILD)] == ["weim19", "jacot-2018"]
+
+
+async def test_paper_import_whose_download_hangs_gets_a_clear_answer(
+    bot: SeminarBot, services: Services, seminar: Seminar
+) -> None:
+    bot.settings.download_timeout_seconds = 0.05
+
+    async def hang(*_: Any, **__: Any) -> bytes:
+        await asyncio.Event().wait()  # never set: the download never finishes
+        return b""
+
+    file = mock_attachment("catalogue.csv", b"code,title\nab,T\n")
+    file.read = AsyncMock(side_effect=hang)
+    message = only_reply(await admin(bot, "admin paper import", file=file))
+    assert message["ephemeral"] is True
+    assert "took longer than 0.05 seconds" in message["content"]
+    assert "nothing was changed" in message["content"]
+    assert await services.papers.browse(GUILD) == []
 
 
 async def test_paper_import_of_only_bad_rows_says_nothing_changed(

@@ -71,6 +71,7 @@ def test_the_assignment_commands_have_their_documented_options(bot: SeminarBot) 
         "assignment",
         "submissions",
         "grades",
+        "attendance",
     ]
 
 

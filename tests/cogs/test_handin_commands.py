@@ -32,9 +32,10 @@ from tests.cogs.helpers import (
     view_of,
 )
 from tests.core.helpers import GUILD, ORGANISER, join_all
+from tests.pdfs import make_pdf
 
 ALICE, BOB, CAROL, DAVE = 101, 102, 103, 104
-PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+PDF = make_pdf()
 
 
 def student(user_id: int = ALICE) -> MagicMock:
@@ -160,6 +161,25 @@ async def test_a_renamed_non_pdf_is_refused(
     file = mock_attachment("report.pdf", b"PK\x03\x04 not really a pdf")
     message = only_reply(await run(bot, "submit", kind="report", file=file))
     assert "not a PDF" in message["content"]
+    assert await nothing_stored(services, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (make_pdf(password="secret"), "password-protected"),
+        (make_pdf(b"x" * 4000)[:1024], "incomplete"),
+    ],
+    ids=["encrypted", "truncated"],
+)
+async def test_a_pdf_that_does_not_open_is_refused_with_the_reason(
+    bot: SeminarBot, services: Services, students: Seminar, tmp_path: Path, data: bytes, reason: str
+) -> None:
+    file = mock_attachment("report.pdf", data)
+    message = only_reply(await run(bot, "submit", kind="report", file=file))
+    assert message["ephemeral"] is True
+    assert reason in message["content"]
+    assert "Nothing was stored." in message["content"]
     assert await nothing_stored(services, tmp_path)
 
 

@@ -8,6 +8,7 @@ from bot.commands.spec import COMMANDS
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from tests.commands.helpers import FileUpload, Session
+from tests.commands.test_attendance import block_seminar_day
 from tests.commands.test_story import CATALOGUE, PDF, set_up
 
 # A seminar's life, one command (or a few) per entry; each must answer, not apologise.
@@ -82,5 +83,7 @@ async def test_every_command_answers_without_an_apology(
             done = await session.confirm(answer)
             assert not done.refused, (text, done.text)
         ran.add(session.layer.parse(text, session.platform).command.path)
+        if text == "/talks":
+            ran |= await block_seminar_day(session, clock)
     offered = {c.path for c in COMMANDS if session.platform in c.platforms}
     assert offered - ran == set(), "commands this test does not run"

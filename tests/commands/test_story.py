@@ -10,6 +10,7 @@ from bot.core.models import Platform
 from bot.core.services import Services
 from tests.commands.helpers import FileUpload, Session
 from tests.core.helpers import audit_actions, ranking_codes
+from tests.pdfs import make_pdf
 
 CATALOGUE = (
     "code,title,authors,venue,url,arxiv,topic,capacity\n"
@@ -19,7 +20,7 @@ CATALOGUE = (
     "Generalisation,1\n"
     "Bad Code!,A paper with a bad code,,,,,,1\n"
 )
-PDF = b"%PDF-1.7\n" + b"report body " * 100 + b"\n%%EOF\n"
+PDF = make_pdf()
 
 
 async def set_up(session: Session) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.catalogue import PaperFields
-from bot.core.models import Deadline, Paper, Seminar
+from bot.core.models import Deadline, Paper, PaperFields, Seminar
 from bot.core.services import Services
 from bot.store import audit, participants
 

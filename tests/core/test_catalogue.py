@@ -18,6 +18,7 @@ from bot.core.catalogue import (
     parse_bibtex,
     parse_catalogue,
     parse_csv,
+    settle_codes,
     validate_paper,
 )
 from bot.core.errors import InvalidInput
@@ -275,12 +276,9 @@ def test_csv_header_only_gives_no_papers() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"code,title,colour\nab,x,red\n", "unknown column `colour`"),
-        (b"code,title,`evil`\n", "unknown column `'evil'`"),
         (b"code,authors\nab,x\n", "no `title` column"),
         (b"title\nx\n", "no `code` column"),
         (b"code,title,title\n", "names the column `title` twice"),
-        (b"code,,title\n", "Column 2 of the CSV header has no name"),
         (b"", "The CSV file is empty"),
         (b"\n \n", "The CSV file is empty"),
         (b"code,title\xff\nab,t\n", "not UTF-8"),
@@ -297,10 +295,23 @@ def test_csv_file_level_refusals(data: bytes, expected: str) -> None:
     assert expected in str(caught.value)
 
 
+def test_csv_unknown_columns_are_ignored_and_listed() -> None:
+    parsed = parse_csv(
+        b"code,title,Notes,,`evil`,notes,capacity\nab,One,remember to ask,x,y,z,2\ncd,Two,,,,,\n"
+    )
+    assert parsed.refused == []
+    assert parsed.papers == [
+        PaperFields(code="ab", title="One", capacity=2),
+        PaperFields(code="cd", title="Two"),
+    ]
+    assert parsed.ignored_columns == ["Notes", "column 4 (no name)", "'evil'", "notes"]
+
+
 def test_csv_unknown_column_name_is_clipped() -> None:
-    with pytest.raises(InvalidInput) as caught:
-        parse_csv(b"code,title," + b"z" * 500 + b"\n")
-    assert "z" * 60 not in str(caught.value)
+    parsed = parse_csv(b"code,title," + b"z" * 500 + b"\nab,T,x\n")
+    [name] = parsed.ignored_columns
+    assert len(name) <= 60 and name.endswith("…")
+    assert parsed.papers == [PaperFields(code="ab", title="T")]
 
 
 def test_csv_row_limit() -> None:
@@ -402,6 +413,11 @@ def test_bibtex_reads_entries() -> None:
         (r"50\% of R\&D \_ \$", "50% of R&D _ $"),
         (r"$k$-means", "k-means"),
         (r"``quoted''", "“quoted”"),
+        # what Zotero and Better BibTeX write for characters LaTeX treats specially
+        (r"{\textless}b{\textgreater} {\textbar} a{\textunderscore}b", "<b> | a_b"),
+        (r"x\textsuperscript{2}, H\textsubscript{2}O", "x², H₂O"),
+        (r"\mkbibquote{Attention} \enquote{is} \mkbibemph{all}", "“Attention” “is” all"),
+        (r"{\noopsort{a}}Zeta \S 3", "Zeta §3"),
     ],
 )
 def test_bibtex_latex_accents(latex: str, text: str) -> None:
@@ -429,49 +445,159 @@ def test_bibtex_malformed_entry_does_not_stop_the_rest() -> None:
         "@ article\n"  # 16
         "@article{missing-eq, title {x}}\n"  # 17
         "@misc{last-ok, title = {Five}}\n"  # 18
+        "% @misc{commented-out, title = {Six}}\n"  # 19
+        "@misc{FIRST-OK, title = {Seven}}\n"  # 20
     )
     parsed = parse_bibtex(data.encode())
     assert [paper.code for paper in parsed.papers] == [
         "first-ok",
         "second-ok",
         "third-ok",
+        "bad-key",  # derived from the key `Bad Key`
         "last-ok",
     ]
     refused = {row.line: row for row in parsed.refused}
-    assert sorted(refused) == [2, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17]
+    assert sorted(refused) == [2, 6, 7, 11, 12, 13, 14, 15, 16, 17, 20]
     assert refused[2].code == "broken"
-    assert "missing before line 5 (are its braces balanced?)" in refused[2].reason
+    assert "malformed entry (reading stopped on line 5)" in refused[2].reason
+    assert "braces and quotes balanced" in refused[2].reason
     assert refused[6].code == ""
     assert "no key" in refused[6].reason
     assert refused[7].code == "not-closed"
-    assert "not closed" in refused[7].reason
-    assert refused[10].code == "bad"
+    assert "reading stopped on line 8" in refused[7].reason
     assert refused[11].reason == "The title is missing."
-    assert "quoted value" in refused[12].reason
+    assert 'closing `"`' in refused[12].reason
     assert refused[13].reason == "duplicate code in file, first on line 1"
     assert "not `lots`" in refused[14].reason
     assert "`12345` is not an arXiv reference" in refused[15].reason
     assert "does not start a valid entry" in refused[16].reason
-    assert "expected `=`" in refused[17].reason
+    assert "Expected a `=`" in refused[17].reason
+    assert refused[20].reason == "duplicate code in file, first on line 1"
+    assert [(code.line, code.key, code.code) for code in parsed.derived] == [
+        (10, "Bad Key", "bad-key")
+    ]
 
 
-def test_bibtex_unbalanced_brace_names_field_and_line() -> None:
+def test_bibtex_unbalanced_brace_names_the_lines() -> None:
     data = b"@misc{a-1,\n  note = {x},\n  title = {Open {brace}\n@misc{b-2, title = {B}}\n"
     parsed = parse_bibtex(data)
     assert [paper.code for paper in parsed.papers] == ["b-2"]
     [row] = parsed.refused
-    assert row.line == 1
-    assert row.reason == (
-        "malformed entry: unbalanced braces: the `{` opened on line 3 in the field `title` "
-        "is never closed"
+    assert (row.line, row.code) == (1, "a-1")
+    assert row.reason.startswith("malformed entry (reading stopped on line 4): ")
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        ("DBLP:conf/nips/WeiM19", "weim19"),
+        ("DBLP:journals/corr/abs-1905-03684", "abs-1905-03684"),
+        ("10.1145/3446776", "doe-2021"),  # a DOI says nothing: first author and year
+        ("belkinReconcilingModernMachinelearning2019", "belkin-reconciling-modern-2019"),
+        ("Müller:2019:Graphs", "muller-2019-graphs"),
+        ("arXiv:1905.03684", "arxiv-1905.03684"),
+        ("x", "doe-2021"),
+        ("Wei Ma 2019", "wei-ma-2019"),
+        ("_hidden", "hidden"),
+        ("A" * 60, "a" * 40),
+        (
+            "AVeryLongKeyWithoutAnyYearAtAllInItWhatsoeverReally",
+            "a-very-long-key-without-any-year-at-all",
+        ),
+    ],
+)
+def test_bibtex_any_key_gives_a_valid_code(key: str, code: str) -> None:
+    data = f"@article{{{key}, title = {{T}}, author = {{Doe, Jane}}, year = 2021}}".encode()
+    parsed = parse_bibtex(data)
+    assert parsed.refused == []
+    assert [paper.code for paper in parsed.papers] == [code]
+    assert validate_paper(parsed.papers[0]) == parsed.papers[0]
+    assert [(derived.key, derived.code) for derived in parsed.derived] == [
+        (key[:59] + ("…" if len(key) > 60 else key[59:]), code)
+    ]
+
+
+def test_bibtex_derived_codes_are_unique_in_the_file() -> None:
+    data = (
+        b"@article{weim19, title = {Given}}\n"
+        b"@article{DBLP:conf/nips/WeiM19, title = {Derived one}}\n"
+        b"@article{DBLP:journals/corr/WeiM19, title = {Derived two}}\n"
     )
+    parsed = parse_bibtex(data)
+    assert [(paper.code, paper.title) for paper in parsed.papers] == [
+        ("weim19", "Given"),
+        ("weim19-2", "Derived one"),
+        ("weim19-3", "Derived two"),
+    ]
+    assert [(code.line, code.stem, code.code) for code in parsed.derived] == [
+        (2, "weim19", "weim19-2"),
+        (3, "weim19", "weim19-3"),
+    ]
 
 
-def test_bibtex_bad_key_says_it_is_the_code() -> None:
-    parsed = parse_bibtex(b"@article{DBLP:journals/x, title = {T}}")
-    assert parsed.refused[0].code == "dblp:journals/x"
-    assert "is not valid" in parsed.refused[0].reason
-    assert "entry key" in parsed.refused[0].reason
+def test_settle_codes_never_takes_over_a_different_existing_paper() -> None:
+    data = (
+        b"@article{DBLP:conf/nips/WeiM19, title = {Data-dependent Sample Complexity},"
+        b" eprint = {1905.03684}, archiveprefix = {arXiv}}\n"
+        b"@article{DBLP:conf/x/LeeK20, title = {Something else}}\n"
+    )
+    parsed = parse_bibtex(data)
+    existing = {
+        # the same paper from an earlier import (matched by its arXiv ID) ...
+        "weim19": PaperFields("weim19", "Old title", arxiv="https://arxiv.org/abs/1905.03684v2"),
+        # ... and a different paper someone added by hand
+        "leek20": PaperFields("leek20", "A hand-made entry"),
+    }
+    settled = settle_codes(parsed, existing)
+    assert [paper.code for paper in settled.papers] == ["weim19", "leek20-2"]
+    assert [code.code for code in settled.derived] == ["weim19", "leek20-2"]
+    assert settle_codes(parsed, {}) == parsed
+
+
+def test_bibtex_crossref_volume_is_not_a_paper() -> None:
+    data = b"""
+@inproceedings{DBLP:conf/iclr/ZhangBHRV17,
+  author    = {Chiyuan Zhang and Samy Bengio},
+  title     = {Understanding deep learning requires rethinking generalization},
+  crossref  = {DBLP:conf/iclr/2017},
+}
+@proceedings{DBLP:conf/iclr/2017,
+  title     = {5th International Conference on Learning Representations, {ICLR} 2017},
+  year      = {2017},
+}
+"""
+    parsed = parse_bibtex(data)
+    assert parsed.refused == []
+    [paper] = parsed.papers
+    assert paper.code == "zhangbhrv17"
+    assert paper.venue == "5th International Conference on Learning Representations, ICLR 2017"
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (r"$\frac{1}{2}$-approximation", "½-approximation"),
+        (r"$\mathcal{O}(1/\sqrt{n})$ rates", "O(1/√n) rates"),
+        (r"Sharp $\ell_2$ bounds", "Sharp ℓ₂ bounds"),
+        (r"Bias\textendash Variance", "Bias–Variance"),
+        (r"$\frac{a+b}{c}$ and $\frac{a}{b}c$", "(a+b)/c and (a/b)c"),
+        (r"$x^{n+1}$, $\mathbb{R}^d$, $\ell_\infty$", "xⁿ⁺¹, ℝᵈ, ℓ_∞"),
+        (r"$\tilde{O}(\sqrt{T})$ regret", "Õ(√T) regret"),
+        (r"$\log n$ and $f: X \to Y$", "log n and f: X → Y"),
+        # what cannot be shown faithfully keeps its source
+        (r"$W^{1,2}$ spaces", "$W^{1,2}$ spaces"),
+        (r"$\sqrt[5]{x}$ and $\foo{x}$", r"$\sqrt[5]{x}$ and $\foo{x}$"),
+        (r"$\hat{xy}$", r"$\hat{xy}$"),
+        (r"$$x$$", "$$x$$"),
+        (r"$x_1^2$ but $x_1_2$", r"x₁² but $x_1_2$"),  # a double subscript is an error
+        ("{" * 3000 + "deep" + "}" * 3000, "deep"),
+        (r"costs $5 and $10", "costs $5 and $10"),
+        (r"50% of R&D", "50% of R&D"),
+    ],
+)
+def test_bibtex_maths_is_readable_and_never_changes_meaning(title: str, text: str) -> None:
+    data = f"@misc{{ab, title = {{{title}}}}}".encode()
+    assert parse_bibtex(data).papers[0].title == text
 
 
 def test_bibtex_arxiv_sources() -> None:
@@ -483,6 +609,10 @@ def test_bibtex_arxiv_sources() -> None:
 @misc{by-doi, title = {e}, doi = {https://doi.org/10.48550/arXiv.1905.03684}}
 @article{by-journal, title = {f}, journal = {arXiv preprint arXiv:1905.03684}, year = {2019}}
 @misc{not-arxiv, title = {g}, url = {https://example.org/x\_y}, doi = {10.1145/123.456}}
+@misc{by-howpublished, title = {h}, howpublished = {\url{https://arxiv.org/abs/1905.03684}}}
+@article{by-corr, title = {i}, journal = {CoRR}, volume = {abs/1905.03684}}
+@article{by-s2, title = {j}, journal = {ArXiv}, volume = {abs/1905.03684}}
+@misc{by-note, title = {k}, note = {arXiv: 1905.03684 [cs.LG]}}
 """
     papers = {paper.code: paper for paper in parse_bibtex(data).papers}
     assert {code: paper.arxiv for code, paper in papers.items()} == {
@@ -493,7 +623,12 @@ def test_bibtex_arxiv_sources() -> None:
         "by-doi": "https://arxiv.org/abs/1905.03684",
         "by-journal": "https://arxiv.org/abs/1905.03684",
         "not-arxiv": "",
+        "by-howpublished": "https://arxiv.org/abs/1905.03684",
+        "by-corr": "https://arxiv.org/abs/1905.03684",
+        "by-s2": "https://arxiv.org/abs/1905.03684",
+        "by-note": "https://arxiv.org/abs/1905.03684",
     }
+    assert papers["by-howpublished"].url == "https://arxiv.org/abs/1905.03684"
     assert papers["by-journal"].venue == "arXiv preprint arXiv:1905.03684 2019"
     assert papers["not-arxiv"].url == "https://example.org/x_y"
     assert papers["by-doi"].url == "https://doi.org/10.48550/arXiv.1905.03684"
@@ -549,8 +684,8 @@ def test_bibtex_entry_limit() -> None:
     entries = "".join(f"@misc{{p{i}, title = {{T}}}}\n" for i in range(MAX_ROWS + 1))
     with pytest.raises(InvalidInput, match=f"more than {MAX_ROWS} entries"):
         parse_bibtex(entries.encode())
-    with pytest.raises(InvalidInput, match=f"more than {MAX_ROWS} @string"):
-        parse_bibtex(b"\n@comment{" * (MAX_ROWS + 1))
+    with pytest.raises(InvalidInput, match=f"more than {MAX_ROWS} entries or @string"):
+        parse_bibtex(b"\n@comment{x}" * (3 * MAX_ROWS + 1))
     assert parse_bibtex(b"\n@comment{" * MAX_ROWS) == ParsedCatalogue([], [])
 
 

@@ -139,3 +139,72 @@ def test_importing_every_core_and_store_module_does_not_load_discord() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+# -- the whole contract (DESIGN.md, Layers) ---------------------------------------------
+
+# Everything that talks to people: it asks the services, never the store.
+FRONT_ENDS = (
+    "cogs",
+    "bot/commands",
+    "bot/matrix",
+    "bot/console",
+    "bot/app.py",
+    "bot/ui.py",
+    "bot/notifier.py",
+    "bot/events.py",
+    "bot/frontend.py",
+    "bot/healthcheck.py",
+)
+STORE_MAY_IMPORT = ("bot.store", "bot.core.models", "bot.core.errors")
+
+
+def files_under(*places: str) -> list[Path]:
+    found: list[Path] = []
+    for place in places:
+        path = ROOT / place
+        if path.is_dir():
+            found.extend(sorted(path.rglob("*.py")))
+        elif path.exists():
+            found.append(path)
+    return found
+
+
+def ours(path: Path) -> set[str]:
+    """The modules of this project (bot, cogs, migrations) that `path` imports."""
+    names = imported_modules(
+        path.read_text(encoding="utf-8"), module_name(path), is_package=path.name == "__init__.py"
+    )
+    return {n for n in names if n.split(".")[0] in {"bot", "cogs", "migrations"}}
+
+
+@pytest.mark.parametrize(
+    "path", files_under(*FRONT_ENDS), ids=lambda path: str(path.relative_to(ROOT))
+)
+def test_front_ends_never_import_the_store(path: Path) -> None:
+    store = {n for n in ours(path) if n == "bot.store" or n.startswith("bot.store.")}
+    assert not store, f"{path.relative_to(ROOT)} imports {sorted(store)}: ask a service instead"
+
+
+@pytest.mark.parametrize(
+    "path", files_under("bot/store"), ids=lambda path: str(path.relative_to(ROOT))
+)
+def test_the_store_imports_only_core_models_and_errors(path: Path) -> None:
+    allowed = ("bot", *STORE_MAY_IMPORT)  # `from bot.core import models` names bot.core too
+    extra = {
+        n
+        for n in ours(path)
+        if not any(n == a or n.startswith(a + ".") for a in STORE_MAY_IMPORT)
+        and n not in {"bot", "bot.core"}
+    }
+    assert not extra, f"{path.relative_to(ROOT)} imports {sorted(extra)}; allowed: {allowed}"
+
+
+def test_models_import_nothing_of_ours() -> None:
+    assert ours(ROOT / "bot/core/models.py") == set()
+
+
+def test_every_front_end_place_is_checked() -> None:
+    assert {"cogs", "bot/commands", "bot/app.py"} <= {
+        place for place in FRONT_ENDS if (ROOT / place).exists()
+    }

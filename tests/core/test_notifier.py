@@ -23,9 +23,11 @@ from aiohttp.test_utils import TestServer
 from discord.http import HTTPClient, Route
 
 from bot.core.clock import FakeClock
+from bot.core.identities import IdentityService
 from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import DeliveryFailed, Dispatcher, Notice, ReminderPlanner, Source
 from bot.core.services import Services
+from bot.core.signals import ScheduleChanged
 from bot.notifier import (
     DEFAULT_BURST,
     DEFAULT_RATE,
@@ -38,6 +40,10 @@ from bot.store.database import Database
 from tests.core.reminder_fakes import CHANNEL, ROLE, occurrences, reminder_seminar, set_deadline
 
 NOTICE = Notice("Due {due}. Not a {{placeholder}}", {"due": 1_790_000_000})
+
+
+def identities(db: Database) -> IdentityService:
+    return IdentityService(db, FakeClock(), ScheduleChanged())
 
 
 def reply(
@@ -151,7 +157,7 @@ async def http(api: FakeAPI) -> AsyncIterator[HTTPClient]:
 
 @pytest.fixture
 def notifier(http: HTTPClient, db: Database) -> DiscordNotifier:
-    return DiscordNotifier(http, db, rate=1_000.0)
+    return DiscordNotifier(http, identities(db), rate=1_000.0)
 
 
 async def test_a_channel_post_carries_a_nonce_and_pings_nobody(
@@ -255,7 +261,9 @@ async def test_a_restart_mid_fan_out_reuses_nonces_so_discord_drops_the_repeats(
     first_process = await Database.open(db.path)
     run = asyncio.create_task(
         Dispatcher(
-            first_process, clock, {Platform.DISCORD: DiscordNotifier(http, first_process, 1_000.0)}
+            first_process,
+            clock,
+            {Platform.DISCORD: DiscordNotifier(http, identities(first_process), 1_000.0)},
         ).run(occurrence)
     )
     async with asyncio.timeout(5):
@@ -269,7 +277,7 @@ async def test_a_restart_mid_fan_out_reuses_nonces_so_discord_drops_the_repeats(
 
     api.message_delay = 0.0
     outcome = await Dispatcher(
-        db, clock, {Platform.DISCORD: DiscordNotifier(http, db, 1_000.0)}
+        db, clock, {Platform.DISCORD: DiscordNotifier(http, identities(db), 1_000.0)}
     ).run(occurrence)
     assert outcome.finished and outcome.status == "done"
     assert api.duplicates >= 1  # a re-send Discord recognised by its nonce
@@ -302,7 +310,7 @@ def test_the_default_pace_stays_within_discords_global_limit() -> None:
 async def test_the_notifier_paces_every_request(
     api: FakeAPI, http: HTTPClient, db: Database
 ) -> None:
-    notifier = DiscordNotifier(http, db, rate=100.0)
+    notifier = DiscordNotifier(http, identities(db), rate=100.0)
     await asyncio.gather(*(notifier.direct(200 + i, NOTICE, nonce=f"sb{i}") for i in range(20)))
     stamps = [t for t, *_ in api.requests]
     assert len(stamps) == 40  # 20 DM channels opened, 20 messages

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.catalogue import PaperFields
 from bot.core.errors import Conflict, InvalidInput, NotFound
-from bot.core.models import Seminar
+from bot.core.models import PaperFields, Seminar
 from bot.core.services import Services
 from bot.store import audit
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all
@@ -215,8 +214,8 @@ async def test_a_file_with_only_bad_rows_changes_nothing(
 
 
 async def test_an_unreadable_file_is_refused_whole(services: Services, seminar: Seminar) -> None:
-    with pytest.raises(InvalidInput, match="unknown column"):
-        await services.papers.import_file(GUILD, ORGANISER, "x.csv", b"code,title,colour\n")
+    with pytest.raises(InvalidInput, match="no `title` column"):
+        await services.papers.import_file(GUILD, ORGANISER, "x.csv", b"code,colour\n")
     with pytest.raises(InvalidInput, match="spreadsheet"):
         await services.papers.import_file(GUILD, ORGANISER, "x.xlsx", b"PK\x03\x04")
     assert await services.papers.browse(GUILD) == []
@@ -284,3 +283,50 @@ async def test_bibtex_import(services: Services, seminar: Seminar) -> None:
     jacot = await services.papers.get(GUILD, "jacot-2018")
     assert jacot.authors == "Arthur Jacot; Franck Gabriel; Clément Hongler"
     assert jacot.venue == "NeurIPS 2018"
+
+
+async def test_bibtex_reimport_with_derived_codes_is_stable_and_spares_other_papers(
+    services: Services, seminar: Seminar
+) -> None:
+    hand_made = await add_paper(services, "weim19", "A paper typed in by hand")
+    bib = rb"""
+@inproceedings{DBLP:conf/nips/WeiM19,
+  author       = {Colin Wei and Tengyu Ma},
+  title        = {Data-dependent Sample Complexity of Deep Neural Networks via Lipschitz
+                  Augmentation},
+  year         = {2019},
+  eprint       = {1905.03684},
+  eprinttype   = {arXiv},
+}
+@article{10.1145/3446776,
+author = {Zhang, Chiyuan and Bengio, Samy},
+title = {Understanding Deep Learning (Still) Requires Rethinking Generalization},
+year = {2021},
+journal = {Commun. ACM},
+}
+"""
+    first = await services.papers.import_file(GUILD, ORGANISER, "dblp.bib", bib)
+    assert first.added == ["weim19-2", "zhang-2021"]
+    assert [(code.line, code.key, code.code) for code in first.derived] == [
+        (2, "DBLP:conf/nips/WeiM19", "weim19-2"),
+        (10, "10.1145/3446776", "zhang-2021"),
+    ]
+    assert await services.papers.get(GUILD, "weim19") == hand_made
+    last = (await audit.recent(services.db, GUILD, 1))[0]
+    assert last["detail"]["derived"] == {
+        "weim19-2": "DBLP:conf/nips/WeiM19",
+        "zhang-2021": "10.1145/3446776",
+    }
+    again = await services.papers.import_file(GUILD, ORGANISER, "dblp.bib", bib)
+    assert (again.added, again.updated, again.unchanged) == ([], [], ["weim19-2", "zhang-2021"])
+    fixed = bib.replace(b"Still", b"still")  # a corrected title updates the same paper
+    third = await services.papers.import_file(GUILD, ORGANISER, "dblp.bib", fixed)
+    assert (third.added, third.updated) == ([], ["zhang-2021"])
+
+
+async def test_csv_import_reports_ignored_columns(services: Services, seminar: Seminar) -> None:
+    report = await services.papers.import_file(
+        GUILD, ORGANISER, "c.csv", b"code,title,notes\njacot-2018,NTK,ask Anna\n"
+    )
+    assert report.added == ["jacot-2018"]
+    assert report.ignored_columns == ["notes"]

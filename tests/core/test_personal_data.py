@@ -9,19 +9,21 @@ from typing import Any
 import pytest
 
 from bot.core.clock import FakeClock
+from bot.core.errors import DomainError
 from bot.core.models import Seminar
 from bot.core.personal_data import DELETED
 from bot.core.services import Services
+from bot.store import attendance as attendance_store
 from bot.store import reminders as reminder_store
 from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, OTHER_GUILD, add_paper, make_seminar
+from tests.pdfs import make_pdf
 
 # Snowflake-sized ids, so "mentions the id" cannot match an unrelated small number.
 ALICE = 412_345_678_901_234_567
 BOB = 412_345_678_901_234_999
 CAROL = 398_765_432_109_876_543
 DAVE = 377_777_777_777_777_777
-PDF = b"%PDF-1.7\n%%EOF\n"
 EXPORT_KEYS = {
     "about",
     "registration",
@@ -29,6 +31,7 @@ EXPORT_KEYS = {
     "assignment",
     "submissions",
     "grades",
+    "attendance",
     "reminder_settings",
     "deliveries",
     "dm_channel",
@@ -37,7 +40,7 @@ EXPORT_KEYS = {
 
 
 async def hand_in(services: Services, user_id: int, kind: str, body: bytes = b"") -> None:
-    data = PDF + body
+    data = make_pdf(body)
     upload = await services.submissions.start(GUILD, user_id, kind, len(data))
     await services.submissions.finish(upload, f"{kind}.pdf", data)
 
@@ -350,3 +353,54 @@ async def test_after_a_real_publication_status_advises_a_re_run_and_nothing_name
     assert result.freed_paper
     assert (await services.status.status(GUILD)).assignment_changes == 1
     assert await rows_mentioning(services.db, ALICE, {alice}) == []
+
+
+# -- attendance --------------------------------------------------------------------------
+
+
+async def block_day(services: Services, clock: FakeClock) -> tuple[int, int]:
+    """The programme (Bob talk 1, Alice talk 2); Alice and Carol check in to Bob's talk,
+    Bob to Alice's is excused, Alice mistypes once at Bob's talk. Returns the two starts."""
+    await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 09:00", 30, 15, 10)
+    programme = await services.talks.programme(GUILD)
+    bob_talk, alice_talk = programme.talks
+    assert (bob_talk.user_id, alice_talk.user_id) == (BOB, ALICE)
+    seminar = await services.seminars.seminar(GUILD)
+    codes = {t.presenter_id: t.code for t in await attendance_store.talks(services.db, seminar.id)}
+    clock.set(bob_talk.starts_at)
+    with pytest.raises(DomainError):
+        await services.attendance.check_in(GUILD, ALICE, "ZZZZZ")
+    await services.attendance.check_in(GUILD, ALICE, codes[BOB])
+    await services.attendance.check_in(GUILD, CAROL, codes[BOB])
+    clock.set(alice_talk.starts_at)
+    with pytest.raises(DomainError):
+        await services.attendance.check_in(GUILD, ALICE, codes[ALICE])  # her own talk
+    await services.attendance.check_in(GUILD, CAROL, codes[ALICE])
+    await services.attendance.excuse(GUILD, ORGANISER, BOB, "2", "exam elsewhere")
+    return bob_talk.starts_at, alice_talk.starts_at
+
+
+async def test_export_and_delete_cover_attendance(
+    services: Services, world: Seminar, clock: FakeClock
+) -> None:
+    await block_day(services, clock)
+    data = await services.personal_data.export(GUILD, ALICE)
+    assert [(e["talk"], e["present"], e["source"]) for e in data["attendance"]["entries"]] == [
+        ({"talk": 1, "paper": "p1"}, True, "code")
+    ]
+    assert [(a["code"], a["reason"]) for a in data["attendance"]["refused_attempts"]] == [
+        ("ZZZZZ", "wrong_code"),
+        (data["attendance"]["refused_attempts"][1]["code"], "own_talk"),
+    ]
+    assert data["attendance"]["excuses"] == []
+    bob = await services.personal_data.export(GUILD, BOB)
+    assert [e["reason"] for e in bob["attendance"]["excuses"]] == ["exam elsewhere"]
+    assert str(ALICE) not in json.dumps(bob) and str(BOB) not in json.dumps(data)
+    assert (await services.personal_data.summary(GUILD, ALICE)).other_rows >= 3
+
+    alice_participant = await participant_id(services.db, ALICE)
+    await services.personal_data.delete(GUILD, ALICE)
+    assert await rows_mentioning(services.db, ALICE, {alice_participant}) == []
+    # Carol's check-in to Bob's talk stays; her check-in to Alice's gone talk went with it.
+    carol = await services.personal_data.export(GUILD, CAROL)
+    assert [e["talk"] for e in carol["attendance"]["entries"]] == [{"talk": 1, "paper": "p1"}]

@@ -209,7 +209,9 @@ async def test_other_deadlines_do_not_block_leaving(
     await join_all(services, 101)
     await services.deadlines.set(GUILD, ORGANISER, "preferences", "2026-10-02 12:00")
     clock.advance(30 * 86_400)
-    await services.registration.leave(GUILD, 101)
+    result = await services.registration.leave(GUILD, 101)
+    assert result.left.user_id == 101
+    assert await statuses(services) == []
 
 
 async def test_participants_overview_shows_ranking_sizes(

@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.core.catalogue import PaperFields
 from bot.core.clock import FakeClock
 from bot.core.deadlines import DeadlineService
 from bot.core.errors import DomainError, InvalidInput, NoSeminar, NotFound
+from bot.core.models import PaperFields
 from bot.core.papers import PaperService
 from bot.core.preferences import PreferenceService
 from bot.core.registration import RegistrationService

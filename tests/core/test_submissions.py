@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.core import submissions as submissions_module
 from bot.core.clock import FakeClock
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.models import Deadline, Seminar
 from bot.core.reminders import Occurrence, ReminderContent, deadline_occurrences
 from bot.core.services import Services
-from bot.core.submissions import EXPORT_COLUMNS, Receipt, human_duration, is_pdf
+from bot.core.submissions import EXPORT_COLUMNS, Receipt, check_pdf, human_duration, is_pdf
 from bot.store import submissions as store
 from tests.core.helpers import GUILD, ORGANISER, join_all
+from tests.pdfs import make_pdf
 
 ALICE, BOB, CAROL, DAVE = 101, 102, 103, 104
 LIMIT = 1024 * 1024
 
 
 def pdf(body: bytes = b"report") -> bytes:
-    return b"%PDF-1.7\n" + body + b"\n%%EOF\n"
+    return make_pdf(body)
 
 
 async def hand_in(
@@ -156,6 +162,102 @@ async def test_a_file_that_is_not_a_pdf_is_refused_and_nothing_is_stored(
         await hand_in(services, data=data, filename="report.pdf")
     assert await store.of_user(services.db, students.id, ALICE) == []
     assert files_under(tmp_path) == []
+
+
+# A real two-page PDF of about 5 KiB, and what goes wrong with such files.
+GOOD = make_pdf(b"Theoretical Advances in Deep Learning " * 120, pages=2)
+BROKEN = {
+    "truncated-to-60-percent": (GOOD[: len(GOOD) * 6 // 10], "incomplete"),
+    "truncated-to-1-KiB": (GOOD[:1024], "incomplete"),
+    "bare-header-line": (b"%PDF-1.7\n", "incomplete"),
+    "html-with-header-in-a-comment": (
+        b"<!DOCTYPE html><html><!-- %PDF-1.4 --><body>Sign in</body></html>\n%%EOF\n",
+        "web page (HTML)",
+    ),
+    "header-and-end-but-no-pdf-between": (
+        b"%PDF-1.7\n" + b"garbage " * 200 + b"\n%%EOF\n",
+        "does not open as a PDF",
+    ),
+    "middle-cut-out": (GOOD[: len(GOOD) // 2] + GOOD[-300:], "does not open as a PDF"),
+    "password-protected": (make_pdf(password="secret"), "password-protected"),
+    "encrypted-without-a-user-password": (make_pdf(password=""), "password-protected"),
+    "no-pages": (make_pdf(pages=0), "no pages"),
+}
+
+
+def test_a_real_pdf_passes_the_check() -> None:
+    assert len(GOOD) > 4096
+    check_pdf(GOOD, "report")
+    check_pdf(make_pdf(), "slides")
+    check_pdf(b"\xef\xbb\xbf" + GOOD, "report")  # junk before the header is tolerated
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+async def test_a_pdf_that_does_not_open_is_refused_with_the_reason(
+    services: Services, students: Seminar, tmp_path: Path, name: str
+) -> None:
+    data, reason = BROKEN[name]
+    with pytest.raises(InvalidInput) as caught:
+        await hand_in(services, data=data)
+    message = str(caught.value)
+    assert reason in message
+    assert "Nothing was stored." in message
+    assert await store.of_user(services.db, students.id, ALICE) == []
+    assert files_under(tmp_path) == []
+
+
+async def test_a_cancelled_hand_in_leaves_no_partial_file(
+    services: Services,
+    students: Seminar,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cancelled while the temporary file is being written (a slow disk): the
+    thread finishes its write, and the file is removed after it."""
+    writing, release, written = threading.Event(), threading.Event(), threading.Event()
+    real_write = submissions_module._write_temp
+
+    def slow_write(temp: Path, data: bytes) -> None:
+        writing.set()
+        release.wait(timeout=30)
+        real_write(temp, data)
+        written.set()
+
+    monkeypatch.setattr(submissions_module, "_write_temp", slow_write)
+    data = pdf()
+    upload = await services.submissions.start(GUILD, ALICE, "report", len(data), LIMIT)
+    task = asyncio.create_task(services.submissions.finish(upload, "r.pdf", data))
+    assert await asyncio.to_thread(writing.wait, 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()  # the write completes only now, after the cancellation
+    assert await asyncio.to_thread(written.wait, 30)
+    async with asyncio.timeout(30):  # the clean-up follows the write
+        while files_under(tmp_path):  # noqa: ASYNC110 - a done-callback removes it
+            await asyncio.sleep(0.01)
+    assert await store.of_user(services.db, students.id, ALICE) == []
+
+
+async def test_sweep_removes_partial_uploads_left_by_a_killed_process(
+    services: Services, students: Seminar, tmp_path: Path
+) -> None:
+    await hand_in(services)  # a real hand-in, which the sweep must keep
+    folder = services.submissions.user_dir(students.id, BOB)
+    folder.mkdir(parents=True)
+    old = [folder / ".upload-0a.part", folder / ".upload-0b.part"]
+    for path in old:
+        path.write_bytes(b"%PDF-1.7 half of a file")
+        an_hour_ago = time.time() - 3600
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    fresh = folder / ".upload-0c.part"  # may be an upload under way elsewhere
+    fresh.write_bytes(b"x")
+    removed = await services.submissions.sweep_partial_uploads()
+    assert removed == (2, 2 * len(b"%PDF-1.7 half of a file"))
+    assert [p.name for p in files_under(tmp_path) if p.name.startswith(".")] == [fresh.name]
+    assert await services.submissions.sweep_partial_uploads(min_age_seconds=0) == (1, 1)
+    assert [p.suffix for p in files_under(tmp_path)] == [".pdf"]
+    assert await services.submissions.sweep_partial_uploads() == (0, 0)
 
 
 def test_the_pdf_header_may_follow_some_junk_within_the_first_kilobyte() -> None:

@@ -25,6 +25,7 @@ from icalendar import Calendar
 
 from tests.e2e.conftest import BotProcess
 from tests.fakediscord import FakeDiscord, FakeMember, InteractionResult
+from tests.pdfs import make_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +36,7 @@ DOWNLOAD_TIMEOUT = 2
 
 
 def pdf(body: bytes) -> bytes:
-    return b"%PDF-1.7\n" + body + b"\n%%EOF\n"
+    return make_pdf(body)
 
 
 def private(resp: InteractionResult) -> InteractionResult:

@@ -16,6 +16,9 @@ async def export(call: Call) -> Answer:
     elif what == ExportKind.GRADES:
         text = await services.grading.export_csv(call.place_id)
         found = CsvExport(f"{ExportKind.GRADES.value}.csv", text)
+    elif what == ExportKind.ATTENDANCE:
+        text = await services.attendance.export_csv(call.place_id)
+        found = CsvExport(f"{ExportKind.ATTENDANCE.value}.csv", text)
     else:
         found = await services.assignments.export_csv(call.place_id, what)
     return Answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.context import Answer, Call, Style
+from bot.commands.handlers.common import plural
 from bot.core.grading import GradeOutcome, GradeState, format_grade, weighted_hundredths
 
 
@@ -22,8 +23,19 @@ def describe_outcome(result: GradeOutcome, style: Style) -> str:
             f"{parts}.\n❌ The seminar is {style.bold('failed')} (final 5.0): the {which} failed."
         )
     if result.state is GradeState.PENDING:
-        missing = " and ".join(result.missing)
-        return f"{parts}.\nNo final grade yet: the {missing} grade is missing."
+        grades = [name for name in result.missing if name != "attendance"]
+        text = f"{parts}.\nNo final grade yet: the {' and '.join(grades)} grade is missing."
+        if result.talks_missed:
+            text += f" Attendance is incomplete too ({plural(result.talks_missed, 'talk')} missed)."
+        return text
+    if result.state is GradeState.ATTENDANCE_INCOMPLETE:
+        return (
+            f"{parts}.\n⚠️ {style.bold('Attendance incomplete')}: "
+            f"{plural(result.talks_missed, 'talk')} missed and not excused, so no final grade. "
+            f"{style.code(style.command('admin attendance show'))} lists them; "
+            f"{style.code(style.command('admin attendance excuse'))} or "
+            f"{style.code(style.command('admin attendance set'))} settles each."
+        )
     assert result.report is not None and result.presentation is not None
     mean = weighted_hundredths(result.report, result.presentation)
     return (

@@ -6,8 +6,8 @@ import asyncio
 
 from bot.commands.context import Answer, Call, Confirmation
 from bot.commands.handlers.common import paper_card
-from bot.core.catalogue import PaperFields
 from bot.core.errors import InvalidInput
+from bot.core.models import PaperFields
 from bot.core.text import echo
 
 FIELDS = ("code", "title", "authors", "venue", "url", "arxiv", "topic")

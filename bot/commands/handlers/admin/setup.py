@@ -25,6 +25,7 @@ async def setup(call: Call) -> Answer:
         capacity=invocation.integer("capacity"),
         pref_count=invocation.integer("pref_count"),
         contact=invocation.optional_text("contact"),
+        attendance_required=_optional_flag(invocation.values.get("attendance_required")),
     )
     seminar = result.seminar
     lines = []
@@ -33,6 +34,13 @@ async def setup(call: Call) -> Answer:
     lines.append(field(style, "Timezone", seminar.timezone))
     lines.append(field(style, "Capacity", str(seminar.capacity)))
     lines.append(field(style, "Papers to rank", str(seminar.pref_count)))
+    lines.append(
+        field(
+            style,
+            "Attendance of all talks",
+            "required for a final grade" if seminar.attendance_required else "not required",
+        )
+    )
     if seminar.contact:
         lines.append(field(style, "Contact", style.escape(seminar.contact)))
     if not discord:
@@ -47,3 +55,7 @@ async def setup(call: Call) -> Answer:
         )
     verb = "Seminar created: " if result.created else "Seminar updated: "
     return Answer("\n".join(lines), title=verb + seminar.title)
+
+
+def _optional_flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None

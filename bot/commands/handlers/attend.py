@@ -1,0 +1,20 @@
+"""`/attend`: check in to the talk whose window is open, with the code the presenter shows."""
+
+from __future__ import annotations
+
+from bot.commands.context import Answer, Call
+from bot.commands.handlers.talks import presenter_names
+
+
+async def attend(call: Call) -> Answer:
+    style = call.style
+    done = await call.services.attendance.check_in(
+        call.place_id, call.account_id, call.invocation.text("code")
+    )
+    talk = done.talk
+    names = await presenter_names(call)
+    who = style.person(talk.presenter_id, names.get(talk.presenter_id, ""))
+    return Answer(
+        f"✅ Checked in to talk {talk.position}, {style.code(talk.paper_code)} by {who} "
+        f"(starts {style.when(talk.starts_at)}), at {style.when(done.at)}."
+    )

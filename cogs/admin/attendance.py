@@ -1,0 +1,173 @@
+"""/admin attendance show|set|excuse: who was at which talk, the codes, corrections.
+
+Discord allows one level of groups under /admin and a name cannot be both a
+subcommand and a group, so the overview is `/admin attendance show`.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.core.attendance import Overview, TalkAttendance
+from bot.core.errors import DomainError
+from bot.core.models import RefusalReason
+from bot.core.text import clip
+from bot.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, ts
+from cogs.admin.base import AdminMixin
+from cogs.common import services_of
+
+REFUSAL_NAMES = {
+    RefusalReason.WRONG_CODE: "wrong code",
+    RefusalReason.CLOSED: "no window open",
+    RefusalReason.AGAIN: "already recorded",
+    RefusalReason.OWN_TALK: "own talk",
+    RefusalReason.RATE_LIMITED: "rate-limited",
+}
+
+
+async def talk_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Talks whose number, paper code or title contains what was typed (at most 25)."""
+    try:
+        overview = await services_of(interaction).attendance.overview(interaction.guild_id)
+    except DomainError:
+        return []
+    wanted = current.strip().lstrip("#").casefold()
+    found = []
+    for item in overview.talks:
+        talk = item.talk
+        name = f"#{talk.position} {talk.paper_code} — {talk.paper_title}"
+        if wanted in name.casefold():
+            found.append(app_commands.Choice(name=clip(name, 100), value=str(talk.position)))
+    return found[:25]
+
+
+def _people(ids: list[int], limit: int = 300) -> str:
+    """Mentions (which never ping) up to about `limit` characters, then how many more."""
+    text = ""
+    for index, account_id in enumerate(ids):
+        part = f"<@{account_id}>"
+        if text and len(text) + len(part) + 2 > limit:
+            return f"{text} … +{len(ids) - index}"
+        text = f"{text}, {part}" if text else part
+    return text or "—"
+
+
+def _talk_field(item: TalkAttendance) -> tuple[str, str]:
+    talk = item.talk
+    name = (
+        f"#{talk.position} {talk.paper_code} · code {talk.code} · {item.state}"
+        if item.state != "closed"
+        else f"#{talk.position} {talk.paper_code} · code {talk.code}"
+    )
+    value = (
+        f"{ts(talk.starts_at, 'f')}, <@{talk.presenter_id}>\n"
+        # Who was there is everyone not listed below (the CSV names them all): one
+        # embed holds 6000 characters, twenty talks of twenty names do not fit.
+        f"✅ {len(item.present)} checked in\n"
+        f"{'❌ missing' if item.state == 'closed' else '⏳ not yet'} "
+        f"{len(item.missing)}: {_people(item.missing)}"
+    )
+    if item.excused:
+        value += f"\n🩹 excused {len(item.excused)}: {_people(item.excused)}"
+    return name, clip(value, EMBED_FIELD_VALUE)
+
+
+def overview_embed(overview: Overview) -> discord.Embed:
+    rule = (
+        "Attendance of every talk is **required**: a missed talk (not excused) holds back "
+        "the final grade."
+        if overview.required
+        else "Attendance is recorded but **not required** for the grade."
+    )
+    page = embed(f"Attendance — {overview.seminar.title}", rule)
+    missed = [s for s in overview.students if s.missed]
+    add_field(
+        page,
+        "Missed talks (not excused)",
+        join_within([f"<@{s.account_id}>: {s.missed}" for s in missed], EMBED_FIELD_VALUE)
+        if missed
+        else "Nobody so far.",
+    )
+    refused = overview.refused
+    if refused:
+        recent = [
+            f"{ts(a.at, 't')} <@{a.account_id}> `{safe(a.code, 12)}` {REFUSAL_NAMES[a.reason]}"
+            for a in reversed(refused)
+        ]
+        add_field(
+            page, f"Refused check-ins ({len(refused)}, newest first)", join_within(recent, 1000)
+        )
+    before = len(page.fields)
+    for item in overview.talks:
+        add_field(page, *_talk_field(item))
+    left_out = len(overview.talks) - (len(page.fields) - before)
+    more = f"{left_out} talks did not fit here. " if left_out else ""
+    page.set_footer(
+        text=f"{more}Codes: show one on the talk's slide or say it. /admin export "
+        "what:attendance gives everything as CSV."
+    )
+    return page
+
+
+class AttendanceCommands(AdminMixin):
+    attendance = app_commands.Group(
+        name="attendance", description="Attendance of the block seminar's talks"
+    )
+
+    @attendance.command(
+        name="show", description="Per talk who checked in and who is missing; the codes"
+    )
+    async def attendance_show(self, interaction: discord.Interaction) -> None:
+        overview = await services_of(interaction).attendance.overview(interaction.guild_id)
+        await reply(interaction, embed=overview_embed(overview))
+
+    @attendance.command(name="set", description="Correct one student's attendance of one talk")
+    @app_commands.describe(
+        member="The participant",
+        talk="The talk: its number in /talks or its paper code",
+        present="true: was there; false: was not (a later code check-in cannot change it)",
+    )
+    @app_commands.autocomplete(talk=talk_autocomplete)
+    async def attendance_set(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        talk: str,
+        present: bool,
+    ) -> None:
+        found, _ = await services_of(interaction).attendance.set(
+            interaction.guild_id, interaction.user.id, member.id, talk, present
+        )
+        await reply(
+            interaction,
+            f"Recorded <@{member.id}> as **{'present' if present else 'absent'}** at talk "
+            f"{found.position} (`{found.paper_code}`).",
+        )
+
+    @attendance.command(
+        name="excuse", description="Excuse one absence: it no longer holds back the grade"
+    )
+    @app_commands.describe(
+        member="The participant",
+        talk="The talk: its number in /talks or its paper code",
+        reason="Why the absence is excused (kept in the audit log)",
+    )
+    @app_commands.autocomplete(talk=talk_autocomplete)
+    async def attendance_excuse(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        talk: str,
+        reason: app_commands.Range[str, 1, 300],
+    ) -> None:
+        found, _ = await services_of(interaction).attendance.excuse(
+            interaction.guild_id, interaction.user.id, member.id, talk, reason
+        )
+        await reply(
+            interaction,
+            f"Excused <@{member.id}>'s absence from talk {found.position} "
+            f"(`{found.paper_code}`): {safe(reason, 300)}",
+        )

@@ -1,0 +1,39 @@
+"""/attend: check in to the talk whose window is open, with the code the presenter shows."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import SeminarBot
+from bot.ui import reply, ts
+from cogs.common import services_of
+
+
+class Attend(commands.Cog):
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="attend", description="Check in to the talk running now")
+    @app_commands.describe(
+        code="The code the presenter shows (e.g. K7RM4); open 10 min before "
+        "to 15 min after the talk"
+    )
+    @app_commands.guild_only()
+    async def attend(
+        self, interaction: discord.Interaction, code: app_commands.Range[str, 1, 20]
+    ) -> None:
+        done = await services_of(interaction).attendance.check_in(
+            interaction.guild_id, interaction.user.id, code
+        )
+        talk = done.talk
+        await reply(
+            interaction,
+            f"✅ Checked in to talk {talk.position}, `{talk.paper_code}` by <@{talk.presenter_id}> "
+            f"({ts(talk.starts_at, 't')}–{ts(talk.ends_at, 't')}), at {ts(done.at, 'T')}.",
+        )
+
+
+async def setup(bot: SeminarBot) -> None:
+    await bot.add_cog(Attend(bot))
