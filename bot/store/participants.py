@@ -121,10 +121,18 @@ async def replace_ranking(
     tx: Transaction, participant_id: int, paper_ids: list[int], now: int
 ) -> None:
     await tx.execute("DELETE FROM preferences WHERE participant_id = ?", (participant_id,))
-    await tx.executemany(
-        "INSERT INTO preferences (participant_id, rank, paper_id) VALUES (?, ?, ?)",
-        [(participant_id, rank, paper_id) for rank, paper_id in enumerate(paper_ids, start=1)],
-    )
+    if paper_ids:
+        # One statement for the whole ranking: each statement on the database
+        # thread gives up the GIL and waits to get it back from a busy event loop.
+        await tx.execute(
+            "INSERT INTO preferences (participant_id, rank, paper_id) VALUES "
+            + ", ".join("(?, ?, ?)" for _ in paper_ids),
+            [
+                value
+                for rank, paper_id in enumerate(paper_ids, start=1)
+                for value in (participant_id, rank, paper_id)
+            ],
+        )
     await tx.execute(
         "UPDATE participants SET prefs_updated_at = ? WHERE id = ?",
         (now if paper_ids else None, participant_id),
