@@ -91,12 +91,14 @@ class RegistrationService(Service):
                     else None
                 )
                 return JoinResult(seminar, existing.status, True, position)
-            full = await participants.count_registered(tx, seminar.id) >= seminar.capacity
+            # One count for both questions: is there a seat, and (the newcomer goes
+            # to the end of the queue) which place on the waitlist. Each statement
+            # here costs a GIL hand-over with the busy event loop.
+            counts = await participants.counts(tx, seminar.id)
+            full = counts[ParticipantStatus.REGISTERED] >= seminar.capacity
             status = ParticipantStatus.WAITLISTED if full else ParticipantStatus.REGISTERED
             await participants.insert(tx, seminar.id, user_id, name, status, now)
-            joined = await participants.get(tx, seminar.id, user_id)
-            assert joined is not None
-            position = await participants.waitlist_position(tx, joined) if full else None
+            position = counts[ParticipantStatus.WAITLISTED] + 1 if full else None
             return JoinResult(seminar, status, False, position)
 
         # One hop, shared with other joins (group commit): the waitlist order is the
