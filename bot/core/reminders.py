@@ -368,7 +368,7 @@ class ReminderPlanner:
             add(
                 row["seminar_id"],
                 f"the deadline `{row['kind']}`",
-                functools.partial(_deadline_plan, row, zones),
+                functools.partial(_deadline_plan, row, zones, since, until),
             )
         for row in await store.live_announcements(self.db, window):
             found.append(
@@ -486,8 +486,19 @@ def _zone(cache: dict[str, ZoneInfo], name: str) -> ZoneInfo:
     return found
 
 
-def _deadline_plan(row: Any, zones: dict[str, ZoneInfo]) -> list[Occurrence]:
-    offsets = [int(part) for part in row["reminder_offsets"].split(",") if part]
+def _deadline_plan(
+    row: Any, zones: dict[str, ZoneInfo], low: int | None = None, high: int | None = None
+) -> list[Occurrence]:
+    """A deadline's reminders; with `low`/`high`, only those that can fall due in
+    between (the calendar arithmetic is what costs; a day-based offset lands within
+    an hour of DST of `due_at - offset`)."""
+    due = row["due_at"]
+    offsets = [
+        offset
+        for offset in (int(part) for part in row["reminder_offsets"].split(",") if part)
+        if (low is None or due - offset + 3600 >= low)
+        and (high is None or due - offset - 3600 <= high)
+    ]
     return deadline_occurrences(
         row["id"],
         row["seminar_id"],
