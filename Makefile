@@ -57,10 +57,10 @@ lint: $(STAMP)
 bench: $(STAMP) $(SYNAPSE_STAMP)
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.reminders
-	$(BIN)/python -m bench.synapse_roundtrip
 	$(BIN)/python -m bench.interactions
 	$(BIN)/python -m bench.footprint
 	$(BIN)/python -m bench.hops
+	$(BIN)/python -m bench.synapse_roundtrip
 
 clean:
 	rm -rf $(VENV) $(SYNAPSE_VENV) .mypy_cache .ruff_cache .pytest_cache

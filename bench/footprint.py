@@ -42,19 +42,43 @@ _WHOLE_BOT = (
     "import importlib, bot.__main__, bot.app\n"
     "for name in bot.app.EXTENSIONS: importlib.import_module(name)"
 )
-# Stand-ins that satisfy bot.core.assignment's module-level use of numpy and ortools.
-_STUB_SOLVER = """
+# Stand-ins for libraries the bot imports at start but needs only in one command, so a
+# probe can show what importing them where they are used would save. Indexing with an
+# int raises, so nothing iterates a stand-in forever.
+_STUB = """
 import sys, types
 class Anything:
     def __getattr__(self, name): return self
-    def __getitem__(self, key): return self
+    def __getitem__(self, key):
+        if isinstance(key, int): raise IndexError(key)
+        return self
     def __call__(self, *args, **kwargs): return self
+    def __mro_entries__(self, bases): return (object,)
 class Stub(types.ModuleType):
     def __getattr__(self, name): return Anything()
-for name in ("numpy", "numpy.typing", "ortools", "ortools.graph", "ortools.graph.python",
-             "ortools.graph.python.min_cost_flow"):
+for name in {names!r}:
     sys.modules[name] = Stub(name)
 """
+_SOLVER = (
+    "numpy",
+    "numpy.typing",
+    "ortools",
+    "ortools.graph",
+    "ortools.graph.python",
+    "ortools.graph.python.min_cost_flow",
+)
+_PARSERS = (
+    "pypdf",
+    "bibtexparser",
+    "bibtexparser.model",
+    "bibtexparser.entrypoint",
+    "bibtexparser.middlewares",
+    "bibtexparser.middlewares.names",
+    "pylatexenc",
+    "pylatexenc.latex2text",
+    "pylatexenc.latexwalker",
+    "pylatexenc.macrospec",
+)
 
 # What a fresh interpreter imports in each probe (see `import_probe`).
 PROBES = (
@@ -65,10 +89,16 @@ PROBES = (
     ("icalendar", "import icalendar"),
     ("numpy", "import numpy"),
     ("ortools min_cost_flow (+ numpy)", "import ortools.graph.python.min_cost_flow"),
+    ("pypdf (hand-ins)", "import pypdf"),
+    ("bibtexparser + pylatexenc (catalogue import)", "import bibtexparser, pylatexenc"),
     ("the whole bot (bot.__main__, bot.app, every cog)", _WHOLE_BOT),
     (
-        "the whole bot with numpy + ortools stubbed out (= if the solver were imported lazily)",
-        _STUB_SOLVER + _WHOLE_BOT,
+        "the whole bot, numpy + ortools stubbed out (= the solver imported where used)",
+        _STUB.format(names=_SOLVER) + _WHOLE_BOT,
+    ),
+    (
+        "the whole bot, also pypdf, bibtexparser, pylatexenc stubbed out",
+        _STUB.format(names=_SOLVER + _PARSERS) + _WHOLE_BOT,
     ),
 )
 
@@ -112,8 +142,9 @@ async def one_start(workdir: Path, students: int, papers: int, index: int) -> St
         await fake.stop()
 
 
-def import_probe(code: str) -> tuple[float, int]:
-    """(wall seconds, VmRSS bytes) of a fresh interpreter after running `code`."""
+def import_probe(code: str) -> tuple[float, int] | str:
+    """(wall seconds, VmRSS bytes) of a fresh interpreter after running `code`, or why
+    the probe failed (a stand-in that no longer fits what the bot imports)."""
     script = (
         "import time; began = time.perf_counter()\n"
         f"{code}\n"
@@ -126,8 +157,10 @@ def import_probe(code: str) -> tuple[float, int]:
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        check=True,
+        timeout=120,
     )
+    if done.returncode != 0:
+        return (done.stderr.strip().splitlines() or ["no output"])[-1]
     took, rss = done.stdout.split()
     return float(took), int(rss)
 
@@ -159,7 +192,11 @@ async def run_bench(students: int, papers: int, starts: int, probes: bool) -> li
     if probes:
         print("where it goes: a fresh interpreter importing only …")
         for label, code in PROBES:
-            took, probe_rss = import_probe(code)
+            probe = import_probe(code)
+            if isinstance(probe, str):
+                print(f"  (probe failed: {probe})  {label}")
+                continue
+            took, probe_rss = probe
             print(f"  {probe_rss / MB:6.1f} MB  {took:5.2f} s  {label}")
     print(f"done; {machine()}")
     return results

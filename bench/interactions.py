@@ -64,11 +64,12 @@ class Config:
     commands: tuple[str, ...] = COMMANDS
     profile: Path | None = None
     profile_command: str = "prefs"
+    what_if: bool = False  # also run "bot-1hop": the bot with every store read in one hop
 
 
 @dataclass
 class Run:
-    bot: str  # "bot" or "bare"
+    bot: str  # "bot", "bare" or "bot-1hop"
     command: str
     mode: str  # "burst" or "paced"
     sent: int = 0
@@ -115,7 +116,7 @@ class Target:
 
     @property
     def database(self) -> Path | None:
-        return self.process.database_path if self.name == "bot" else None
+        return None if self.name == "bare" else self.process.database_path
 
 
 # -- one interaction ---------------------------------------------------------------------------
@@ -292,19 +293,22 @@ async def start_targets(config: Config, workdir: Path) -> list[Target]:
         runs += 1
     joiners = config.count * runs
     targets: list[Target] = []
-    for name in ("bot", "bare"):
+    for name in ("bot", "bare", "bot-1hop") if config.what_if else ("bot", "bare"):
         fake = FakeDiscord(interaction_timeout=ANSWER_TIMEOUT_S, followup_timeout=ANSWER_TIMEOUT_S)
         await fake.start()
         seminar = add_members(fake, config.students, joiners)
-        module = "bot" if name == "bot" else "bench.bare_bot"
+        module = "bench.bare_bot" if name == "bare" else "bot"
         env: dict[str, str] = {}
         if name == "bot" and config.profile is not None:
             module = "bench.profiled"
             env["BENCH_PROFILE_DIR"] = str(config.profile)
+        if name == "bot-1hop":
+            module = "bench.profiled"
+            env["BENCH_ONE_HOP_READS"] = "1"
         process = Process(fake, workdir / name, module=module, env=env)
         target = Target(name, fake, process, seminar)
         targets.append(target)
-        if name == "bot":
+        if name != "bare":
             began = time.monotonic()
             await seed(fake, process.database_path, seminar, config.papers)
             print(
@@ -341,17 +345,22 @@ async def profile_burst(config: Config, bot: Target) -> str:
 async def run_bench(config: Config, workdir: Path, out: Callable[[str], None] = print) -> list[Run]:
     out(f"machine: {machine()}")
     targets = await start_targets(config, workdir)
-    bot, bare = targets
+    bot, bare = targets[0], targets[1]
     out(
         f"ready: seminar-bot in {bot.process.ready_after:.2f} s, "
         f"bare discord.py bot in {bare.process.ready_after:.2f} s; {machine()}"
     )
+    if config.what_if:
+        out(
+            "bot-1hop: seminar-bot with the store's reads patched to one aiosqlite hop each "
+            "(execute_fetchall) by bench.profiled, to measure that proposal"
+        )
     runs: list[Run] = []
     try:
         for command in config.commands:
             for mode in ("burst", "paced"):
                 rounds = config.rounds if mode == "burst" else 1
-                pair: dict[str, list[Run]] = {"bot": [], "bare": []}
+                pair: dict[str, list[Run]] = {target.name: [] for target in targets}
                 for round_ in range(rounds):
                     seed_round = round_ if mode == "burst" else rounds
                     for target in targets:  # alternate, so both see the same machine
@@ -384,29 +393,30 @@ def report(
     )
     lines = [
         f"\n{label}: {how}",
-        "  bot    answers/s    p50 ms    p99 ms    max ms  errors  >3s  lost  "
+        "  bot       answers/s    p50 ms    p99 ms    max ms  errors  >3s  lost  "
         "cpu ms/answer  harness cpu s  load",
     ]
-    for name in ("bot", "bare"):
+    for name in best:
         r = best[name]
         lost = "-" if r.lost is None else str(r.lost)
         per = 1000 * r.bot_cpu / max(1, r.answered)
         lines.append(
-            f"  {name:5} {r.throughput:10.0f} {r.quantile(0.5) * 1000:9.1f} "
+            f"  {name:8} {r.throughput:10.0f} {r.quantile(0.5) * 1000:9.1f} "
             f"{r.quantile(0.99) * 1000:9.1f} {max(r.latencies, default=0) * 1000:9.1f} "
             f"{r.errors:7d} {r.late:4d} {lost:>5} {per:14.2f} {r.harness_cpu:14.2f} {r.load:5.2f}"
         )
         for example in r.examples:
             lines.append(f"      wrong answer: {example!r}")
-    b, a = best["bot"], best["bare"]
-    if a.throughput > 0:
-        lines.append(
-            f"  ratio bot/bare: throughput {b.throughput / a.throughput:.2f}, "
-            f"p50 {b.quantile(0.5) / a.quantile(0.5):.1f}x, "
-            f"p99 {b.quantile(0.99) / a.quantile(0.99):.1f}x"
-        )
+    a = best["bare"]
+    for name, b in best.items():
+        if name != "bare" and a.throughput > 0:
+            lines.append(
+                f"  ratio {name}/bare: throughput {b.throughput / a.throughput:.2f}, "
+                f"p50 {b.quantile(0.5) / a.quantile(0.5):.1f}x, "
+                f"p99 {b.quantile(0.99) / a.quantile(0.99):.1f}x"
+            )
     if mode == "burst" and len(pair["bot"]) > 1:
-        for name in ("bot", "bare"):
+        for name in pair:
             each = ", ".join(f"{r.throughput:.0f}" for r in pair[name])
             lines.append(f"  {name} every round (answers/s): {each}")
     return "\n".join(lines)
@@ -425,6 +435,11 @@ def main() -> None:
     parser.add_argument(
         "--profile-command", default="prefs", choices=COMMANDS, help="what that burst sends"
     )
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also run the bot with one aiosqlite hop per store read (bench.profiled)",
+    )
     args = parser.parse_args()
     base = Config(students=50, papers=20, count=50, rounds=1) if args.quick else Config()
     config = Config(
@@ -436,6 +451,7 @@ def main() -> None:
         commands=tuple(c.strip() for c in args.commands.split(",") if c.strip()),
         profile=args.profile.resolve() if args.profile else None,
         profile_command=args.profile_command,
+        what_if=args.what_if,
     )
     with tempfile.TemporaryDirectory(prefix="bench-interactions-") as tmp:
         asyncio.run(run_bench(config, Path(tmp)))

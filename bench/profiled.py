@@ -1,6 +1,7 @@
 """Run seminar-bot (`python -m bot`) with a profiler that SIGUSR1 switches on and off.
 
     BENCH_PROFILE_DIR=/tmp/p python -m bench.profiled      # then kill -USR1 <pid>, twice
+    BENCH_ONE_HOP_READS=1 python -m bench.profiled          # the what-if of one_hop_reads()
 
 The first SIGUSR1 starts cProfile on the event-loop thread and counts every aiosqlite
 round trip (each is a hop to aiosqlite's worker thread and back): what it runs, how long
@@ -142,8 +143,27 @@ def _describe(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
     return name
 
 
+def one_hop_reads() -> None:
+    """What-if for bench.interactions --what-if: every store read (`fetch_one`,
+    `fetch_all`, `fetch_value`, also inside transactions) as aiosqlite's
+    `execute_fetchall`, one hop instead of execute + fetch + close."""
+    from bot.store.database import Params, Row, _Reads
+
+    async def fetch_one(self: _Reads, sql: str, params: Params = ()) -> Row | None:
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    async def fetch_all(self: _Reads, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    _Reads.fetch_one = fetch_one  # type: ignore[method-assign]
+    _Reads.fetch_all = fetch_all  # type: ignore[method-assign]
+
+
 def main() -> None:
-    recorder = _Recorder(Path(os.environ["BENCH_PROFILE_DIR"]))
+    if os.environ.get("BENCH_ONE_HOP_READS"):
+        one_hop_reads()
+    recorder = _Recorder(Path(os.environ.get("BENCH_PROFILE_DIR", "bench-profile")))
     aiosqlite.core.Connection._execute = recorder.wrap(  # type: ignore[method-assign]
         aiosqlite.core.Connection._execute
     )

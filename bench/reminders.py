@@ -47,7 +47,6 @@ from bot.core.signals import ScheduleChanged
 if __package__ in (None, ""):  # run as `python bench/reminders.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.core.clock import FakeClock
 from bot.core.reminders import (
     FANOUT_CONCURRENCY,
     DeliveryFailed,
@@ -57,9 +56,10 @@ from bot.core.reminders import (
     ReminderPlanner,
     Source,
 )
-from bot.notifier import DEFAULT_BURST, DEFAULT_RATE, DiscordNotifier
+from bot.discord.outbox import DEFAULT_BURST, DEFAULT_RATE, DiscordNotifier
 from bot.scheduler import HORIZON_SECONDS, ReminderScheduler
 from bot.store.database import Database
+from tests.clock import FakeClock
 
 DAY = 86_400
 OFFSETS = "604800,86400,7200"

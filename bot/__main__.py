@@ -21,11 +21,11 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot.app import DiscordFrontEnd
 from bot.commands.context import Limits
 from bot.core.clock import Clock, SystemClock
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
+from bot.discord.client import DiscordFrontEnd
 from bot.frontend import FrontEnd
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
@@ -179,7 +179,7 @@ def console_main(argv: list[str]) -> None:
     logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
     try:
         sys.exit(asyncio.run(run_console(settings, options)))
-    except DatabaseUnusable as exc:
+    except DatabaseUnusable as exc:  # one line naming the file and the problem
         print(f"seminar-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     except KeyboardInterrupt:

@@ -167,7 +167,7 @@ class ReminderScheduler:
         """Record that everything due before the oldest unfinished occurrence (or
         before now) is finished, so the next plan need not look further back."""
         if plan.broken:
-            # A broken seminar's past reminders must still be found (sent late or
+            # A broken row's past reminders must still be found (sent late or
             # recorded as missed) once it is fixed: keep looking back as far.
             return
         oldest = min((occ.due_at for occ in plan.occurrences if occ.due_at <= now), default=now)

@@ -6,10 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.assigning import MyAssignment
 from bot.core.talks import Talk
-from bot.ui import add_field, embed, reply, safe, ts, when
+from bot.discord.client import SeminarBot
+from bot.discord.ui import add_field, embed, reply, safe, ts, when
 from cogs.common import services_of
 from cogs.seminar import deadline_label
 

@@ -6,8 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
-from bot.ui import reply, ts
+from bot.discord.client import SeminarBot
+from bot.discord.ui import reply, ts
 from cogs.common import services_of
 
 

@@ -15,7 +15,7 @@ from bot.core.text import clip
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from bot.app import SeminarBot
+    from bot.discord.client import SeminarBot
 
 
 def services_of(interaction: discord.Interaction) -> Services:

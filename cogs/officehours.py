@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.officehours import WEEKDAYS, OfficeHours
-from bot.ui import add_field, embed, reply, safe, when
+from bot.discord.client import SeminarBot
+from bot.discord.ui import add_field, embed, reply, safe, when
 from cogs.common import services_of
 
 

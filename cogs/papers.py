@@ -8,10 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.models import Paper
 from bot.core.text import echo
-from bot.ui import Pager, add_field, embed, reply, safe
+from bot.discord.client import SeminarBot
+from bot.discord.ui import Pager, add_field, embed, reply, safe
 from cogs.common import paper_autocomplete, services_of, topic_autocomplete
 
 PAGE_SIZE = 8

@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.preferences import Ranking
-from bot.ui import ConfirmView, embed, reply, safe, when
+from bot.discord.client import SeminarBot
+from bot.discord.ui import ConfirmView, embed, reply, safe, when
 from cogs.common import paper_autocomplete, services_of
 
 ORDINALS = ("1st", "2nd", "3rd", "4th", "5th")

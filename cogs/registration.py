@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.models import ParticipantStatus
-from bot.ui import ConfirmView, reply, safe
+from bot.discord.client import SeminarBot
+from bot.discord.ui import ConfirmView, reply, safe
 from cogs.common import display_name, services_of
 
 log = logging.getLogger(__name__)

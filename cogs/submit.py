@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.errors import InvalidInput
 from bot.core.submissions import Receipt, human_duration, human_size
-from bot.ui import add_field, embed, reply, safe, when
+from bot.discord.client import SeminarBot
+from bot.discord.ui import add_field, embed, reply, safe, when
 from cogs.common import services_of
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import SeminarBot
 from bot.core.talks import Programme, Talk
-from bot.ui import EMBED_FIELD_VALUE, add_field, embed, reply, safe, ts
+from bot.discord.client import SeminarBot
+from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, reply, safe, ts
 from cogs.common import services_of
 
 

@@ -6,9 +6,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from bot.core.clock import FakeClock
 from bot.store.database import Database
+from tests.clock import FakeClock
+
+# No property test may fail for being slow: the suite runs on busy 2-core machines, and a
+# per-example deadline is a hidden wall-clock assertion.
+settings.register_profile(
+    "seminar-bot", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("seminar-bot")
 
 
 @pytest.fixture

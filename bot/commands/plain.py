@@ -37,7 +37,12 @@ class PlainStyle:
         self.platform = platform
 
     def when(self, unix: int) -> str:
-        local = datetime.fromtimestamp(unix, self.zone)
+        try:
+            local = datetime.fromtimestamp(unix, self.zone)
+        except (OverflowError, ValueError, OSError):
+            # A stored instant no calendar can show (a row written by hand): said
+            # plainly rather than failing the whole answer.
+            return f"unix time {unix} (out of range)"
         stamp = local.strftime("%a %Y-%m-%d %H:%M")
         return f"{stamp} {local.tzname()} ({self.zone.key}, {relative(unix - self.clock.now())})"
 

@@ -14,7 +14,6 @@ import asyncio
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from bot.core.assignment import (
@@ -31,8 +30,9 @@ from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, person
 from bot.core.models import Deadline, Paper, ParticipantStatus, Seminar
 from bot.core.preferences import MAX_RANKS
 from bot.core.text import echo
+from bot.core.timeutil import iso_instant
 from bot.store import assignments as store
-from bot.store import audit, deadlines, papers, participants
+from bot.store import audit, deadlines, identities, papers, participants
 from bot.store.database import Row
 from bot.store.executor import Reader
 
@@ -56,7 +56,7 @@ class ExportKind(StrEnum):
 # The exact columns of each export: adding one is a deliberate change (and a test's).
 EXPORT_COLUMNS: dict[ExportKind, tuple[str, ...]] = {
     ExportKind.PARTICIPANTS: (
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "joined_at",
@@ -65,14 +65,14 @@ EXPORT_COLUMNS: dict[ExportKind, tuple[str, ...]] = {
         "assigned_paper",
     ),
     ExportKind.PREFERENCES: (
-        "discord_id",
+        "account",
         "display_name",
         "status",
         *(f"choice_{rank}" for rank in range(1, MAX_RANKS + 1)),
         "updated_at",
     ),
     ExportKind.ASSIGNMENT: (
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "paper_code",
@@ -435,9 +435,11 @@ class AssignmentService(Service):
         columns = EXPORT_COLUMNS[kind]
         rows: list[tuple[object, ...]]
         if kind is ExportKind.PARTICIPANTS:
+            found = await store.participants_export(self.db, seminar.id)
+            accounts = await identities.external_ids(self.db, (r["user_id"] for r in found))
             rows = [
                 (
-                    r["user_id"],
+                    accounts[r["user_id"]],
                     r["display_name"],
                     r["status"],
                     _local_iso(r["joined_at"], seminar),
@@ -448,10 +450,12 @@ class AssignmentService(Service):
                     ),
                     r["paper_code"],
                 )
-                for r in await store.participants_export(self.db, seminar.id)
+                for r in found
             ]
         elif kind is ExportKind.PREFERENCES:
-            rows = _preference_rows(await store.preferences_export(self.db, seminar.id), seminar)
+            found = await store.preferences_export(self.db, seminar.id)
+            accounts = await identities.external_ids(self.db, (r["user_id"] for r in found))
+            rows = _preference_rows(found, accounts, seminar)
         else:
             published = await store.published_run(self.db, seminar.id)
             if published is None:
@@ -459,9 +463,11 @@ class AssignmentService(Service):
                     "No assignment is published yet; `/admin assign run` shows a preview "
                     "and `/admin assign publish` publishes it."
                 )
+            found = await store.assignment_export(self.db, seminar.id, published["id"])
+            accounts = await identities.external_ids(self.db, (r["user_id"] for r in found))
             rows = [
                 (
-                    r["user_id"],
+                    accounts[r["user_id"]],
                     r["display_name"],
                     r["status"],
                     r["code"],
@@ -469,7 +475,7 @@ class AssignmentService(Service):
                     r["rank"],
                     "" if r["code"] is None else _yes_no(bool(r["pinned"])),
                 )
-                for r in await store.assignment_export(self.db, seminar.id, published["id"])
+                for r in found
             ]
         return CsvExport(f"{kind.value}.csv", to_csv(columns, rows))
 
@@ -578,14 +584,16 @@ async def _paper_by_id(reader: Reader, seminar: Seminar, paper_id: int) -> Paper
     return paper if paper is not None and paper.seminar_id == seminar.id else None
 
 
-def _preference_rows(rows: list[Row], seminar: Seminar) -> list[tuple[object, ...]]:
+def _preference_rows(
+    rows: list[Row], accounts: dict[int, str], seminar: Seminar
+) -> list[tuple[object, ...]]:
     """One line per participant: their choices in rank order, blanks after the last."""
     people: dict[int, list[object]] = {}
     for row in rows:
         line = people.get(row["user_id"])
         if line is None:
             line = people[row["user_id"]] = [
-                row["user_id"],
+                accounts[row["user_id"]],
                 row["display_name"],
                 row["status"],
                 *([""] * MAX_RANKS),
@@ -599,7 +607,7 @@ def _preference_rows(rows: list[Row], seminar: Seminar) -> list[tuple[object, ..
 def _local_iso(unix: int | None, seminar: Seminar) -> str:
     if unix is None:
         return ""
-    return datetime.fromtimestamp(unix, seminar.tz).isoformat()
+    return iso_instant(unix, seminar.tz)
 
 
 def _yes_no(value: bool) -> str:

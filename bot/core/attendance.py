@@ -481,9 +481,9 @@ class AttendanceService(Service):
         now = self.clock.now()
         found = await sheet(self.db, seminar.id, now)
         rows = []
+        accounts = await identities.external_ids(self.db, found.students)
         for student, name in sorted(found.students.items(), key=lambda i: (i[1].casefold(), i[0])):
-            where = await identities.external(self.db, "accounts", student)
-            account = "" if where is None else where[1]
+            account = accounts[student]
             for talk in found.talks:
                 status = found.status[(talk.presenter_id, student)]
                 if status is Status.PRESENTER:

@@ -32,6 +32,7 @@ from bibtexparser.middlewares.names import (
 from bot.core.errors import InvalidInput
 from bot.core.latextext import latex_to_text
 from bot.core.models import PaperFields
+from bot.core.text import printable
 
 __all__ = [
     "COLUMNS",
@@ -137,7 +138,7 @@ def _collapse(value: str) -> str:
 
 def _echo(value: str) -> str:
     """User input made safe to quote inside inline code in a message."""
-    text = _collapse(value).replace("`", "'")
+    text = printable(_collapse(value)).replace("`", "'")  # bidi overrides too
     return text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"
 
 

@@ -32,7 +32,7 @@ from bot.core.csvtext import to_csv
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import ParticipantStatus, Seminar
 from bot.core.text import echo
-from bot.store import audit, grades, participants
+from bot.store import audit, grades, identities, participants
 from bot.store.executor import Reader
 
 STEPS = (10, 13, 17, 20, 23, 27, 30, 33, 37, 40, 50)
@@ -40,7 +40,7 @@ PASSING = 40
 FAILED = 50
 REPORT_WEIGHT = 4  # tenths of the final grade
 PRESENTATION_WEIGHT = 6
-EXPORT_COLUMNS = ("discord_id", "display_name", "paper", "report", "presentation", "final")
+EXPORT_COLUMNS = ("account", "display_name", "paper", "report", "presentation", "final")
 _GRADE = re.compile(r"^\s*([1-5])\s*[.,]\s*([0-9])\s*$|^\s*([1-5])\s*$")
 
 
@@ -192,13 +192,15 @@ class GradingService(Service):
         seminar = await self.seminar(guild_id)
         rows = []
         missed = await missed_talks(self.db, seminar, self.clock.now())
-        for row in await grades.export_rows(self.db, seminar.id):
+        found = await grades.export_rows(self.db, seminar.id)
+        accounts = await identities.external_ids(self.db, (row["user_id"] for row in found))
+        for row in found:
             result = with_attendance(
                 outcome(row["report"], row["presentation"]), missed.get(row["user_id"], 0)
             )
             rows.append(
                 [
-                    str(row["user_id"]),
+                    accounts[row["user_id"]],
                     row["display_name"],
                     row["code"] or "",
                     format_grade(result.report),

@@ -20,7 +20,6 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from bot.core.grading import final_text, format_grade, missed_talks, outcome, wi
 from bot.core.models import Participant, ParticipantStatus, Seminar
 from bot.core.registration import remove_participant
 from bot.core.submissions import user_folder
+from bot.core.timeutil import iso_instant
 from bot.store import attendance, audit, grades, identities, participants, submissions, talks
 from bot.store import personal_data as store
 from bot.store.database import Row
@@ -67,7 +67,7 @@ class DeletionResult:
 
 
 def iso(unix: int | None) -> str | None:
-    return None if unix is None else datetime.fromtimestamp(unix, UTC).isoformat()
+    return None if unix is None else iso_instant(unix)
 
 
 def scrub(value: Any, user_id: int) -> Any:

@@ -302,12 +302,13 @@ def _talk_plan(rows: Iterable[Any], zones: dict[str, ZoneInfo]) -> list[Occurren
 
 @dataclass(frozen=True)
 class Plan:
-    """Every pending occurrence, and the seminars whose rows could not be planned."""
+    """Every pending occurrence, and what could not be planned, per seminar."""
 
     occurrences: list[Occurrence]
-    # Seminar id -> what could not be planned (e.g. a stored time out of range).
-    # Such a seminar's reminders are left out until it is fixed; nobody else's are.
-    broken: dict[int, str] = field(default_factory=dict)
+    # Seminar id -> the rows whose reminders could not be planned (e.g. a stored time
+    # out of range). Only those rows' reminders are left out until they are set
+    # again; the rest of that seminar's, and every other seminar's, go out as usual.
+    broken: dict[int, list[str]] = field(default_factory=dict)
 
 
 class ReminderPlanner:
@@ -341,23 +342,25 @@ class ReminderPlanner:
 
         The SQL reads only rows that can imply such an occurrence, so the cost
         follows what is due in the window, not the backlog of the semester.
-        Plan seminar by seminar: one whose rows raise is logged and left out,
-        so a bad row never stops another seminar's reminders, nor the start."""
+        Plan row by row: one that raises is logged and left out, so a bad row never
+        stops any other reminder (of its seminar or another), nor the start."""
         now = self.clock.now()
         window = store.Window(since, until, seminar_id)
+        ours = await store.seminars_on(self.db, self.platforms)
         zones: dict[str, ZoneInfo] = {}
         found: list[Occurrence] = []
-        broken: dict[int, str] = {}
+        broken: dict[int, list[str]] = {}
 
         def add(seminar_id: int, what: str, make: Callable[[], Iterable[Occurrence]]) -> None:
-            if seminar_id in broken:
+            if seminar_id not in ours:
                 return
             try:
                 found.extend(make())
             except Exception as exc:
-                broken[seminar_id] = f"{what}: {exc}"
+                broken.setdefault(seminar_id, []).append(f"{what} ({exc})")
                 log.error(
-                    "seminar %s: cannot plan %s (%s); its reminders are skipped until it is fixed",
+                    "seminar %s: cannot plan %s (%s); its reminders are skipped until it is "
+                    "set again",
                     seminar_id,
                     what,
                     exc,
@@ -367,7 +370,7 @@ class ReminderPlanner:
         for row in await store.all_deadlines(self.db, window):
             add(
                 row["seminar_id"],
-                f"the deadline `{row['kind']}`",
+                f"the deadline {row['kind']}",
                 functools.partial(_deadline_plan, row, zones, since, until),
             )
         for row in await store.live_announcements(self.db, window):
@@ -415,14 +418,12 @@ class ReminderPlanner:
                     expires_at=row["created_at"] + NOTICE_USEFUL_FOR,
                 )
             )
-        ours = await store.seminars_on(self.db, self.platforms)
         low = -(2**63) if since is None else since
         high = 2**63 if until is None else until
         candidates = [
             occ
             for occ in found
             if occ.seminar_id in ours
-            and occ.seminar_id not in broken
             and low <= occ.due_at <= high
             and (seminar_id is None or occ.seminar_id == seminar_id)
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.base import Service
 from bot.core.reminders import Occurrence, ReminderPlanner
@@ -37,9 +37,9 @@ class Status:
     assignment_changes: int = 0
     # Presenters who left since the programme was scheduled (their slots are gaps).
     talks_dropped: int = 0
-    # What of this seminar's rows the reminder engine cannot plan (a stored time out
-    # of range): its reminders are skipped until an organiser sets it again.
-    unplannable: str = ""
+    # This seminar's rows the reminder engine cannot plan (a stored time out of
+    # range): their reminders are skipped until an organiser sets them again.
+    unplannable: list[str] = field(default_factory=list)
 
 
 class StatusService(Service):
@@ -72,7 +72,7 @@ class StatusService(Service):
             database_bytes=await store.database_bytes(self.db),
             assignment_changes=await assignments.changes_since_publication(self.db, seminar.id),
             talks_dropped=await _talks_dropped(self.db, seminar.id),
-            unplannable=plan.broken.get(seminar.id, ""),
+            unplannable=plan.broken.get(seminar.id, []),
         )
 
 

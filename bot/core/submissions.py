@@ -37,7 +37,7 @@ from bot.core.base import FileBackedService
 from bot.core.csvtext import to_csv
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.models import ParticipantStatus, Seminar, Submission, SubmissionKind
-from bot.store import deadlines, participants
+from bot.store import deadlines, identities, participants
 from bot.store import submissions as store
 from bot.store.executor import Reader
 
@@ -57,7 +57,7 @@ MAGIC_WINDOW = 1024
 DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SUBMISSIONS_DIR = "submissions"
 EXPORT_COLUMNS = (
-    "discord_id",
+    "account",
     "display_name",
     *(
         f"{kind.value}_{column}"
@@ -295,10 +295,12 @@ class SubmissionService(FileBackedService):
         seminar = await self.seminar(guild_id)
         latest = await store.latest_by_user(self.db, seminar.id)
         rows: list[list[object]] = []
-        for person in await participants.list_by_status(
+        people = await participants.list_by_status(
             self.db, seminar.id, ParticipantStatus.REGISTERED
-        ):
-            row: list[object] = [str(person.user_id), person.display_name]
+        )
+        accounts = await identities.external_ids(self.db, (p.user_id for p in people))
+        for person in people:
+            row: list[object] = [accounts[person.user_id], person.display_name]
             for kind in SubmissionKind:
                 found = latest.get((person.user_id, kind.value))
                 if found is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import InvalidInput
@@ -140,6 +140,15 @@ def within_range(unix: int) -> bool:
     """
     low, high = _RANGE
     return low <= unix <= high
+
+
+def iso_instant(unix: int, tz: tzinfo = UTC) -> str:
+    """`unix` as ISO 8601 in `tz` for exports; a stored instant no calendar can show
+    comes out as the bare number instead of failing the whole export."""
+    try:
+        return datetime.fromtimestamp(unix, tz).isoformat()
+    except (OverflowError, ValueError, OSError):
+        return str(unix)
 
 
 def parse_offsets(text: str) -> list[int]:

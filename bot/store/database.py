@@ -171,6 +171,10 @@ class Database(_Reads):
             if str(path) != ":memory:":
                 if path.is_dir():
                     raise DatabaseUnusable(f"database {path} is a directory, not a file")
+                if path.exists() and not path.is_file():
+                    raise DatabaseUnusable(
+                        f"database {path} is not a regular file (a device or a pipe)"
+                    )
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # Tried with plain sqlite3 first: a failed aiosqlite.connect leaves its
                 # worker thread reporting to a loop that is about to close.

@@ -6,6 +6,8 @@ platform's ids are allocated downwards from -1, so the two ranges never meet.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.core.models import Platform
 from bot.store.database import Transaction
 from bot.store.executor import Reader
@@ -49,6 +51,21 @@ async def external(db: Reader, table: str, internal_id: int) -> tuple[Platform, 
         # A Discord id seen before accounts existed (or never stored) is its own snowflake.
         return (Platform.DISCORD, str(internal_id)) if internal_id > 0 else None
     return Platform(row["platform"]), str(row["external_id"])
+
+
+async def external_ids(db: Reader, account_ids: Iterable[int]) -> dict[int, str]:
+    """Each account's id on its own platform (a snowflake, `@alice:uni.example`, a
+    console name), for exports; a Discord id never stored is its own snowflake."""
+    wanted = sorted(set(account_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = await db.fetch_all(
+            f"SELECT id, external_id FROM accounts WHERE id IN ({marks})", chunk
+        )
+        found.update({int(row["id"]): str(row["external_id"]) for row in rows})
+    return {a: found.get(a, str(a) if a > 0 else "") for a in wanted}
 
 
 async def timezone(db: Reader, account_id: int) -> str | None:

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import NotOrganiser, SeminarBot
+from bot.discord.client import NotOrganiser, SeminarBot
 from cogs.admin.announce import AnnounceCommands
 from cogs.admin.assign import AssignCommands
 from cogs.admin.attendance import AttendanceCommands

@@ -7,8 +7,8 @@ from discord import app_commands
 
 from bot.core.errors import DomainError
 from bot.core.text import clip
-from bot.ui import ConfirmView, embed, reply, safe
-from bot.ui import when as show_time
+from bot.discord.ui import ConfirmView, embed, reply, safe
+from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import is_organiser, services_of, still_organiser
 

@@ -6,8 +6,8 @@ import discord
 from discord import app_commands
 
 from bot.core.assigning import SEED_LIMIT, RunSummary
-from bot.ui import ConfirmView, add_field, embed, join_within, reply, safe
-from bot.ui import when as show_time
+from bot.discord.ui import ConfirmView, add_field, embed, join_within, reply, safe
+from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of, still_organiser
 

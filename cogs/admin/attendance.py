@@ -13,7 +13,7 @@ from bot.core.attendance import Overview, TalkAttendance
 from bot.core.errors import DomainError
 from bot.core.models import RefusalReason
 from bot.core.text import clip
-from bot.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, ts
+from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, ts
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 

@@ -8,8 +8,8 @@ from discord import app_commands
 from bot.core.errors import DomainError
 from bot.core.models import DeadlineKind
 from bot.core.timeutil import format_offsets
-from bot.ui import ConfirmView, reply, safe
-from bot.ui import when as show_time
+from bot.discord.ui import ConfirmView, reply, safe
+from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of, still_organiser
 from cogs.seminar import deadline_label

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.core.assigning import CsvExport, ExportKind
-from bot.ui import reply
+from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 

@@ -12,7 +12,7 @@ from bot.core.grading import (
     format_grade,
     weighted_hundredths,
 )
-from bot.ui import reply
+from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 

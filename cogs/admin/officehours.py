@@ -7,8 +7,8 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.ui import reply, safe
-from bot.ui import when as show_time
+from bot.discord.ui import reply, safe
+from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 from cogs.officehours import office_hours_embed

@@ -10,11 +10,11 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.app import SeminarBot
 from bot.core.errors import InvalidInput
 from bot.core.models import PaperFields
 from bot.core.text import echo
-from bot.ui import ConfirmView, add_field, embed, reply, safe
+from bot.discord.client import SeminarBot
+from bot.discord.ui import ConfirmView, add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of, still_organiser
 from cogs.papers import paper_card

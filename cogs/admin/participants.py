@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 
 from bot.core.models import ParticipantStatus, SubmissionKind
-from bot.ui import embed, reply, safe
+from bot.discord.ui import embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 

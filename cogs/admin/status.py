@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.ui import add_field, embed, reply, safe
-from bot.ui import when as show_time
+from bot.discord.ui import add_field, embed, reply, safe
+from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 
@@ -42,9 +42,10 @@ class StatusCommands(AdminMixin):
         if status.unplannable:
             add_field(
                 page,
-                "⚠️ Reminders stopped",
-                f"Cannot plan {safe(status.unplannable, 300)}. This seminar's reminders are "
-                "skipped until it is set again with a time between the years 2000 and 2100.",
+                "⚠️ Reminders that cannot be planned",
+                "\n".join(safe(what, 200) for what in status.unplannable[:5])
+                + "\nTheir reminders are skipped until you set them again with a time "
+                "between the years 2000 and 2100; everything else goes out as usual.",
             )
         if status.next_up:
             add_field(

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 
 from bot.core.talks import BREAK_MINUTES, PER_DAY, TALK_MINUTES
-from bot.ui import reply
+from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 from cogs.talks import programme_embed

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.e2e
 
 async def test_interactions_bench_runs_and_loses_no_ranking(tmp_path: Path) -> None:
     config = interactions.Config(
-        students=12, papers=6, count=12, rate=200.0, rounds=1, profile=tmp_path / "profile"
+        students=12,
+        papers=6,
+        count=12,
+        rate=200.0,
+        rounds=1,
+        profile=tmp_path / "profile",
+        what_if=True,
     )
     printed: list[str] = []
 
@@ -31,12 +37,12 @@ async def test_interactions_bench_runs_and_loses_no_ranking(tmp_path: Path) -> N
     ran = {(run.bot, run.command, run.mode) for run in runs}
     assert ran == {
         (bot, command, mode)
-        for bot in ("bot", "bare")
+        for bot in ("bot", "bare", "bot-1hop")
         for command in interactions.COMMANDS
         for mode in ("burst", "paced")
     }
     assert all(run.answered > 0 for run in runs), "\n".join(printed)
-    written = [run for run in runs if run.bot == "bot" and run.command in ("prefs", "join")]
+    written = [run for run in runs if run.bot != "bare" and run.command in ("prefs", "join")]
     assert [run.lost for run in written] == [0] * len(written), "\n".join(printed)
     text = "\n".join(printed)
     assert "ratio bot/bare" in text

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import EXTENSIONS, SeminarBot
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import EXTENSIONS, SeminarBot
 from bot.settings import Settings
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import make_seminar
 
 

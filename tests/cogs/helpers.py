@@ -3,7 +3,7 @@
 Every mock is created with `spec_set` from the real discord.py class, so a cog touching an
 attribute Discord objects do not have fails here instead of in production. Coroutine
 methods are AsyncMocks; the interaction's `response.is_done()` follows what was called on
-it, as the real one does, so `bot.ui.reply` picks `response` or `followup` correctly.
+it, as the real one does, so `bot.discord.ui.reply` picks `response` or `followup` correctly.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from unittest.mock import AsyncMock, MagicMock, NonCallableMagicMock
 import discord
 from discord import app_commands
 
-from bot.app import SeminarBot
+from bot.discord.client import SeminarBot
 from tests.core.helpers import GUILD, ORGANISER
 
 _ids = itertools.count(900_000_000_000_000_000)

@@ -9,10 +9,10 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 
-from bot.app import SeminarBot
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
+from tests.clock import FakeClock
 from tests.cogs.helpers import (
     admin,
     assert_harmless,

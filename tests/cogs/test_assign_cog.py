@@ -10,9 +10,9 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 
-from bot.app import SeminarBot
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from tests.cogs.helpers import (
     admin,
     click,
@@ -178,7 +178,7 @@ async def test_export_answers_with_a_csv_file(
 ) -> None:
     name, rows = await attachment(await admin(bot, "admin export", what="participants"))
     assert name == "participants.csv"
-    assert rows[0][:3] == ["discord_id", "display_name", "status"]
+    assert rows[0][:3] == ["account", "display_name", "status"]
     assert [row[0] for row in rows[1:]] == [str(s) for s in STUDENTS]
 
     name, rows = await attachment(await admin(bot, "admin export", what="preferences"))
@@ -194,10 +194,10 @@ async def test_export_answers_with_a_csv_file(
 
 async def test_export_of_submissions_and_grades(bot: SeminarBot, seminar: Seminar) -> None:
     name, rows = await attachment(await admin(bot, "admin export", what="submissions"))
-    assert name == "submissions.csv" and rows[0][0] == "discord_id"
+    assert name == "submissions.csv" and rows[0][0] == "account"
     name, rows = await attachment(await admin(bot, "admin export", what="grades"))
     assert name == "grades.csv"
-    assert rows[0] == ["discord_id", "display_name", "paper", "report", "presentation", "final"]
+    assert rows[0] == ["account", "display_name", "paper", "report", "presentation", "final"]
 
 
 async def test_participants_show_the_published_paper(

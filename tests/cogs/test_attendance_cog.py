@@ -8,12 +8,12 @@ import io
 
 import pytest
 
-from bot.app import SeminarBot
 from bot.core.attendance import CLOSES_AFTER
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar, TalkCode
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from bot.store import attendance as attendance_store
+from tests.clock import FakeClock
 from tests.cogs.helpers import (
     admin,
     find_command,

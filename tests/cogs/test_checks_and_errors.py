@@ -10,11 +10,11 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.app import NotOrganiser, SeminarBot
 from bot.core.errors import DeadlinePassed, InvalidInput, NoSeminar
 from bot.core.models import Seminar
 from bot.core.services import Services
-from bot.ui import ConfirmView
+from bot.discord.client import NotOrganiser, SeminarBot
+from bot.discord.ui import ConfirmView
 from cogs.admin import Admin, is_organiser
 from tests.cogs.helpers import (
     click,
@@ -69,7 +69,7 @@ async def test_an_unexpected_error_is_an_apology_with_an_id_that_is_logged(
 ) -> None:
     interaction = mock_interaction(bot, user=mock_member(777), command=find_command(bot, "join"))
     boom = RuntimeError("database on fire; token=abc")
-    with caplog.at_level(logging.ERROR, logger="bot.app"):
+    with caplog.at_level(logging.ERROR, logger="bot.discord.client"):
         await bot.tree.on_error(interaction, invoke_error(bot, "join", boom))
     message = only_reply(interaction)
     assert message["ephemeral"] is True
@@ -109,7 +109,7 @@ async def test_a_reply_that_cannot_be_delivered_is_logged_not_raised(
     interaction.response.send_message.side_effect = discord.NotFound(
         response, "Unknown interaction"
     )
-    with caplog.at_level(logging.WARNING, logger="bot.app"):
+    with caplog.at_level(logging.WARNING, logger="bot.discord.client"):
         await bot.tree.on_error(interaction, invoke_error(bot, "join", InvalidInput("No.")))
     assert "could not deliver an error reply" in caplog.text
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from discord import app_commands
 
-from bot.app import SeminarBot
 from bot.commands.options import OptionType
 from bot.commands.spec import COMMANDS
 from bot.core.models import Platform
+from bot.discord.client import SeminarBot
 
 DISCORD_COMMANDS = [c for c in COMMANDS if Platform.DISCORD in c.platforms]
 

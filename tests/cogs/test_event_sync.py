@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
-from bot.events import EventSync
-from bot.store.database import Database
+from bot.discord.scheduled_events import EventSync
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, make_seminar
 
 _ids = itertools.count(7_000)
@@ -130,7 +129,7 @@ def sync_for(services: Services, discord: FakeDiscordEvents) -> EventSync:
 
 @pytest.mark.parametrize("gateway", [True, False], ids=["cache", "recorded-times-only"])
 async def test_office_hours_event_follows_place_and_duration(
-    services: Services, seminar: Seminar, db: Database, clock: FakeClock, gateway: bool
+    services: Services, seminar: Seminar, clock: FakeClock, gateway: bool
 ) -> None:
     discord = FakeDiscordEvents(clock, gateway=gateway)
     sync = sync_for(services, discord)
@@ -163,7 +162,7 @@ async def test_office_hours_event_follows_place_and_duration(
 
 
 async def test_a_place_change_during_the_office_hour_edits_without_touching_the_start(
-    services: Services, seminar: Seminar, db: Database, clock: FakeClock
+    services: Services, seminar: Seminar, clock: FakeClock
 ) -> None:
     discord = FakeDiscordEvents(clock)
     sync = sync_for(services, discord)
@@ -177,7 +176,7 @@ async def test_a_place_change_during_the_office_hour_edits_without_touching_the_
 
 
 async def test_block_day_descriptions_are_refreshed(
-    services: Services, seminar: Seminar, db: Database, clock: FakeClock
+    services: Services, seminar: Seminar, clock: FakeClock
 ) -> None:
     for code in ("p1", "p2", "p3"):
         await add_paper(services, code)

@@ -13,11 +13,11 @@ import discord
 import pytest
 from icalendar import Calendar
 
-from bot.app import SeminarBot
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from cogs.admin.grade import grade_autocomplete
+from tests.clock import FakeClock
 from tests.cogs.helpers import (
     click,
     edit,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import SeminarBot
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from cogs.common import is_organiser
 from tests.cogs.helpers import (
     admin,

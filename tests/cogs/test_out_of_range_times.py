@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import SeminarBot
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from bot.store.database import Database
 from tests.cogs.helpers import admin, only_reply, student, text_of
 from tests.core.helpers import GUILD, ORGANISER, join_all, make_seminar
@@ -81,7 +81,7 @@ async def test_a_bad_stored_instant_renders_everywhere(
     await db.execute("UPDATE deadlines SET due_at = ? WHERE kind = 'intro-meeting'", (due_at,))
 
     status = text_of(only_reply(await admin(bot, "admin status")))
-    assert "Reminders stopped" in status and "intro-meeting" in status
+    assert "cannot be planned" in status and "the deadline intro-meeting" in status
     calendar = only_reply(await student(bot, "calendar", 101))
     assert calendar["file"].filename.endswith(".ics")
     for command in ("deadlines", "seminar"):

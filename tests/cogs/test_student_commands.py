@@ -6,11 +6,11 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from bot.app import SeminarBot
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
-from bot.ui import Pager
+from bot.discord.client import SeminarBot
+from bot.discord.ui import Pager
+from tests.clock import FakeClock
 from tests.cogs.helpers import (
     assert_harmless,
     click,

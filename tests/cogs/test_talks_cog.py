@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import SeminarBot
 from bot.core.models import Seminar
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from tests.cogs.helpers import (
     admin,
     fields,

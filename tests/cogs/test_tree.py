@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from bot.app import SeminarBot
 from bot.core.services import Services
+from bot.discord.client import SeminarBot
 from cogs.admin.deadlines import kind_autocomplete
 from cogs.common import paper_autocomplete, topic_autocomplete
 from tests.cogs.helpers import mock_interaction, mock_member

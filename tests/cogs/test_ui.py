@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import SeminarBot
-from bot.ui import EMBED_FIELDS, MESSAGE_LIMIT, add_field, embed, reply, safe, when
+from bot.discord.client import SeminarBot
+from bot.discord.ui import EMBED_FIELDS, MESSAGE_LIMIT, add_field, embed, reply, safe, when
 from tests.cogs.helpers import LIVE_MENTIONS, assert_harmless, mock_interaction
 
 

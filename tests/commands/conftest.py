@@ -6,10 +6,10 @@ import pytest
 
 from bot.commands.context import Limits
 from bot.commands.layer import CommandLayer
-from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services import Services
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.commands.helpers import Session
 
 

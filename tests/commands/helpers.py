@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from bot.commands.context import Actor, Answer, Attachment, Invocation
 from bot.commands.layer import CommandLayer
 from bot.commands.plain import PlainStyle
-from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services import Services
+from tests.clock import FakeClock
 
 # Discord's external ids are snowflakes; the others are text.
 ROOM = {

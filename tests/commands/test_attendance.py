@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core.attendance import CLOSES_AFTER
-from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services import Services
+from tests.clock import FakeClock
 from tests.commands.helpers import Session
 from tests.commands.test_story import set_up
 

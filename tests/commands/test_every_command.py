@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.commands.spec import COMMANDS
-from bot.core.clock import FakeClock
 from bot.core.models import Platform
+from tests.clock import FakeClock
 from tests.commands.helpers import FileUpload, Session
 from tests.commands.test_attendance import block_seminar_day
 from tests.commands.test_story import CATALOGUE, PDF, set_up

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services import Services
+from tests.clock import FakeClock
 from tests.commands.helpers import FileUpload, Session
 from tests.core.helpers import audit_actions, ranking_codes
 from tests.pdfs import make_pdf

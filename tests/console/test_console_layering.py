@@ -8,7 +8,15 @@ from tests.core.test_layering import imported_modules, module_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = sorted((ROOT / "bot" / "console").rglob("*.py"))
-FORBIDDEN = ("bot.store", "discord", "cogs", "bot.app", "bot.ui", "bot.notifier", "mautrix")
+FORBIDDEN = (
+    "bot.store",
+    "discord",
+    "cogs",
+    "bot.discord.client",
+    "bot.discord.ui",
+    "bot.discord.outbox",
+    "mautrix",
+)
 
 
 def test_the_console_imports_no_store_and_no_chat_platform() -> None:

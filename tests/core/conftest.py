@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.services import Services
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import make_seminar
 
 

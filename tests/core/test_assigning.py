@@ -9,14 +9,14 @@ import io
 import pytest
 
 from bot.core.assigning import EXPORT_COLUMNS, ExportKind
-from bot.core.clock import FakeClock
 from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.core.models import ALL_PLATFORMS, Platform, Seminar
 from bot.core.reminders import Dispatcher, ReminderPlanner, Source
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.outbox import render
 from bot.store import assignments as store
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar
 from tests.core.reminder_fakes import CHANNEL, RecordingNotifier, occurrences
 
@@ -508,7 +508,7 @@ async def test_export_columns_are_exact(services: Services, seminar: Seminar) ->
     assert people.filename == "participants.csv"
     rows = parse(people.text)
     assert rows[0] == [
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "joined_at",
@@ -522,7 +522,7 @@ async def test_export_columns_are_exact(services: Services, seminar: Seminar) ->
 
     prefs = parse((await services.assignments.export_csv(GUILD, "preferences")).text)
     assert prefs[0] == [
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "choice_1",
@@ -537,7 +537,7 @@ async def test_export_columns_are_exact(services: Services, seminar: Seminar) ->
 
     exported = parse((await services.assignments.export_csv(GUILD, "assignment")).text)
     assert exported[0] == [
-        "discord_id",
+        "account",
         "display_name",
         "status",
         "paper_code",

@@ -21,15 +21,15 @@ from bot.core.attendance import (
     WRONG_WINDOW,
     new_code,
 )
-from bot.core.clock import FakeClock
 from bot.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from bot.core.grading import GradeState
 from bot.core.models import ALL_PLATFORMS, Platform, RefusalReason, Seminar, TalkCode
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.outbox import render
 from bot.store import attendance as attendance_store
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar
 from tests.core.reminder_fakes import CHANNEL, RecordingNotifier
 
@@ -281,7 +281,7 @@ async def test_overview_set_excuse_and_the_grade_rule(
     assert held.outcome.final is None and held.outcome.talks_missed == 2
 
     export = list(csv.DictReader(io.StringIO(await services.grading.export_csv(GUILD))))
-    assert {r["discord_id"]: r["final"] for r in export} == {
+    assert {r["account"]: r["final"] for r in export} == {
         "201": "attendance incomplete",
         "202": "attendance incomplete",
         "203": "1.7",

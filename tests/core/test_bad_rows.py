@@ -1,6 +1,7 @@
 """A stored instant out of range (written before the range check, or by hand) poisons
-nothing: the other seminars' reminders still fire, start-up still works, and the
-seminar's own views still render (issue 11, item 1)."""
+nothing: only that row's reminders are left out (and shown in /admin status); the other
+seminars' reminders still fire, start-up still works, and the seminar's own views and its
+other deadlines still work (issue 11, item 1)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.clock import FakeClock
-from bot.core.models import ALL_PLATFORMS, Platform
-from bot.core.reminders import Dispatcher, ReminderPlanner, Source
+from bot.core.models import ALL_PLATFORMS
+from bot.core.reminders import ReminderPlanner, Source
 from bot.core.services import Services
 from bot.scheduler import ReminderScheduler
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, OTHER_GUILD, make_seminar
 from tests.core.reminder_fakes import RecordingNotifier, reminder_seminar
-from tests.core.test_scheduler import wait_for
+from tests.core.test_scheduler import start, wait_for
 
 STUDENTS = (101, 102, 103, 104)
 # 0001-01-02 00:00 UTC and 9999-12-31T23:59-14:00 (already year 10000 in UTC).
@@ -86,14 +87,7 @@ async def test_another_seminars_reminder_still_fires_and_start_still_works(
     await services.deadlines.set(GUILD, ORGANISER, "report", iso(due + 60), "1m")
 
     notifier = RecordingNotifier()
-    scheduler = ReminderScheduler(
-        db,
-        clock,
-        ReminderPlanner(db, clock, ALL_PLATFORMS),
-        Dispatcher(db, clock, {Platform.DISCORD: notifier}),
-    )
-    schedulers.append(scheduler)
-    await scheduler.start()  # used to raise OverflowError: the bot could not start
+    await start(db, clock, notifier, schedulers)  # used to raise OverflowError
 
     await wait_for(lambda: len(notifier.delivered) == 5)
     assert notifier.dms() == Counter(dict.fromkeys(STUDENTS, 1))
@@ -117,13 +111,16 @@ async def test_the_broken_seminars_own_views_still_render(
     services: Services, db: Database, due_at: int
 ) -> None:
     await poison(services, db, due_at)
+    # The same seminar's good deadline keeps its three reminders: only the bad row's go.
+    await services.deadlines.set(OTHER_GUILD, ORGANISER, "report", "2027-01-20 23:59")
     status = await services.status.status(OTHER_GUILD)
-    assert status.pending == 0
-    assert "intro-meeting" in status.unplannable
+    assert status.pending == 3
+    [problem] = status.unplannable
+    assert problem.startswith("the deadline intro-meeting (")
     _, deadlines = await services.deadlines.for_user(OTHER_GUILD, 101, include_past=True)
-    assert [d.deadline.kind for d in deadlines] == ["intro-meeting"]
+    assert sorted(d.deadline.kind for d in deadlines) == ["intro-meeting", "report"]
     ics = await services.calendar.ics(OTHER_GUILD, 101)
-    assert b"BEGIN:VCALENDAR" in ics and b"intro-meeting" not in ics
+    assert b"BEGIN:VCALENDAR" in ics and b"intro-meeting" not in ics and b"report" in ics
 
 
 async def test_broken_office_hours_still_render(services: Services, db: Database) -> None:

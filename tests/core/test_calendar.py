@@ -10,10 +10,10 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event
 
 from bot.core.calendar import PRODID, local_time
-from bot.core.clock import FakeClock
 from bot.core.models import Seminar
 from bot.core.reminders import office_hour_starts
 from bot.core.services import Services
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, join_all
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import Seminar
 from bot.core.services import Services
+from tests.clock import FakeClock
 from tests.core.helpers import (
     GUILD,
     ORGANISER,

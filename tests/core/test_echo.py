@@ -10,7 +10,7 @@ from bot.core.models import Seminar
 from bot.core.services import Services
 from bot.core.text import echo, printable
 from bot.core.timeutil import parse_date, parse_local_time, parse_offsets, zone
-from tests.core.helpers import GUILD, ORGANISER, join_all
+from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 C0 = "".join(chr(c) for c in range(0x20))
@@ -67,3 +67,9 @@ async def test_service_refusals_echo_clean_text(services: Services, seminar: Sem
         refusals.append(refused.value.message)
     for message in refusals:
         assert clean(message), repr(message)
+
+
+async def test_catalogue_refusals_echo_clean_text(services: Services, seminar: Seminar) -> None:
+    with pytest.raises(DomainError) as refused:
+        await add_paper(services, f"wei\u202e{HOSTILE}")
+    assert clean(refused.value.message), repr(refused.value.message)

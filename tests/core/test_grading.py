@@ -201,7 +201,7 @@ async def test_grades_export_has_exactly_the_named_columns(
         )
     rows = list(csv.reader(io.StringIO(await services.grading.export_csv(GUILD))))
     assert rows == [
-        ["discord_id", "display_name", "paper", "report", "presentation", "final"],
+        ["account", "display_name", "paper", "report", "presentation", "final"],
         # sorted by name; a formula in a name is defused for spreadsheets
         [str(CAROL), "'=cmd|' /C calc'!A0", "", "5.0", "1.0", "5.0"],
         [str(ALICE), f"student {ALICE}", "wei-ma-2019", "1.3", "3.3", "2.3"],

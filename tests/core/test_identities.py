@@ -82,3 +82,14 @@ async def test_an_existing_discord_database_keeps_every_row(tmp_path: Path) -> N
         assert [tuple(row) for row in places] == [(1001, "1001"), (5000, "5000")]
     finally:
         await db.close()
+
+
+async def test_exports_name_each_account_on_its_own_platform(services: Services) -> None:
+    room = await services.identities.place(Platform.MATRIX, "!abc:uni.example")
+    await services.seminars.setup(room, ORGANISER, title=TITLE)
+    alice = await services.identities.account(Platform.MATRIX, "@alice:uni.example")
+    await services.registration.join(room, alice, "Alice")
+    text = (await services.assignments.export_csv(room, "participants")).text
+    header, row = text.splitlines()[:2]
+    assert header.startswith("account,display_name,")
+    assert row.startswith("'@alice:uni.example,Alice,")  # a leading @ is neutralised for Excel

@@ -15,9 +15,9 @@ LOWER_LAYERS = ("bot/core", "bot/store")
 FORBIDDEN = (
     "discord",
     "cogs",
-    "bot.app",
-    "bot.ui",
-    "bot.notifier",
+    "bot.discord",
+    "bot.matrix",
+    "bot.console",
     "bot.scheduler",
     "bot.__main__",
 )
@@ -46,7 +46,7 @@ def imported_modules(source: str, module: str, *, is_package: bool = False) -> s
             else:
                 target = node.module or ""
             found.add(target)
-            # `from bot import app` imports the module bot.app
+            # `from bot import app` imports the module bot.discord.client
             found.update(f"{target}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Call) and _dynamic_import(node):
             found.add(node.args[0].value)
@@ -98,10 +98,11 @@ def test_core_and_store_do_not_import_discord(path: Path) -> None:
         "from discord import app_commands",
         "from discord.ext import commands",
         "def f():\n    import discord\n",
-        "if TYPE_CHECKING:\n    from bot.app import SeminarBot\n",
-        "from bot import ui",
-        "from .. import app",
-        "from ..ui import when",
+        "if TYPE_CHECKING:\n    from bot.discord.client import SeminarBot\n",
+        "from bot import discord",
+        "from bot.discord import ui",
+        "from ..discord import client",
+        "from ..discord.ui import when",
         "import importlib\nimportlib.import_module('discord')",
         "__import__('discord')",
         "from cogs.common import services_of",
@@ -149,10 +150,7 @@ FRONT_ENDS = (
     "bot/commands",
     "bot/matrix",
     "bot/console",
-    "bot/app.py",
-    "bot/ui.py",
-    "bot/notifier.py",
-    "bot/events.py",
+    "bot/discord",
     "bot/frontend.py",
     "bot/healthcheck.py",
 )
@@ -205,6 +203,6 @@ def test_models_import_nothing_of_ours() -> None:
 
 
 def test_every_front_end_place_is_checked() -> None:
-    assert {"cogs", "bot/commands", "bot/app.py"} <= {
+    assert {"cogs", "bot/commands", "bot/discord", "bot/console"} <= {
         place for place in FRONT_ENDS if (ROOT / place).exists()
     }

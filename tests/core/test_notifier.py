@@ -22,13 +22,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from discord.http import HTTPClient, Route
 
-from bot.core.clock import FakeClock
 from bot.core.identities import IdentityService
 from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import DeliveryFailed, Dispatcher, Notice, ReminderPlanner, Source
 from bot.core.services import Services
 from bot.core.signals import ScheduleChanged
-from bot.notifier import (
+from bot.discord.outbox import (
     DEFAULT_BURST,
     DEFAULT_RATE,
     GLOBAL_LIMIT,
@@ -37,6 +36,7 @@ from bot.notifier import (
 )
 from bot.store import reminders as store
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.reminder_fakes import CHANNEL, ROLE, occurrences, reminder_seminar, set_deadline
 
 NOTICE = Notice("Due {due}. Not a {{placeholder}}", {"due": 1_790_000_000})

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.errors import DomainError
 from bot.core.models import Seminar
 from bot.core.personal_data import DELETED
@@ -16,6 +15,7 @@ from bot.core.services import Services
 from bot.store import attendance as attendance_store
 from bot.store import reminders as reminder_store
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, OTHER_GUILD, add_paper, make_seminar
 from tests.pdfs import make_pdf
 

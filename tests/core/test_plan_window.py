@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.models import ALL_PLATFORMS
 from bot.core.reminders import ReminderPlanner, Source
 from bot.core.services import Services
 from bot.scheduler import HORIZON_SECONDS, ReminderScheduler
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, OTHER_GUILD, make_seminar
 from tests.core.reminder_fakes import RecordingNotifier, reminder_seminar
 from tests.core.test_scheduler import iso, job_ids, start, wait_for

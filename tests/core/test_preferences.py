@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.errors import DeadlinePassed, DomainError, InvalidInput, NotAllowed
 from bot.core.models import Seminar
 from bot.core.services import Services
+from tests.clock import FakeClock
 from tests.core.helpers import (
     GUILD,
     ORGANISER,

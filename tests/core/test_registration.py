@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.errors import DeadlinePassed, NotFound
 from bot.core.models import ParticipantStatus, Seminar
 from bot.core.services import Services
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, ranking_codes
 
 DEADLINE = "2026-11-01 23:59"  # the reference seminar's de-registration deadline

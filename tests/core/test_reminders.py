@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.models import ALL_PLATFORMS, Platform, Seminar
 from bot.core.reminders import (
     LATE_AFTER,
@@ -26,9 +25,10 @@ from bot.core.reminders import (
     office_hour_starts,
 )
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.outbox import render
 from bot.store import reminders as store
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, join_all
 from tests.core.reminder_fakes import (
     CHANNEL,

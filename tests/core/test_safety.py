@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.deadlines import DeadlineService
 from bot.core.errors import DomainError, InvalidInput, NoSeminar, NotFound
 from bot.core.models import PaperFields
@@ -17,6 +16,7 @@ from bot.core.registration import RegistrationService
 from bot.core.seminars import SeminarService
 from bot.core.services import Services
 from bot.store import audit
+from tests.clock import FakeClock
 from tests.core.helpers import (
     GUILD,
     ORGANISER,

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.models import ALL_PLATFORMS, Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner, Source
 from bot.core.services import Services
 from bot.scheduler import ReminderScheduler
 from bot.store import reminders as store
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER
 from tests.core.reminder_fakes import RecordingNotifier, occurrences, reminder_seminar
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.errors import InvalidInput
 from bot.core.models import DEFAULT_ASSESSMENT, ParticipantStatus, Seminar
 from bot.core.services import Services
 from bot.store import audit
+from tests.clock import FakeClock
 from tests.core.helpers import (
     CONTACT,
     GUILD,

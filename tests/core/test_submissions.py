@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from bot.core import submissions as submissions_module
-from bot.core.clock import FakeClock
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.models import Deadline, Seminar
 from bot.core.reminders import Occurrence, ReminderContent, deadline_occurrences
 from bot.core.services import Services
 from bot.core.submissions import EXPORT_COLUMNS, Receipt, check_pdf, human_duration, is_pdf
 from bot.store import submissions as store
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, join_all
 from tests.pdfs import make_pdf
 
@@ -416,7 +416,7 @@ async def test_the_submissions_export_has_exactly_the_named_columns(
         tuple(rows[0])
         == EXPORT_COLUMNS
         == (
-            "discord_id",
+            "account",
             "display_name",
             "report_version",
             "report_submitted_at",

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.core.clock import FakeClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import ALL_PLATFORMS, Seminar
 from bot.core.reminders import ReminderPlanner, Source
 from bot.core.services import Services
-from bot.notifier import render
+from bot.discord.outbox import render
 from bot.store.database import Database
+from tests.clock import FakeClock
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all, make_seminar
 from tests.core.reminder_fakes import CHANNEL, RecordingNotifier, occurrences
 from tests.core.test_assigning import deliver_all

@@ -14,6 +14,7 @@ from bot.core.errors import InvalidInput
 from bot.core.timeutil import (
     MAX_OFFSETS,
     format_offsets,
+    iso_instant,
     next_weekly,
     parse_date,
     parse_local_time,
@@ -343,3 +344,10 @@ def test_dates_outside_the_range_are_refused(typed: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_date(typed, "first")
     assert "between the years 2000 and 2100" in refused.value.message
+
+
+def test_exports_show_an_unrepresentable_instant_as_its_number() -> None:
+    year_ten_thousand = int(datetime(9999, 12, 31, 23, 0, tzinfo=UTC).timestamp()) + 86_400
+    assert iso_instant(year_ten_thousand, BERLIN) == str(year_ten_thousand)
+    assert iso_instant(0) == "1970-01-01T00:00:00+00:00"
+    assert not within_range(year_ten_thousand) and not within_range(0)

@@ -123,7 +123,7 @@ async def published(fake: FakeDiscord) -> dict[int, tuple[str, str]]:
     [(name, data)] = resp.files
     assert name == "assignment.csv"
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-    return {int(r["discord_id"]): (r["paper_code"], r["rank"]) for r in rows if r["paper_code"]}
+    return {int(r["account"]): (r["paper_code"], r["rank"]) for r in rows if r["paper_code"]}
 
 
 def dm_count(fake: FakeDiscord, students: list[FakeMember]) -> dict[int, int]:

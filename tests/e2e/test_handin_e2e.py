@@ -162,12 +162,12 @@ async def test_from_hand_in_to_grade(fake: FakeDiscord, bot: BotProcess) -> None
     ((name, data),) = resp.files
     rows = list(csv.reader(io.StringIO(data.decode())))
     assert name == "grades.csv"
-    assert rows[0] == ["discord_id", "display_name", "paper", "report", "presentation", "final"]
+    assert rows[0] == ["account", "display_name", "paper", "report", "presentation", "final"]
     assert [str(alice.id), "Alice", "", "1.3", "3.3", "2.3"] in rows[1:], rows
     resp = private(await fake.command("admin export", user=org, what="submissions"))
     ((name, data),) = resp.files
     by_id = {row[0]: row for row in csv.reader(io.StringIO(data.decode()))}
-    assert name == "submissions.csv" and len(by_id["discord_id"]) == 10
+    assert name == "submissions.csv" and len(by_id["account"]) == 10
     assert by_id[str(alice.id)][2] == "2" and by_id[str(alice.id)][4] == "no"
     assert by_id[str(bob.id)][2:] == [""] * 8
 

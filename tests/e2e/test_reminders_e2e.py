@@ -617,5 +617,39 @@ async def test_office_hours_set_shown_cancelled_and_mirrored_as_an_event(
     assert not any("Office hours" in m.text and "cancelled" not in m.text for m in posts), posts
     assert len(fake.scheduled_events) == 1 and event_at(next_start) is not None
     assert [kind for kind, _ in fake.scheduled_event_log].count("create") == 1
+
+    # Only the place and the duration change, not the start: the same event is edited.
+    [before] = fake.scheduled_events.values()
+    resp = private(
+        await fake.command(
+            "admin officehours set",
+            user=org,
+            weekday=weekday,
+            start=start_text,
+            place="Zoom (link in /seminar)",
+            first=first.isoformat(),
+            last=(first + timedelta(days=21)).isoformat(),
+            duration=90,
+        )
+    )
+    assert "Office hours saved" in resp.plain, resp
+    event = await fake.wait_for(
+        lambda: next(
+            (
+                e
+                for e in fake.scheduled_events.values()
+                if e["entity_metadata"]["location"] == "Zoom (link in /seminar)"
+            ),
+            None,
+        ),
+        5,
+        what="the event's new place",
+    )
+    assert event["id"] == before["id"]
+    assert event["scheduled_start_time"] == before["scheduled_start_time"]
+    assert datetime.fromisoformat(event["scheduled_end_time"]) == datetime.fromtimestamp(
+        next_start + 90 * 60, UTC
+    )
+    assert [kind for kind, _ in fake.scheduled_event_log].count("create") == 1
     assert_no_mass_pings(fake)
     fake.assert_clean()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.commands.context import Answer, Call, Confirmation
 from bot.commands.handlers.common import deadline_label
-from bot.core.deadlines import DEFAULT_REMINDERS
 from bot.core.timeutil import format_offsets
 
 
@@ -16,8 +15,10 @@ async def set_(call: Call) -> Answer:
         call.account_id,
         invocation.text("kind"),
         invocation.text("when"),
-        invocation.text("reminders", DEFAULT_REMINDERS),
-        invocation.text("note"),
+        # Left out: a moved deadline keeps its reminders and note (a new one gets
+        # the defaults).
+        invocation.optional_text("reminders"),
+        invocation.optional_text("note"),
     )
     deadline = change.deadline
     verb = "set" if change.created else "moved"

@@ -20,7 +20,7 @@ from discord.http import HTTPClient, Route
 from bot.core.identities import IdentityService
 from bot.core.reminders import DeliveryFailed, Notice
 from bot.core.text import clip
-from bot.ui import mention
+from bot.discord.ui import mention
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from discord.ext import commands
 from bot.core.errors import DomainError
 from bot.core.models import Platform
 from bot.core.services import Services
-from bot.events import EventSync
-from bot.notifier import DiscordNotifier
+from bot.discord.outbox import DiscordNotifier
+from bot.discord.scheduled_events import EventSync
+from bot.discord.ui import answer as _answer
+from bot.discord.ui import apologise, mention, when
 from bot.settings import Settings
-from bot.ui import answer as _answer
-from bot.ui import apologise, mention, when
 
 log = logging.getLogger(__name__)
 
