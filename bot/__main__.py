@@ -20,13 +20,17 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
+from mautrix.errors import MatrixConnectionError
 
 from bot.commands.context import Limits
+from bot.commands.layer import CommandLayer
 from bot.core.clock import Clock, SystemClock
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
 from bot.discord.client import DiscordFrontEnd
 from bot.frontend import FrontEnd
+from bot.matrix.client import LoginRefused
+from bot.matrix.frontend import MatrixFrontEnd
 from bot.scheduler import ReminderScheduler
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.database import Database, DatabaseUnusable
@@ -52,6 +56,13 @@ def build_front_ends(settings: Settings, services: Services) -> list[FrontEnd]:
     if settings.discord_token is not None:
         point_at_discord(settings)
         front_ends.append(DiscordFrontEnd(settings, services))
+    if settings.matrix_homeserver is not None:
+        layer = CommandLayer(
+            services, Limits(settings.max_upload_bytes, settings.download_timeout_seconds)
+        )
+        front_ends.append(
+            MatrixFrontEnd.build(settings, services, services.identities, layer, services.clock)
+        )
     return front_ends
 
 
@@ -142,6 +153,8 @@ def main() -> None:
     # discord.py's own loggers are chatty at DEBUG (every gateway payload).
     if settings.log_level != "DEBUG":
         logging.getLogger("discord").setLevel(logging.WARNING)
+    # mautrix logs every request at DEBUG; never let it near the logs' secrets.
+    logging.getLogger("mau").setLevel(max(logging.INFO, logging.getLogger().level))
     try:
         asyncio.run(run(settings))
     except DatabaseUnusable as exc:  # one line naming the file and the problem
@@ -150,6 +163,16 @@ def main() -> None:
     except discord.LoginFailure:
         print("seminar-bot: Discord refused DISCORD_TOKEN; check the token", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
+    except LoginRefused as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    except MatrixConnectionError as exc:
+        print(
+            f"seminar-bot: cannot reach the Matrix homeserver at {settings.matrix_homeserver}: "
+            f"{exc}",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_UNAVAILABLE)
     except aiohttp.ClientConnectionError as exc:
         print(
             f"seminar-bot: cannot reach Discord at {settings.discord_api_base}: {exc}",

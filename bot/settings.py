@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -23,6 +24,7 @@ class Settings(BaseSettings):
 
     # At least one front end: Discord (a token), Matrix (a homeserver), or both.
     discord_token: SecretStr | None = Field(default=None, min_length=1)
+    # The client API's base URL (`https://matrix.uni.example`) and the bot's user id.
     matrix_homeserver: str | None = None
     matrix_user_id: str | None = None
     matrix_password: SecretStr | None = None
@@ -52,6 +54,20 @@ class Settings(BaseSettings):
                 if not (isinstance(value, str) and not value.strip())
             }
         return data
+
+    @field_validator("matrix_homeserver")
+    @classmethod
+    def _homeserver_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("give the client API's base URL, e.g. https://matrix.uni.example")
+        return value
+
+    @field_validator("matrix_user_id")
+    @classmethod
+    def _user_id_is_a_matrix_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"@[^:\s]+:\S+", value):
+            raise ValueError("give the bot's full user id, e.g. @seminar-bot:uni.example")
+        return value
 
 
 class SettingsError(Exception):

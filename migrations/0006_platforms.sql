@@ -37,12 +37,6 @@ INSERT OR IGNORE INTO accounts (id, platform, external_id)
     UNION SELECT user_id, 'discord', CAST(user_id AS TEXT) FROM grades
     UNION SELECT author_id, 'discord', CAST(author_id AS TEXT) FROM announcements;
 
--- A DM room a non-Discord front end opened with an account (Discord's are in dm_channels).
-CREATE TABLE direct_rooms (
-    account_id INTEGER PRIMARY KEY,
-    room_id    TEXT    NOT NULL
-) STRICT;
-
 -- A one-off message the core sends on its own (a waitlist promotion), written in the
 -- same transaction as the change it reports. The reminder engine delivers it exactly
 -- once through the delivery log, like every reminder.

@@ -69,10 +69,3 @@ class IdentityService(Service):
     async def remember_dm_channel(self, account_id: int, channel_id: int) -> None:
         async with self.db.transaction() as tx:
             await reminders.remember_dm_channel(tx, account_id, channel_id)
-
-    async def direct_room(self, account_id: int) -> str | None:
-        return await store.direct_room(self.db, account_id)
-
-    async def remember_direct_room(self, account_id: int, room_id: str) -> None:
-        async with self.db.transaction() as tx:
-            await store.remember_direct_room(tx, account_id, room_id)

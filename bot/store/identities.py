@@ -77,21 +77,6 @@ async def set_timezone(tx: Transaction, account_id: int, zone: str | None) -> No
     await tx.execute("UPDATE accounts SET timezone = ? WHERE id = ?", (zone, account_id))
 
 
-async def direct_room(db: Reader, account_id: int) -> str | None:
-    value = await db.fetch_value(
-        "SELECT room_id FROM direct_rooms WHERE account_id = ?", (account_id,)
-    )
-    return None if value is None else str(value)
-
-
-async def remember_direct_room(tx: Transaction, account_id: int, room_id: str) -> None:
-    await tx.execute(
-        "INSERT INTO direct_rooms (account_id, room_id) VALUES (?, ?) "
-        "ON CONFLICT (account_id) DO UPDATE SET room_id = excluded.room_id",
-        (account_id, room_id),
-    )
-
-
 async def forget_account(tx: Transaction, seminar_id: int, account_id: int) -> bool:
     """What `/mydata delete` removes: this seminar's notices to the account and, once no
     seminar knows the account any more, the account itself (its id is made anew on
@@ -108,6 +93,5 @@ async def forget_account(tx: Transaction, seminar_id: int, account_id: int) -> b
     )
     if still_known:
         return False
-    await tx.execute("DELETE FROM direct_rooms WHERE account_id = ?", (account_id,))
     await tx.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
     return True
