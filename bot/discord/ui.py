@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
@@ -40,6 +41,9 @@ def mention(account_id: int) -> str:
     return f"<@{account_id}>"
 
 
+# Pure, and called with the same titles on every command (a /papers page escapes
+# 400 strings): remembered, which spares discord.py's markdown regexes.
+@functools.lru_cache(maxsize=8192)
 def safe(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     """User-typed text shown verbatim: markdown escaped, clipped to `limit`.
 

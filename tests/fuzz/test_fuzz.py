@@ -66,8 +66,7 @@ class Known:
     matches: Callable[[Finding], bool]
 
 
-KNOWN: dict[str, Known] = {
-}
+KNOWN: dict[str, Known] = {}
 
 
 def known(finding: Finding) -> str | None:
