@@ -3,11 +3,14 @@
     python -m bench.reminders            # 100,000 reminders; 5,000 DMs (about 6 minutes)
     python -m bench.reminders --quick    # 10,000 reminders; 300 DMs (seconds; CI smoke)
 
-(a) Start-up: a temporary database holds 34,000 deadlines x 3 offsets (7d,1d,2h),
-    their reminders spread over the next 30 days. Timed: `ReminderPlanner.pending()`
-    alone, `ReminderScheduler.start()` (its rebuild plans every pending occurrence
-    and schedules the ones inside the horizon), and an hourly re-plan with the jobs
-    in place. Target: rebuild <= 1 s.
+(a) Start-up, two layouts: 34,000 deadlines x 3 offsets (7d,1d,2h) over the next 30
+    days (the old figure's layout), and issue 12's: 100,000 reminders over a year of
+    which 2,000 fall within the 36 h horizon. Timed (wall and CPU of this process):
+    `ReminderPlanner.pending()`, the whole backlog (what every start and re-plan did
+    before), the plan of the horizon alone, `ReminderScheduler.start()` (plans what
+    is due within the horizon, or fell due since the last plan, and schedules it), an
+    hourly re-plan with the jobs in place, and one seminar's plan (`/admin status`).
+    Target: start and one re-plan <= 0.1 s each.
 (b) Delivery: 5,000 registered students, one deadline reminder due now, fanned out
     by the real `Dispatcher` and `DiscordNotifier` (discord.py's HTTPClient) to a
     local fake Discord that enforces the 50 requests/s global limit (a sliding
@@ -24,7 +27,7 @@ import argparse
 import asyncio
 import itertools
 import json
-import statistics
+import os
 import sys
 import tempfile
 import time
@@ -82,8 +85,32 @@ class NullNotifier:
 
 async def fill_deadlines(db: Database, deadlines: int, per_seminar: int = 100) -> None:
     """`deadlines` rows whose 7d, 1d and 2h reminders all fall in the next 30 days."""
-    seminars = -(-deadlines // per_seminar)
     first, span = NOW + 7 * DAY + 3 * 3600, 30 * DAY - 7 * DAY - 3 * 3600
+    await insert_deadlines(
+        db,
+        [(first + i * span // deadlines, OFFSETS) for i in range(deadlines)],
+        per_seminar,
+    )
+
+
+async def fill_year(db: Database, reminders: int, soon: int, per_seminar: int = 100) -> None:
+    """`reminders` pending over the next year, `soon` of them inside the horizon: a
+    deadline every few hours with 2h,1h,30m reminders for the next day and a half,
+    the rest 7d,1d,2h deadlines spread over the year after that."""
+    near = soon // 3
+    far = (reminders - 3 * near) // 3
+    first_near, near_span = NOW + 3 * 3600, HORIZON_SECONDS - 4 * 3600
+    first_far, far_span = NOW + 8 * DAY, 357 * DAY
+    await insert_deadlines(
+        db,
+        [(first_near + i * near_span // near, "7200,3600,1800") for i in range(near)]
+        + [(first_far + i * far_span // far, OFFSETS) for i in range(far)],
+        per_seminar,
+    )
+
+
+async def insert_deadlines(db: Database, rows: list[tuple[int, str]], per_seminar: int) -> None:
+    seminars = -(-len(rows) // per_seminar)
     async with db.transaction() as tx:
         await tx.executemany(
             "INSERT INTO seminars (id, guild_id, title, channel_id, created_at, updated_at) "
@@ -94,59 +121,85 @@ async def fill_deadlines(db: Database, deadlines: int, per_seminar: int = 100) -
             "INSERT INTO deadlines (seminar_id, kind, due_at, reminder_offsets, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (
-                    1 + i // per_seminar,
-                    f"k{i % per_seminar}",
-                    first + i * span // deadlines,
-                    OFFSETS,
-                    NOW,
-                    NOW,
-                )
-                for i in range(deadlines)
+                (1 + i // per_seminar, f"k{i % per_seminar}", due_at, offsets, NOW, NOW)
+                for i, (due_at, offsets) in enumerate(rows)
             ],
         )
 
 
-async def bench_rebuild(deadlines: int, repeats: int) -> None:
+@dataclass
+class Timed:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.wall:.3f} s (CPU {self.cpu:.3f} s)"
+
+
+async def timed(step: Any) -> tuple[Any, Timed]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = await step
+    return result, Timed(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+async def bench_rebuild(layout: str, size: int, repeats: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(Path(tmp) / "bench.db")
         try:
-            await fill_deadlines(db, deadlines)
+            if layout == "month":
+                await fill_deadlines(db, size // 3)
+                title = f"{size // 3:,} deadlines x 3 offsets (7d,1d,2h) over 30 days"
+            else:
+                await fill_year(db, size, soon=size // 50)
+                title = f"{size:,} reminders over a year, {size // 50:,} inside the horizon"
             clock = FakeClock(NOW)
             planner = ReminderPlanner(db, clock, ALL_PLATFORMS)
             timings = []
             for _ in range(repeats):
-                began = time.perf_counter()
-                pending = await planner.pending()
-                timings.append(time.perf_counter() - began)
+                pending, took = await timed(planner.pending())
+                timings.append(took)
             total = len(pending)
             soon = sum(1 for o in pending if o.due_at <= NOW + HORIZON_SECONDS)
 
             scheduler = ReminderScheduler(
                 db, clock, planner, Dispatcher(db, clock, {Platform.DISCORD: NullNotifier()})
             )
-            began = time.perf_counter()
-            await scheduler.start()
-            start_s = time.perf_counter() - began
+            _, start_t = await timed(scheduler.start())
             scheduled = scheduler.pending_jobs()
-            began = time.perf_counter()
-            await scheduler.rebuild()
-            replan_s = time.perf_counter() - began
+            _, replan_t = await timed(scheduler.rebuild())
+            windowed = []
+            for _ in range(repeats):
+                _, took = await timed(planner.plan(since=NOW - 3600, until=NOW + HORIZON_SECONDS))
+                windowed.append(took)
+            _, status_t = await timed(planner.plan(seminar_id=1))
             await scheduler.stop()
         finally:
             await db.close()
-    print(f"(a) rebuild at start, {deadlines:,} deadlines x 3 offsets over 30 days")
+    median = sorted(timings, key=lambda t: t.wall)[len(timings) // 2]
+    plan_median = sorted(windowed, key=lambda t: t.wall)[len(windowed) // 2]
+    print(f"(a) rebuild at start, {title}")
     print(
-        f"    planner.pending():        {statistics.median(timings):.3f} s "
-        f"(median of {repeats}) for {total:,} pending reminders"
+        f"    before: the whole backlog, planner.pending(): {median} "
+        f"(median of {repeats}) for {total:,} pending reminders; start() planned all of it"
     )
     print(
-        f"    start() incl. rebuild:    {start_s:.3f} s, {scheduled:,} jobs scheduled "
-        f"within the {HORIZON_SECONDS // 3600} h horizon of {total:,} pending "
+        f"    now: plan of the horizon alone:    {plan_median} (median of {repeats}), "
+        f"{soon:,} due within {HORIZON_SECONDS // 3600} h"
+    )
+    print(
+        f"    now: start() incl. rebuild:       {start_t}, {scheduled:,} jobs scheduled "
         f"(expected {soon:,})"
     )
-    print(f"    hourly re-plan, jobs kept: {replan_s:.3f} s")
-    print(f"    target <= 1 s:            {'met' if start_s <= 1.0 else 'MISSED'}")
+    print(f"    now: hourly re-plan, jobs kept:   {replan_t}")
+    print(f"    /admin status plan, one seminar:  {status_t}")
+    # The engine's work is its CPU (both threads); wall time also holds the waits
+    # for a core on a shared machine.
+    print(
+        "    target <= 0.1 s of work for start and re-plan: "
+        f"{'met' if max(start_t.cpu, replan_t.cpu) <= 0.1 else 'MISSED'} (CPU); "
+        f"wall {'met' if max(start_t.wall, replan_t.wall) <= 0.1 else 'missed'} "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 # -- (b) delivery rate ----------------------------------------------------------------------
@@ -343,8 +396,9 @@ async def bench_delivery(students: int) -> None:
 
 async def main(quick: bool) -> None:
     discord.utils.setup_logging(level=40)  # discord.py's 429 warnings would flood the output
-    deadlines = 3_400 if quick else 34_000
-    await bench_rebuild(deadlines, repeats=3)
+    size = 10_200 if quick else 102_000
+    await bench_rebuild("month", size, repeats=3)
+    await bench_rebuild("year", 10_000 if quick else 100_000, repeats=3)
     await bench_delivery(300 if quick else 5_000)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -15,6 +17,7 @@ from cogs.common import paper_autocomplete, services_of, topic_autocomplete
 PAGE_SIZE = 8
 
 
+@functools.lru_cache(maxsize=4096)  # pure in the (immutable) paper: one line per paper
 def paper_line(paper: Paper) -> str:
     line = f"`{paper.code}` — **{safe(paper.title, 200)}**"
     if paper.authors:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.spelling import spell
 from bot.core.clock import Clock
 from bot.core.models import Platform
+from bot.core.text import printable
 
 
 def relative(seconds: int) -> str:
@@ -53,7 +54,8 @@ class PlainStyle:
         return "`" + text.replace("`", "'") + "`"
 
     def escape(self, text: str) -> str:
-        return text.replace("`", "'").replace("*", "\\*").replace("_", "\\_")
+        shown = printable(text, multiline=True)
+        return shown.replace("`", "'").replace("*", "\\*").replace("_", "\\_")
 
     def command(self, path: str) -> str:
         return spell(path, self.platform)

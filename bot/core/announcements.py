@@ -39,7 +39,9 @@ class AnnouncementService(Service):
                 "This seminar has no announcement channel yet: set one with "
                 "`/admin setup channel:`."
             )
-        text = clean_text(message, field="message", max_length=MAX_ANNOUNCEMENT, required=True)
+        text = clean_text(
+            message, field="message", max_length=MAX_ANNOUNCEMENT, required=True, multiline=True
+        )
         now = self.clock.now()
         post_at = now if not when else parse_local_time(when, seminar.tz)
         if when and post_at <= now:

@@ -23,7 +23,7 @@ class Service:
         """This server's seminar; every command but `/admin setup` starts here."""
         if guild_id is None:
             raise NoSeminar()
-        found = await seminars.by_guild(self.db, guild_id)
+        found = await seminars.by_guild_cached(self.db, guild_id)
         if found is None:
             raise NoSeminar()
         return found

@@ -20,7 +20,7 @@ from icalendar import Alarm, Calendar, Event
 from bot.core.base import Service
 from bot.core.models import DeadlineKind, Seminar
 from bot.core.reminders import DEADLINE_ACTIONS, DEADLINE_NAMES, office_hour_starts
-from bot.core.text import clip
+from bot.core.text import clip, printable
 from bot.core.timeutil import within_range
 from bot.store import announcements, deadlines
 from bot.store import talks as talk_store
@@ -102,7 +102,8 @@ class CalendarService(Service):
         seminar = await self.seminar(guild_id)
         tz = seminar.tz
         now = datetime.fromtimestamp(self.clock.now(), UTC)
-        title = clip(seminar.title, 200)
+        # A title stored before line breaks were refused must not break the file.
+        title = clip(printable(seminar.title), 200)
         cal = Calendar.new(
             prodid=PRODID,
             uid=f"calendar-{seminar.guild_id}-{user_id}@{UID_DOMAIN}",

@@ -62,7 +62,9 @@ class DeadlineService(Service):
         name = normalise_kind(kind)
         due_at = parse_local_time(when, seminar.tz)
         given_offsets = None if reminders is None else parse_offsets(reminders)
-        given_note = None if note is None else clean_text(note, field="note", max_length=500)
+        given_note = (
+            None if note is None else clean_text(note, field="note", max_length=500, multiline=True)
+        )
         now = self.clock.now()
         async with self.db.transaction() as tx:
             before = await deadlines.by_kind(tx, seminar.id, name)

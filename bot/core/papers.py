@@ -44,7 +44,7 @@ class PaperRemoval:
 class PaperService(Service):
     async def browse(self, guild_id: int | None, topic: str | None = None) -> list[Paper]:
         seminar = await self.seminar(guild_id)
-        return await papers.list_all(self.db, seminar.id, topic)
+        return await papers.browse(self.db, seminar.id, topic)
 
     async def topics(self, guild_id: int | None) -> list[str]:
         seminar = await self.seminar(guild_id)

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from bot.core.base import Service
 from bot.core.errors import DeadlinePassed, InvalidInput, NotAllowed
-from bot.core.models import DeadlineKind, Paper, Participant, ParticipantStatus, Seminar
+from bot.core.models import Deadline, DeadlineKind, Paper, Participant, ParticipantStatus, Seminar
 from bot.core.text import echo
 from bot.store import deadlines, papers, participants
+from bot.store.database import Transaction
 from bot.store.executor import Reader
 
 MAX_RANKS = 5
+# What /prefs set reads from memory (see `PreferenceService.set`).
+_READ_MOSTLY = ("papers", "deadlines")
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,34 @@ class PreferenceService(Service):
         seminar = await self.seminar(guild_id)
         wanted = [choice.strip() for choice in choices if choice and choice.strip()]
         now = self.clock.now()
-        async with self.db.transaction() as tx:
+        # The catalogue and the deadline from memory, with the table versions they
+        # were read at: inside the transaction they are used only if no row of
+        # either table changed since, and read there again otherwise.
+        seen_at = self.db.versions.of(_READ_MOSTLY)
+        index = await papers.catalogue_index(self.db, seminar.id)
+        deadline = await deadlines.by_kind_cached(self.db, seminar.id, DeadlineKind.PREFERENCES)
+        if self.db.versions.of(_READ_MOSTLY) != seen_at:
+            index, deadline = {}, None
+            seen_at = ()
+
+        async def write(tx: Transaction) -> tuple[Participant, list[Paper]]:
             participant = await self._registered(tx, seminar, user_id)
-            await self._refuse_after_deadline(tx, seminar)
+            if self.db.versions.of(_READ_MOSTLY) == seen_at:
+                self._check_deadline(deadline)
+                known = index
+            else:
+                await self._refuse_after_deadline(tx, seminar)
+                known = {}
             if len(wanted) > MAX_RANKS:
                 raise InvalidInput(f"You can rank at most {MAX_RANKS} papers.")
             if len(wanted) < seminar.pref_count:
                 raise InvalidInput(
                     f"Please rank at least {seminar.pref_count} papers (you gave {len(wanted)})."
                 )
-            ranked = [await self._resolve(tx, seminar, choice) for choice in wanted]
+            ranked = [
+                known.get(choice.lower()) or await self._resolve(tx, seminar, choice)
+                for choice in wanted
+            ]
             seen: dict[int, int] = {}
             for rank, paper in enumerate(ranked, start=1):
                 if paper.id in seen:
@@ -57,6 +78,11 @@ class PreferenceService(Service):
                     )
                 seen[paper.id] = rank
             await participants.replace_ranking(tx, participant.id, [p.id for p in ranked], now)
+            return participant, ranked
+
+        # One hop, shared with other students' writes (group commit); committed
+        # before this returns.
+        participant, ranked = await self.db.write(write)
         return Ranking(seminar, participant, ranked, now)
 
     async def show(self, guild_id: int | None, user_id: int) -> Ranking:
@@ -67,11 +93,15 @@ class PreferenceService(Service):
 
     async def clear(self, guild_id: int | None, user_id: int) -> Ranking:
         seminar = await self.seminar(guild_id)
-        async with self.db.transaction() as tx:
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> Participant:
             participant = await self._participant(tx, seminar, user_id)
             await self._refuse_after_deadline(tx, seminar)
-            await participants.replace_ranking(tx, participant.id, [], self.clock.now())
-        return Ranking(seminar, participant, [], None)
+            await participants.replace_ranking(tx, participant.id, [], now)
+            return participant
+
+        return Ranking(seminar, await self.db.write(write), [], None)
 
     async def _participant(self, db: Reader, seminar: Seminar, user_id: int) -> Participant:
         participant = await participants.get(db, seminar.id, user_id)
@@ -89,7 +119,9 @@ class PreferenceService(Service):
         return participant
 
     async def _refuse_after_deadline(self, db: Reader, seminar: Seminar) -> None:
-        deadline = await deadlines.by_kind(db, seminar.id, DeadlineKind.PREFERENCES)
+        self._check_deadline(await deadlines.by_kind(db, seminar.id, DeadlineKind.PREFERENCES))
+
+    def _check_deadline(self, deadline: Deadline | None) -> None:
         if deadline is not None and self.clock.now() > deadline.due_at:
             raise DeadlinePassed(
                 "The preference deadline ({due}) has passed; rankings can no longer be "

@@ -8,7 +8,7 @@ from bot.core.base import Service
 from bot.core.errors import DeadlinePassed, NotFound
 from bot.core.models import DeadlineKind, Participant, ParticipantStatus, Seminar
 from bot.core.reminders import literal
-from bot.core.text import clip
+from bot.core.text import clip, printable
 from bot.store import assignments, deadlines, participants, reminders, submissions
 from bot.store.database import Transaction
 
@@ -77,8 +77,10 @@ async def remove_participant(
 class RegistrationService(Service):
     async def join(self, guild_id: int | None, user_id: int, display_name: str) -> JoinResult:
         seminar = await self.seminar(guild_id)
-        name = clip(display_name.strip(), 100)
-        async with self.db.transaction() as tx:
+        name = clip(printable(display_name).strip(), 100)
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> JoinResult:
             existing = await participants.get(tx, seminar.id, user_id)
             if existing is not None:
                 if existing.display_name != name:
@@ -89,13 +91,19 @@ class RegistrationService(Service):
                     else None
                 )
                 return JoinResult(seminar, existing.status, True, position)
-            full = await participants.count_registered(tx, seminar.id) >= seminar.capacity
+            # One count for both questions: is there a seat, and (the newcomer goes
+            # to the end of the queue) which place on the waitlist. Each statement
+            # here costs a GIL hand-over with the busy event loop.
+            counts = await participants.counts(tx, seminar.id)
+            full = counts[ParticipantStatus.REGISTERED] >= seminar.capacity
             status = ParticipantStatus.WAITLISTED if full else ParticipantStatus.REGISTERED
-            await participants.insert(tx, seminar.id, user_id, name, status, self.clock.now())
-            joined = await participants.get(tx, seminar.id, user_id)
-            assert joined is not None
-            position = await participants.waitlist_position(tx, joined) if full else None
-        return JoinResult(seminar, status, False, position)
+            await participants.insert(tx, seminar.id, user_id, name, status, now)
+            position = counts[ParticipantStatus.WAITLISTED] + 1 if full else None
+            return JoinResult(seminar, status, False, position)
+
+        # One hop, shared with other joins (group commit): the waitlist order is the
+        # order the writes run in, and each is committed before this returns.
+        return await self.db.write(write)
 
     async def check_leave(self, guild_id: int | None, user_id: int) -> Participant:
         """Who would leave; raises when leaving is not possible (asked before confirming)."""

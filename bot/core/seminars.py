@@ -130,4 +130,4 @@ class SeminarService(Service):
 
     async def find(self, guild_id: int | None) -> Seminar | None:
         """This server's seminar, or None (for checks that must not raise)."""
-        return None if guild_id is None else await seminars.by_guild(self.db, guild_id)
+        return None if guild_id is None else await seminars.by_guild_cached(self.db, guild_id)

@@ -46,8 +46,10 @@ class StatusService(Service):
     async def status(self, guild_id: int | None) -> Status:
         seminar = await self.seminar(guild_id)
         planner = ReminderPlanner(self.db, self.clock, [seminar.platform])
-        plan = await planner.plan()
-        mine = [o for o in plan.occurrences if o.seminar_id == seminar.id]
+        # This seminar's rows only: the cost follows the seminar, not every pending
+        # reminder of every seminar.
+        plan = await planner.plan(seminar_id=seminar.id)
+        mine = plan.occurrences
         counts = await store.status_counts(self.db, seminar.id)
         missed = await store.missed_jobs(self.db, seminar.id)
         problems = await store.problem_deliveries(self.db, seminar.id)

@@ -37,6 +37,7 @@ from bot.core.base import FileBackedService
 from bot.core.csvtext import to_csv
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.models import ParticipantStatus, Seminar, Submission, SubmissionKind
+from bot.core.text import printable
 from bot.store import deadlines, identities, participants
 from bot.store import submissions as store
 from bot.store.reader import Reader
@@ -253,7 +254,7 @@ class SubmissionService(FileBackedService):
                     size_bytes=len(data),
                     sha256=digest,
                     stored_path=final.relative_to(self.data_dir).as_posix(),
-                    original_filename=filename[:200],
+                    original_filename=printable(filename)[:200],
                     submitted_at=upload.received_at,
                     due_at=due_at,
                     on_time=on_time,

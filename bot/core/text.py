@@ -6,7 +6,6 @@ import re
 
 from bot.core.errors import InvalidInput
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Never repeated back to anyone: C0 and C1 controls, DEL, and the bidi controls
 # that reorder what follows them (LRM/RLM/ALM marks, embeddings, overrides and
 # isolates), with which `abc` can be made to read as `cba` in an answer.
@@ -14,8 +13,13 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2
 _LINE_BREAK = re.compile("\r\n|[\n\r\t\v\f\u2028\u2029\x85]")
 
 
-def clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
-    cleaned = _CONTROL.sub("", value).strip()
+def clean_text(
+    value: str, *, field: str, max_length: int, required: bool = False, multiline: bool = False
+) -> str:
+    """Free text to store: no controls or bidi overrides (it is shown to others later),
+    one line unless `multiline`, ends trimmed; refused when empty (if `required`) or
+    too long."""
+    cleaned = printable(value, multiline=multiline).strip()
     if required and not cleaned:
         raise InvalidInput(f"The {field} cannot be empty.")
     if len(cleaned) > max_length:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
@@ -11,7 +12,7 @@ from typing import Any
 import discord
 
 from bot.core.errors import DomainError
-from bot.core.text import clip
+from bot.core.text import clip, printable
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 MESSAGE_LIMIT = 2000
@@ -40,15 +41,19 @@ def mention(account_id: int) -> str:
     return f"<@{account_id}>"
 
 
+# Pure, and called with the same titles on every command (a /papers page escapes
+# 400 strings): remembered, which spares discord.py's markdown regexes.
+@functools.lru_cache(maxsize=8192)
 def safe(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     """User-typed text shown verbatim: markdown escaped, clipped to `limit`.
 
     Mentions cannot ping anyway (the bot's AllowedMentions are none), but
     escaping keeps `@everyone` or `<@&id>` from even looking like a live
     mention. Only mention syntax is broken up, so an e-mail address such as
-    the seminar's contact can still be copied as it is.
+    the seminar's contact can still be copied as it is. Controls and bidi overrides
+    are dropped (line breaks kept), so the text cannot reorder what follows it.
     """
-    escaped = discord.utils.escape_markdown(text)
+    escaped = discord.utils.escape_markdown(printable(text, multiline=True))
     escaped = _MENTION.sub(lambda found: found.group().replace("@", "@\u200b"), escaped)
     return clip(escaped, limit)
 

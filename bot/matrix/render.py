@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
+from bot.core.text import printable
 
 # Matrix allows 64 KiB per event; stay well clear of it (HTML roughly doubles text).
 BODY_LIMIT = 16_000
@@ -49,8 +50,10 @@ def when(unix: int, zone: ZoneInfo, now: int) -> str:
 
 
 def escape(text: str) -> str:
-    """User text shown verbatim: no markup of ours can start inside it."""
-    return "".join(f"\\{ch}" if ch in ESCAPABLE else ch for ch in text)
+    """User text shown verbatim: no markup of ours can start inside it, and no control
+    or bidi override can reorder what follows it."""
+    shown = printable(text, multiline=True)
+    return "".join(f"\\{ch}" if ch in ESCAPABLE else ch for ch in shown)
 
 
 @dataclass(frozen=True)

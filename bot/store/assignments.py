@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
+from bot.store.reminders import EVERYTHING, Window
 
 _RUN_COLUMNS = (
     "id, seminar_id, seed, mode, fill, input_hash, histogram, moved, based_on, status, "
@@ -286,10 +287,13 @@ async def presenter_count(db: Reader, paper_id: int) -> int:
 # -- the publication notice (read by the reminder engine) --------------------------------
 
 
-async def published_runs(db: Reader) -> list[Row]:
-    """(id, seminar_id, published_at) of every seminar's published run."""
+async def published_runs(db: Reader, window: Window = EVERYTHING) -> list[Row]:
+    """(id, seminar_id, published_at) of every seminar's published run (in the window)."""
+    where, params = window.where("published_at", "seminar_id")
     return await db.fetch_all(
-        "SELECT id, seminar_id, published_at FROM assignment_runs WHERE status = 'published'"
+        "SELECT id, seminar_id, published_at FROM assignment_runs "
+        f"WHERE status = 'published' AND {where}",
+        params,
     )
 
 

@@ -1,4 +1,17 @@
-"""One long-lived aiosqlite connection, numbered migrations and serialised writes."""
+"""One long-lived aiosqlite connection, numbered migrations and serialised writes.
+
+Every call to SQLite is a hop to aiosqlite's worker thread and back, and on a busy
+event loop the hop, not SQLite, is what costs (bench/README.md). So a read is one
+hop (execute and fetch together), a write of the hot path is queued for a shared
+transaction (`write`, group commit: many interactions, one BEGIN..COMMIT, one hop),
+and rows that rarely change are kept in memory (`cached`) behind table versions
+that SQLite itself bumps on every change to those tables.
+
+This reaches into aiosqlite's internals in one place, `_in_thread` (its
+`Connection._execute` and `_conn`), to run a plain function on its worker thread;
+aiosqlite is pinned to the 0.22 series for that (pyproject.toml), and
+tests/core/test_database.py exercises it.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +20,19 @@ import importlib.resources
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Hashable,
+    Iterable,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -21,6 +42,13 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Row = aiosqlite.Row
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+
+# Tables whose rows `cached` reads may keep in memory: read on almost every
+# command, written only by organisers. A temporary trigger on each bumps its
+# version on every insert, update or delete, whichever code path wrote it.
+CACHED_TABLES = ("seminars", "papers", "deadlines")
+_TOUCH = "seminar_bot_touch"
 
 
 class DatabaseUnusable(RuntimeError):
@@ -46,19 +74,66 @@ def bundled_migrations() -> Traversable:
         ) from None
 
 
+class TableVersions:
+    """A counter per cached table, bumped (on the database thread) by SQLite
+    triggers whenever one of its rows changes, and by any rollback."""
+
+    def __init__(self) -> None:
+        self._counts = dict.fromkeys(CACHED_TABLES, 0)
+
+    def touch(self, table: str) -> None:
+        self._counts[table] += 1
+
+    def touch_all(self) -> None:
+        for table in self._counts:
+            self._counts[table] += 1
+
+    def of(self, tables: Iterable[str]) -> tuple[int, ...]:
+        return tuple(self._counts[table] for table in tables)
+
+
+async def _in_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(sqlite3_connection, *args)` on aiosqlite's worker thread: one hop.
+
+    aiosqlite internals (`_execute`, `_conn`); pinned in pyproject.toml."""
+
+    def call() -> T:
+        return fn(conn._conn, *args)
+
+    result = await conn._execute(call)  # type: ignore[no-untyped-call]
+    return cast(T, result)
+
+
+def _fetch_one(raw: sqlite3.Connection, sql: str, params: Params) -> Row | None:
+    return cast(Row | None, raw.execute(sql, params).fetchone())
+
+
+def _fetch_all(raw: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+    return raw.execute(sql, params).fetchall()
+
+
+def _execute(raw: sqlite3.Connection, sql: str, params: Params) -> int:
+    return raw.execute(sql, params).lastrowid or 0
+
+
+def _execute_rowcount(raw: sqlite3.Connection, sql: str, params: Params) -> int:
+    return raw.execute(sql, params).rowcount
+
+
+def _executemany(raw: sqlite3.Connection, sql: str, rows: list[Params]) -> None:
+    raw.executemany(sql, rows)
+
+
 class _Reads:
-    """Queries shared by the database and an open transaction on it."""
+    """Queries shared by the database and an open transaction on it; one hop each."""
 
     _conn: aiosqlite.Connection
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        return await _in_thread(self._conn, _fetch_one, sql, params)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await _in_thread(self._conn, _fetch_all, sql, params)
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
@@ -77,6 +152,10 @@ class Database(_Reads):
         self._conn = connection
         self._write_lock = asyncio.Lock()
         self.path = path
+        self.versions = TableVersions()
+        self._memo: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
+        self._queued: list[tuple[WriteBody[Any], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Traversable | None = None) -> Database:
@@ -117,6 +196,7 @@ class Database(_Reads):
                 )
             db = cls(conn, path)
             await db._migrate(found)
+            await db._watch_cached_tables()
         except BaseException as exc:
             await conn.close()
             if isinstance(exc, OSError | sqlite3.Error):
@@ -124,7 +204,42 @@ class Database(_Reads):
             raise
         return db
 
+    async def _watch_cached_tables(self) -> None:
+        """Temporary triggers (this connection only, never in the file) that bump a
+        table's version whenever a row of it changes: a cache cannot miss a writer,
+        however the row was changed (a service, a cascade, a test's raw UPDATE)."""
+        await self._conn.create_function(_TOUCH, 1, self.versions.touch)
+        present = {
+            row[0]
+            for row in await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        for table in (table for table in CACHED_TABLES if table in present):
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                await self._conn.execute(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS {table}_{event.lower()}_touch "
+                    f"AFTER {event} ON main.{table} BEGIN SELECT {_TOUCH}('{table}'); END"
+                )
+
+    async def cached(
+        self, key: Hashable, tables: tuple[str, ...], load: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`load()`'s value, kept until a row of `tables` changes (or a rollback).
+
+        A value loaded while any of those tables changed is not kept, so an
+        uncommitted or concurrent write never stays in memory. Keep values
+        immutable: every caller gets the same object."""
+        version = self.versions.of(tables)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == version:
+            return cast(T, hit[1])
+        value = await load()
+        if self.versions.of(tables) == version:
+            self._memo[key] = (version, value)
+        return value
+
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
         async with self._write_lock:
             await self._conn.close()
 
@@ -189,6 +304,55 @@ class Database(_Reads):
     async def _rollback(self) -> None:
         if self._conn.in_transaction:
             await self._conn.execute("ROLLBACK")
+        # A cached read in between may have seen rows that are now gone.
+        self.versions.touch_all()
+
+    async def write(self, body: WriteBody[T]) -> T:
+        """Run `body(tx)` in a transaction shared with other queued writes: group commit.
+
+        Writes queued while one batch runs go together in the next: one BEGIN
+        IMMEDIATE, a SAVEPOINT per write (one that raises is rolled back alone and
+        its caller gets the exception; the others stand), one COMMIT, all in one hop
+        to the database thread. Each caller resumes only after the COMMIT that holds
+        its change: acknowledged means durable.
+
+        `body` is an `async def` over the usual store functions that must never
+        really wait: its statements run synchronously on the database thread (see
+        `_ThreadTransaction`); awaiting anything else raises there.
+        """
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queued.append((body, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="group-commit")
+        return await future
+
+    async def _flush(self) -> None:
+        while self._queued:
+            async with self._write_lock:
+                batch = [(body, fut) for body, fut in self._queued if not fut.done()]
+                self._queued = []
+                if not batch:
+                    continue
+                try:
+                    outcomes = await _in_thread(self._conn, _run_batch, [b for b, _ in batch])
+                except BaseException as exc:
+                    self.versions.touch_all()
+                    for _, fut in batch:
+                        if not fut.done():
+                            if isinstance(exc, Exception):
+                                fut.set_exception(exc)
+                            else:
+                                fut.cancel()
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+            for (_, fut), (ok, value) in zip(batch, outcomes, strict=True):
+                if fut.done():
+                    continue  # its caller was cancelled; the change stands
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
 
     async def _discard_abandoned_transaction(self) -> None:
         """Roll back what a task cancelled mid-BEGIN left open.
@@ -213,15 +377,81 @@ class Transaction(_Reads):
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor.lastrowid or 0
+        return await _in_thread(self._conn, _execute, sql, params)
 
     async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor.rowcount
+        return await _in_thread(self._conn, _execute_rowcount, sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        await _in_thread(self._conn, _executemany, sql, list(rows))
+
+
+WriteBody = Callable[[Transaction], Coroutine[Any, Any, T]]
+
+
+class _ThreadTransaction(Transaction):
+    """A transaction as seen from the database thread, inside `Database.write`.
+
+    The same interface as `Transaction`, so the usual store functions work
+    unchanged, but every statement runs synchronously: these coroutines complete
+    without ever suspending, and `_drive` runs them to the end in one step."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        return _fetch_one(self._raw, sql, params)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return _fetch_all(self._raw, sql, params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _execute(self._raw, sql, params)
+
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        return _execute_rowcount(self._raw, sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        _executemany(self._raw, sql, list(rows))
+
+
+class WouldWait(RuntimeError):
+    """A body given to `Database.write` awaited something that really waits."""
+
+
+def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends to its end, here and now."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return cast(T, done.value)
+    coroutine.close()
+    raise WouldWait("a Database.write body must only run statements on its transaction")
+
+
+def _run_batch(raw: sqlite3.Connection, bodies: list[WriteBody[Any]]) -> list[tuple[bool, Any]]:
+    """One transaction for many writes, each in its own savepoint (database thread)."""
+    tx = _ThreadTransaction(raw)
+    outcomes: list[tuple[bool, Any]] = []
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        for body in bodies:
+            raw.execute("SAVEPOINT write")
+            try:
+                value = _drive(body(tx))
+            except Exception as exc:
+                raw.execute("ROLLBACK TO write")
+                raw.execute("RELEASE write")
+                outcomes.append((False, exc))
+            else:
+                raw.execute("RELEASE write")
+                outcomes.append((True, value))
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return outcomes
 
 
 def load_migrations(source: Traversable) -> list[tuple[int, str, str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.models import Deadline
-from bot.store.database import Row, Transaction
+from bot.store.database import Database, Row, Transaction
 from bot.store.reader import Reader
 
 _COLUMNS = "id, seminar_id, kind, due_at, reminder_offsets, note, revision"
@@ -30,6 +30,13 @@ async def list_all(db: Reader, seminar_id: int) -> list[Deadline]:
     return [_deadline(row) for row in rows]
 
 
+async def by_kind_cached(db: Database, seminar_id: int, kind: str) -> Deadline | None:
+    """`by_kind` from memory until the deadlines table changes."""
+    return await db.cached(
+        ("deadline", seminar_id, kind), ("deadlines",), lambda: by_kind(db, seminar_id, kind)
+    )
+
+
 async def by_kind(db: Reader, seminar_id: int, kind: str) -> Deadline | None:
     row = await db.fetch_one(
         f"SELECT {_COLUMNS} FROM deadlines WHERE seminar_id = ? AND kind = ?",
@@ -48,6 +55,9 @@ async def upsert(
     now: int,
 ) -> None:
     """Create the deadline or move it; a changed time bumps the revision."""
+    # Largest first: the reminder planner reads the leading one as the earliest
+    # reminder (bot/store/reminders.py, all_deadlines).
+    stored = ",".join(str(offset) for offset in sorted(offsets, reverse=True))
     await tx.execute(
         "INSERT INTO deadlines (seminar_id, kind, due_at, reminder_offsets, note, created_at, "
         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -56,7 +66,7 @@ async def upsert(
         "OR reminder_offsets != excluded.reminder_offsets THEN 1 ELSE 0 END), "
         "due_at = excluded.due_at, reminder_offsets = excluded.reminder_offsets, "
         "note = excluded.note, updated_at = excluded.updated_at",
-        (seminar_id, kind, due_at, ",".join(str(o) for o in offsets), note, now, now),
+        (seminar_id, kind, due_at, stored, note, now, now),
     )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from bot.core.models import Paper, PaperFields
-from bot.store.database import Row, Transaction
+from bot.store.database import Database, Row, Transaction
 from bot.store.reader import Reader
 
 _COLUMNS = "id, seminar_id, code, title, authors, venue, url, arxiv, topic, capacity, position"
@@ -26,6 +29,37 @@ async def list_all(db: Reader, seminar_id: int, topic: str | None = None) -> lis
             (seminar_id,),
         )
     return [_paper(row) for row in rows]
+
+
+# SQLite's NOCASE folds ASCII letters only; the in-memory filter does the same.
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+async def catalogue(db: Database, seminar_id: int) -> tuple[Paper, ...]:
+    """Every paper in catalogue order, from memory until the papers table changes."""
+
+    async def load() -> tuple[Paper, ...]:
+        return tuple(await list_all(db, seminar_id))
+
+    return await db.cached(("catalogue", seminar_id), ("papers",), load)
+
+
+async def catalogue_index(db: Database, seminar_id: int) -> Mapping[str, Paper]:
+    """Code -> paper, from memory until the papers table changes."""
+
+    async def load() -> Mapping[str, Paper]:
+        return MappingProxyType({paper.code: paper for paper in await list_all(db, seminar_id)})
+
+    return await db.cached(("catalogue-index", seminar_id), ("papers",), load)
+
+
+async def browse(db: Database, seminar_id: int, topic: str | None = None) -> list[Paper]:
+    """`list_all` served from the cached catalogue."""
+    papers = await catalogue(db, seminar_id)
+    if not topic:
+        return list(papers)
+    wanted = topic.translate(_ASCII_FOLD)
+    return [paper for paper in papers if paper.topic.translate(_ASCII_FOLD) == wanted]
 
 
 async def by_code(db: Reader, seminar_id: int, code: str) -> Paper | None:

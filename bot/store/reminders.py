@@ -2,27 +2,75 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+
 from bot.core.models import Platform
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
 
 
-async def all_deadlines(db: Reader) -> list[Row]:
+@dataclass(frozen=True)
+class Window:
+    """Which rows the planner reads: those that can imply an occurrence due in
+    [since, until] (None: unbounded), of one seminar or of all."""
+
+    since: int | None = None
+    until: int | None = None
+    seminar_id: int | None = None
+
+    def where(self, column: str, seminar_column: str, *, lead: str = "0") -> tuple[str, list[int]]:
+        """SQL conditions on an instant `column` whose occurrences fall due up to
+        `lead` seconds (an SQL expression) before it, and their parameters."""
+        parts = ["1"]
+        params: list[int] = []
+        if self.since is not None:
+            parts.append(f"{column} >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            parts.append(f"{column} - ({lead}) <= ?")
+            params.append(self.until)
+        if self.seminar_id is not None:
+            parts.append(f"{seminar_column} = ?")
+            params.append(self.seminar_id)
+        return " AND ".join(parts), params
+
+
+EVERYTHING = Window()
+# A whole-day reminder offset lands on the calendar day, which a DST change makes
+# up to an hour longer than the offset in seconds.
+_DST = 3600
+
+
+async def all_deadlines(db: Reader, window: Window = EVERYTHING) -> list[Row]:
+    """Deadlines whose reminders can fall due in the window. An occurrence is due at
+    most its largest offset (first in `reminder_offsets`, the store writes them
+    largest first; SQLite reads the leading number of the text) plus an hour of
+    DST before the deadline, and never after it."""
+    where, params = window.where(
+        "d.due_at", "d.seminar_id", lead=f"CAST(d.reminder_offsets AS INTEGER) + {_DST}"
+    )
     return await db.fetch_all(
         "SELECT d.id, d.seminar_id, d.kind, d.due_at, d.reminder_offsets, d.revision, d.note, "
-        "s.timezone FROM deadlines d JOIN seminars s ON s.id = d.seminar_id"
+        f"s.timezone FROM deadlines d JOIN seminars s ON s.id = d.seminar_id WHERE {where}",
+        params,
     )
 
 
-async def live_announcements(db: Reader) -> list[Row]:
+async def live_announcements(db: Reader, window: Window = EVERYTHING) -> list[Row]:
+    where, params = window.where("post_at", "seminar_id")
     return await db.fetch_all(
-        "SELECT id, seminar_id, post_at FROM announcements WHERE cancelled_at IS NULL"
+        f"SELECT id, seminar_id, post_at FROM announcements WHERE cancelled_at IS NULL AND {where}",
+        params,
     )
 
 
-async def all_office_hours(db: Reader) -> list[Row]:
+async def all_office_hours(db: Reader, seminar_id: int | None = None) -> list[Row]:
+    where = "" if seminar_id is None else "WHERE o.seminar_id = ?"
     return await db.fetch_all(
-        "SELECT o.*, s.timezone FROM office_hours o JOIN seminars s ON s.id = o.seminar_id"
+        f"SELECT o.*, s.timezone FROM office_hours o JOIN seminars s ON s.id = o.seminar_id "
+        f"{where}",
+        () if seminar_id is None else (seminar_id,),
     )
 
 
@@ -34,8 +82,11 @@ async def cancelled_dates(db: Reader, seminar_id: int) -> dict[str, str]:
     return {row["local_date"]: row["reason"] for row in rows}
 
 
-async def all_notices(db: Reader) -> list[Row]:
-    return await db.fetch_all("SELECT id, seminar_id, created_at FROM notices")
+async def all_notices(db: Reader, window: Window = EVERYTHING) -> list[Row]:
+    where, params = window.where("created_at", "seminar_id")
+    return await db.fetch_all(
+        f"SELECT id, seminar_id, created_at FROM notices WHERE {where}", params
+    )
 
 
 async def notice(db: Reader, notice_id: int) -> Row | None:
@@ -74,6 +125,24 @@ async def seminar_platform(db: Reader, seminar_id: int) -> Platform:
 async def finished_jobs(db: Reader) -> set[tuple[str, int]]:
     rows = await db.fetch_all("SELECT job_key, due_at FROM job_runs")
     return {(row[0], row[1]) for row in rows}
+
+
+async def finished_among(db: Reader, keys: Collection[str]) -> set[tuple[str, int]]:
+    """Which of these job keys have finished (key, due time) runs: primary-key
+    lookups, so the cost follows the plan, not the history."""
+    found: set[tuple[str, int]] = set()
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        rows = await db.fetch_all(
+            f"SELECT job_key, due_at FROM job_runs WHERE job_key IN ({marks})", chunk
+        )
+        found.update((row[0], row[1]) for row in rows)
+    return found
+
+
+_CHUNK = 900  # host parameters per statement, well inside SQLite's limit
 
 
 async def job_finished(db: Reader, job_key: str, due_at: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.models import Platform, Seminar
-from bot.store.database import Row, Transaction
+from bot.store.database import Database, Row, Transaction
 from bot.store.reader import Reader
 
 _COLUMNS = (
@@ -36,6 +36,11 @@ def _seminar(row: Row) -> Seminar:
 async def by_guild(db: Reader, guild_id: int) -> Seminar | None:
     row = await db.fetch_one(f"SELECT {_COLUMNS} FROM seminars WHERE guild_id = ?", (guild_id,))
     return None if row is None else _seminar(row)
+
+
+async def by_guild_cached(db: Database, guild_id: int) -> Seminar | None:
+    """`by_guild` from memory until the seminars table changes (read on every command)."""
+    return await db.cached(("seminar", guild_id), ("seminars",), lambda: by_guild(db, guild_id))
 
 
 async def insert(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
+from bot.store.reminders import EVERYTHING, Window
 
 _SLOT_COLUMNS = (
     "t.id, t.seminar_id, t.user_id, t.paper_id, t.day_index, t.position, t.starts_at, "
@@ -130,16 +131,22 @@ async def block_day_events(db: Reader, seminar_id: int) -> list[Row]:
     )
 
 
-async def slots_for_reminders(db: Reader, seminar_id: int | None = None) -> list[Row]:
+async def slots_for_reminders(
+    db: Reader, seminar_id: int | None = None, window: Window = EVERYTHING
+) -> list[Row]:
     """(id, seminar_id, user_id, day_index, starts_at, ends_at, revision, first_start,
-    timezone) of every slot, or of one seminar's."""
-    where = "" if seminar_id is None else "WHERE t.seminar_id = ? "
-    params: tuple[int, ...] = () if seminar_id is None else (seminar_id,)
+    timezone) of every slot, or of one seminar's, or of those whose talk or block
+    day reminders can fall due in the window (a talk's come at most a day and an
+    hour of DST before it; its day's the day before that day starts)."""
+    where, params = window.where("t.starts_at", "t.seminar_id", lead=str(2 * 86_400 + 7_200))
+    if seminar_id is not None:
+        where += " AND t.seminar_id = ?"
+        params.append(seminar_id)
     return await db.fetch_all(
         "SELECT t.id, t.seminar_id, t.user_id, t.day_index, t.starts_at, t.ends_at, "
         "sc.revision, sc.first_start, s.timezone FROM talk_slots t "
         "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
-        f"JOIN seminars s ON s.id = t.seminar_id {where}ORDER BY t.seminar_id, t.position",
+        f"JOIN seminars s ON s.id = t.seminar_id WHERE {where} ORDER BY t.seminar_id, t.position",
         params,
     )
 

@@ -72,7 +72,7 @@ async def wait_for(condition: Callable[[], bool], within: float = 3.0) -> None:
 
 
 def job_ids(scheduler: ReminderScheduler) -> set[str]:
-    return {job.id for job in scheduler._scheduler.get_jobs() if job.id.startswith("occ:")}
+    return scheduler.scheduled()
 
 
 async def test_a_reminder_fires_at_its_instant_and_once(

@@ -66,24 +66,7 @@ class Known:
     matches: Callable[[Finding], bool]
 
 
-KNOWN: dict[str, Known] = {
-    "calendar-newline": Known(
-        "found by the fuzz tier, core, not yet claimed: /admin setup accepts a title with a "
-        "newline; bot/core/calendar.py passes it to Calendar.new(name=...) unescaped, so "
-        "icalendar asserts and /calendar answers everyone with the apology",
-        lambda f: (
-            f.command == "admin setup"
-            and f.check == "unhandled"
-            and "/calendar" in f.detail
-            and "\n" in f.value
-        ),
-    ),
-    "stored-text-shown": Known(
-        "issue 11.9 (reliability): accepted free text keeps bidi overrides and C1 controls, "
-        "shown back in replies, pages and reminder notices",
-        lambda f: f.check == "shown",
-    ),
-}
+KNOWN: dict[str, Known] = {}
 
 
 def known(finding: Finding) -> str | None:

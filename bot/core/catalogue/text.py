@@ -11,6 +11,9 @@ ECHO_MAX = 60
 # C0 and C1 controls (tab and newline included: prose turns them into spaces
 # first) and lone surrogates, which SQLite cannot store.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Dropped from prose, which others read: they reorder the text that follows. A code
+# keeps them, so it is refused as not ASCII rather than silently changed.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 SPACE = re.compile(r"\s+")
 
 
@@ -27,7 +30,7 @@ def trimmed(value: str) -> str:
 
 def collapse(value: str) -> str:
     # Whitespace first, so a newline becomes a space rather than vanishing.
-    return SPACE.sub(" ", CONTROL.sub("", SPACE.sub(" ", value))).strip()
+    return SPACE.sub(" ", _BIDI.sub("", CONTROL.sub("", SPACE.sub(" ", value)))).strip()
 
 
 def echo(value: str) -> str:

@@ -8,7 +8,7 @@ from bot.commands.context import Answer, Call, Confirmation
 from bot.commands.handlers.common import paper_card
 from bot.core.errors import InvalidInput
 from bot.core.models import PaperFields
-from bot.core.text import echo
+from bot.core.text import echo, printable
 
 FIELDS = ("code", "title", "authors", "venue", "url", "arxiv", "topic")
 
@@ -98,4 +98,4 @@ async def import_(call: Call) -> Answer:
             + f": {style.escape(row.reason)}"
             for row in report.refused
         )
-    return Answer("\n".join(lines), title=f"Import of {file.filename}")
+    return Answer("\n".join(lines), title=f"Import of {printable(file.filename)}")
