@@ -33,7 +33,7 @@ from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import ParticipantStatus, Seminar
 from bot.core.text import echo
 from bot.store import audit, grades, identities, participants
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 STEPS = (10, 13, 17, 20, 23, 27, 30, 33, 37, 40, 50)
 PASSING = 40

@@ -32,7 +32,7 @@ from bot.core.timeutil import iso_instant
 from bot.store import attendance, audit, grades, identities, participants, submissions, talks
 from bot.store import personal_data as store
 from bot.store.database import Row
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 log = logging.getLogger(__name__)
 

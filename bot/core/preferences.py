@@ -11,7 +11,7 @@ from bot.core.models import Deadline, DeadlineKind, Paper, Participant, Particip
 from bot.core.text import echo
 from bot.store import deadlines, papers, participants
 from bot.store.database import Transaction
-from bot.store.executor import Reader
+from bot.store.reader import Reader
 
 MAX_RANKS = 5
 # What /prefs set reads from memory (see `PreferenceService.set`).
