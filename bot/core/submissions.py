@@ -16,6 +16,11 @@ with `%PDF-` in a comment or an encrypted file is refused with the reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pypdf
+
 import asyncio
 import contextlib
 import dataclasses
@@ -30,8 +35,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from pypdf import PdfReader
 
 from bot.core.base import FileBackedService
 from bot.core.csvtext import to_csv
@@ -141,6 +144,9 @@ def check_pdf(data: bytes, what: str) -> None:
             "That PDF is incomplete: it stops before the end every PDF has, as if the "
             f"export or the upload was cut short. {again}"
         )
+    # Imported here: pypdf costs ~25 MB of memory that an idle bot need not hold.
+    from pypdf import PdfReader
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         encrypted = reader.is_encrypted
@@ -160,7 +166,7 @@ def check_pdf(data: bytes, what: str) -> None:
         raise InvalidInput(f"That PDF has no pages. {again}")
 
 
-def _readable_pages(reader: PdfReader) -> int:
+def _readable_pages(reader: pypdf.PdfReader) -> int:
     """How many pages, after checking each page's content objects resolve."""
     count = 0
     for page in reader.pages:

@@ -14,12 +14,12 @@ from bot.core.catalogue import (
     ParsedCatalogue,
     RefusedRow,
     normalise_arxiv,
-    parse_bibtex,
     parse_catalogue,
     parse_csv,
     settle_codes,
     validate_paper,
 )
+from bot.core.catalogue.bibtex import parse_bibtex
 from bot.core.errors import InvalidInput
 from bot.core.models import PaperFields
 

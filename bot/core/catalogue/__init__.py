@@ -21,7 +21,6 @@ between these modules only, and a leading underscore means "this module only".
 """
 
 from bot.core.catalogue.arxiv import normalise_arxiv
-from bot.core.catalogue.bibtex import parse_bibtex
 from bot.core.catalogue.codes import derive_code, settle_codes
 from bot.core.catalogue.csvfile import COLUMNS, parse_csv
 from bot.core.catalogue.files import parse_catalogue
@@ -40,7 +39,6 @@ __all__ = [
     "RefusedRow",
     "derive_code",
     "normalise_arxiv",
-    "parse_bibtex",
     "parse_catalogue",
     "parse_csv",
     "settle_codes",

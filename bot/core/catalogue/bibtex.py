@@ -23,7 +23,6 @@ from bot.core.catalogue.text import CONTROL, SPACE, collapse, echo
 from bot.core.errors import InvalidInput
 from bot.core.models import PaperFields
 
-BIB_SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 # A line whose first character is `%` is commented out (biber and every editor agree;
 # BibTeX itself would still read an entry there, which nobody means).
 _BIB_COMMENTED = re.compile(r"^[ \t]*%[^\n]*", re.MULTILINE)

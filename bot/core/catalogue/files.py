@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.catalogue.bibtex import BIB_SNIFF, parse_bibtex
 from bot.core.catalogue.csvfile import looks_like_csv_header, parse_csv
 from bot.core.catalogue.reading import check_size, decode_utf8
 from bot.core.catalogue.results import ParsedCatalogue
+from bot.core.catalogue.sniff import BIB_SNIFF
 from bot.core.catalogue.text import echo
 from bot.core.errors import InvalidInput
 
@@ -17,7 +17,7 @@ def parse_catalogue(filename: str, data: bytes) -> ParsedCatalogue:
     if extension == "csv":
         return parse_csv(data)
     if extension in ("bib", "bibtex"):
-        return parse_bibtex(data)
+        return _parse_bibtex(data)
     if extension in ("xlsx", "xls", "xlsm", "ods", "numbers"):
         raise InvalidInput(
             f"`{name}` is a spreadsheet, which I cannot read directly. Export it as "
@@ -32,10 +32,18 @@ def parse_catalogue(filename: str, data: bytes) -> ParsedCatalogue:
             "as a CSV (.csv, UTF-8) or BibTeX (.bib) file."
         ) from None
     if BIB_SNIFF.search(text):
-        return parse_bibtex(data)
+        return _parse_bibtex(data)
     if looks_like_csv_header(text):
         return parse_csv(data)
     raise InvalidInput(
         f"I cannot tell what kind of file `{name}` is. Upload a CSV file (.csv) whose "
         "first row is a header such as `code,title,authors`, or a BibTeX file (.bib)."
     )
+
+
+def _parse_bibtex(data: bytes) -> ParsedCatalogue:
+    # Imported on first use: bibtexparser and pylatexenc cost ~15 MB that an idle bot
+    # need not hold.
+    from bot.core.catalogue.bibtex import parse_bibtex
+
+    return parse_bibtex(data)
