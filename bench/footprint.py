@@ -12,7 +12,7 @@ seeded through the services. Per start:
   for half a second), and its peak (VmHWM).
 Printed: each start and the median, next to the targets of issue 12 (<= 2 s,
 <= 100 MB). Then where the memory and the start time go: a fresh interpreter importing
-only one library at a time, and the bot's modules (`bot.__main__`, `bot.app` and every
+only one library at a time, and the bot's modules (`bot.__main__`, `bot.discord.client` and every
 cog), reporting VmRSS and wall time after the import.
 """
 
@@ -39,8 +39,8 @@ TARGET_RSS_MB = 100.0
 MB = 1024 * 1024
 
 _WHOLE_BOT = (
-    "import importlib, bot.__main__, bot.app\n"
-    "for name in bot.app.EXTENSIONS: importlib.import_module(name)"
+    "import importlib, bot.__main__, bot.discord.client\n"
+    "for name in bot.discord.client.EXTENSIONS: importlib.import_module(name)"
 )
 # Stand-ins for libraries the bot imports at start but needs only in one command, so a
 # probe can show what importing them where they are used would save. Indexing with an
@@ -91,7 +91,7 @@ PROBES = (
     ("ortools min_cost_flow (+ numpy)", "import ortools.graph.python.min_cost_flow"),
     ("pypdf (hand-ins)", "import pypdf"),
     ("bibtexparser + pylatexenc (catalogue import)", "import bibtexparser, pylatexenc"),
-    ("the whole bot (bot.__main__, bot.app, every cog)", _WHOLE_BOT),
+    ("the whole bot (bot.__main__, bot.discord.client, every cog)", _WHOLE_BOT),
     (
         "the whole bot, numpy + ortools stubbed out (= the solver imported where used)",
         _STUB.format(names=_SOLVER) + _WHOLE_BOT,
