@@ -187,8 +187,8 @@ def main() -> None:
 # Where a function's own time (tottime) is counted, by the file it is defined in.
 _AREAS = (
     (
-        "seminar-bot: rendering (cogs/, bot/ui.py, escape_markdown)",
-        ("/cogs/", "/bot/ui.py", "escape_markdown"),
+        "seminar-bot: rendering (cogs/, bot/discord/ui.py, escape_markdown)",
+        ("/cogs/", "/bot/discord/ui.py", "escape_markdown"),
     ),
     ("seminar-bot: core services (bot/core)", ("/bot/core/",)),
     ("seminar-bot: store (bot/store, loop side)", ("/bot/store/",)),
@@ -266,7 +266,7 @@ _STEPS = (
     ("  rendering: paper_line", "cogs/papers.py", ("paper_line",)),
     ("  rendering: bot.discord.ui.embed / safe", "bot/discord/ui.py", ("embed", "safe")),
     ("  the Pager view (discord.ui.View.__init__)", "discord/ui/view.py", ("__init__",)),
-    ("  reply() (discord.py send + HTTP)", "bot/ui.py", ("reply",)),
+    ("  reply() (discord.py send + HTTP)", "bot/discord/ui.py", ("reply",)),
     ("discord.py: tree _call (checks, options, callback)", "app_commands/tree.py", ("_call",)),
     ("discord.py: parse INTERACTION_CREATE", "discord/state.py", ("parse_interaction_create",)),
 )
