@@ -18,7 +18,7 @@ import pytest
 from tests.matrix.botprocess import MatrixBot
 from tests.matrix.conftest import UserFactory
 from tests.pdfs import make_pdf
-from tests.synapse_harness import Event, MatrixClient, SynapseServer
+from tests.synapse_harness import Event, MatrixClient, SynapseServer, joined
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CATALOGUE = (
@@ -205,7 +205,7 @@ async def test_a_reminder_arrives_once_across_a_kill_9(
     )
     await bot.start()
     await organiser.wait_for(
-        lambda e: e.type == "m.room.member" and e.state_key == bot.user_id,
+        lambda e: joined(e, bot.user_id),
         room_id=room_id,
         what="the bot joining",
     )
@@ -263,7 +263,7 @@ async def test_a_crash_in_the_middle_of_a_fan_out_sends_each_dm_once(
     )
     await bot.start()
     await organiser.wait_for(
-        lambda e: e.type == "m.room.member" and e.state_key == bot.user_id,
+        lambda e: joined(e, bot.user_id),
         room_id=room_id,
         what="the bot joining",
     )

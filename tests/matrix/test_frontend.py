@@ -10,7 +10,7 @@ import pytest
 from bot.matrix.frontend import MatrixFrontEnd
 from tests.matrix.conftest import UserFactory
 from tests.matrix.test_outbox import front_end
-from tests.synapse_harness import Event, MatrixClient, SynapseServer
+from tests.synapse_harness import Event, MatrixClient, SynapseServer, joined
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ async def test_questions_need_the_askers_yes_and_organisers_are_checked_again(
     await organiser.wait_for_invite(inviter=owner.user_id)
     await owner.set_power_level(room, organiser.user_id, 50)  # a moderator organises
     await owner.wait_for(
-        lambda e: e.type == "m.room.member" and e.state_key == bot.session.me,
+        lambda e: joined(e, bot.session.me),
         room_id=room,
         what="the bot joining",
     )
@@ -116,7 +116,7 @@ async def test_an_encrypted_dm_is_not_adopted_for_private_answers(
     room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
     await alice.wait_for_invite(inviter=organiser.user_id)
     await organiser.wait_for(
-        lambda e: e.type == "m.room.member" and e.state_key == bot.session.me,
+        lambda e: joined(e, bot.session.me),
         room_id=room,
         what="the bot joining",
     )
@@ -136,7 +136,7 @@ async def test_times_show_the_seminars_zone_or_the_one_a_person_chose(
     room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
     await alice.wait_for_invite(inviter=organiser.user_id)
     await organiser.wait_for(
-        lambda e: e.type == "m.room.member" and e.state_key == bot.session.me,
+        lambda e: joined(e, bot.session.me),
         room_id=room,
         what="the bot joining",
     )

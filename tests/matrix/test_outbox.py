@@ -18,7 +18,7 @@ from bot.matrix.client import MatrixConfig
 from bot.matrix.frontend import MatrixFrontEnd
 from bot.store.database import Database
 from tests.matrix.conftest import UserFactory
-from tests.synapse_harness import RegisteredUser, SynapseServer
+from tests.synapse_harness import RegisteredUser, SynapseServer, joined
 
 
 async def front_end(
@@ -85,7 +85,7 @@ async def test_a_person_who_left_their_dm_room_is_mentioned_in_the_seminar_room(
     alice = await matrix_user("alice")
     room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
     await organiser.wait_for(
-        lambda e: e.type == "m.room.member" and e.state_key == bot.session.me,
+        lambda e: joined(e, bot.session.me),
         room_id=room,
         what="the bot joining",
     )
@@ -118,7 +118,7 @@ async def test_default_rate_limits_are_waited_out_and_nothing_is_lost(
         organiser = await default_limits_user("organiser")
         room = await organiser.create_room(invite=[account.user_id])
         await organiser.wait_for(
-            lambda e: e.type == "m.room.member" and e.state_key == account.user_id,
+            lambda e: joined(e, account.user_id),
             room_id=room,
             what="the bot joining",
         )

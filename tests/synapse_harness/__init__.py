@@ -5,7 +5,7 @@ user = await server.register("alice")
 alice = MatrixClient(server.base_url, user.user_id, user.access_token)
 """
 
-from .client import Event, Invite, MatrixClient, MatrixError
+from .client import Event, Invite, MatrixClient, MatrixError, joined
 from .homeserver import (
     RAISED_RATE_LIMITS,
     AdminApiError,
@@ -27,5 +27,6 @@ __all__ = [
     "SynapseError",
     "SynapseServer",
     "free_port",
+    "joined",
     "synapse_python",
 ]

@@ -125,6 +125,15 @@ class Event:
         return dict(value) if isinstance(value, Mapping) else None
 
 
+def joined(event: Event, user_id: str) -> bool:
+    """`user_id` has joined: its membership event says "join" (an invite is one too)."""
+    return (
+        event.type == "m.room.member"
+        and event.state_key == user_id
+        and event.content.get("membership") == "join"
+    )
+
+
 @dataclass(frozen=True)
 class Invite:
     room_id: str
