@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.commands.plain import relative
 from bot.core.clock import Clock
 from bot.core.text import printable
 
@@ -26,20 +27,6 @@ WORD_JOINER = "\u2060"
 PERSON = re.compile(r"<@(-?\d+)>")
 ROOM_PING = re.compile(r"@room\b", re.IGNORECASE)
 ESCAPABLE = "\\*`<_@~|>"
-
-
-def relative(seconds: int) -> str:
-    """`in 3 days`, `2 hours ago`, `now`: the largest whole unit."""
-    ahead = seconds >= 0
-    size = abs(seconds)
-    if size < 60:
-        return "now"
-    for unit, length in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        if size >= length:
-            amount = size // length
-            text = f"{amount} {unit}{'' if amount == 1 else 's'}"
-            return f"in {text}" if ahead else f"{text} ago"
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def when(unix: int, zone: ZoneInfo, now: int) -> str:

@@ -5,22 +5,11 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.status import describe_job
 from bot.discord.ui import add_field, embed, reply, safe
 from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
-
-
-def describe_job(key: str) -> str:
-    kind = key.split(":", 1)[0]
-    return {
-        "deadline": "deadline reminder",
-        "announcement": "announcement",
-        "officehours": "office-hour notice",
-        "publication": "assignment publication",
-        "talk": "talk reminder",
-        "blockday": "block-day reminder",
-    }.get(kind, kind)
 
 
 def recipient_label(recipient: str) -> str:
