@@ -185,8 +185,10 @@ async def run(
         services.schedule_changed.subscribe(scheduler.request_rebuild)
         await scheduler.start()
     try:
+        # Before the prompt exists: through the patched stdout it would be flushed later,
+        # by a thread, and could land after the first prompt is drawn.
+        await banner(session, services, screen, files_dir, demo_mode=options.demo)
         with lines.output():
-            await banner(session, services, screen, files_dir, demo_mode=options.demo)
 
             async def refresh() -> None:
                 await refresh_papers(vocabulary, services, place_id)

@@ -75,6 +75,7 @@ class Terminal:
 def test_completion_colour_and_a_confirmation_at_a_real_prompt(tmp_path: Path) -> None:
     terminal = Terminal(tmp_path)
     try:
+        terminal.expect(r"Files the bot sends go to")  # the banner comes before the prompt
         terminal.expect(r"organiser> ")
         assert "\x1b[" in terminal.raw  # a terminal gets colour
         terminal.enter("as al")
