@@ -8,12 +8,9 @@ gets FUZZ_SIZE hostile values (default 40 here, never fewer than the corpus's CO
 combination of its choices in a seminar full of accepted hostile text. The checks and
 the set-up are described in tests/fuzz/harness.py.
 
-Defects still open are listed in KNOWN: their findings do not fail the per-command
-tests, and each has its own test marked xfail(strict=True), which starts failing (XPASS)
-the day the fix lands, so the entry is removed and the check guards the fix from then
-on. That is how issue 11's time range (11.1), the /prefs set race and the echo of
-control and bidi characters in refusals (11.9) left this list when the reliability
-branch reached main.
+Every finding fails its command's test. (Issue 11's time range, the /prefs set race and
+the echo of control and bidi characters in refusals were once tolerated here as known
+defects; they are fixed, so nothing is tolerated any more.)
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,22 +53,6 @@ SIZE = int(os.environ.get("FUZZ_SIZE") or CI_SIZE)
 SEED = int(os.environ.get("FUZZ_SEED") or 11)
 
 
-# -- known defects, each fixed elsewhere ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Known:
-    reason: str
-    matches: Callable[[Finding], bool]
-
-
-KNOWN: dict[str, Known] = {}
-
-
-def known(finding: Finding) -> str | None:
-    return next((name for name, k in KNOWN.items() if k.matches(finding)), None)
-
-
 def describe(findings: list[Finding], examples: int = 3) -> str:
     lines = []
     for (command, option, check), found in group(findings).items():
@@ -105,12 +85,6 @@ class Results:
             rounds = max(RACE_ROUNDS, SIZE // 10)
             self.tallies["(races)"] = await races(self.templates, self.workdir, rounds)
         return self.tallies["(races)"]
-
-    async def findings(self) -> list[Finding]:
-        found = (await self.races()).findings
-        for command in self.tree:
-            found += (await self.of(command)).findings
-        return found
 
 
 @pytest.fixture(scope="module")
@@ -272,26 +246,12 @@ async def test_the_reminder_check_fails_when_the_engine_does(
 async def test_hostile_values(command: str, results: Results) -> None:
     tally = await results.of(command)
     assert tally.tried > 0
-    unexpected = [f for f in tally.findings if known(f) is None]
-    assert not unexpected, f"/{command} (FUZZ_SIZE={SIZE} FUZZ_SEED={SEED}):\n" + describe(
-        unexpected
+    assert not tally.findings, f"/{command} (FUZZ_SIZE={SIZE} FUZZ_SEED={SEED}):\n" + describe(
+        tally.findings
     )
 
 
 async def test_prefs_set_racing_what_it_refers_to(results: Results) -> None:
     tally = await results.races()
     assert tally.tried >= 2 * RACE_ROUNDS
-    unexpected = [f for f in tally.findings if known(f) is None]
-    assert not unexpected, describe(unexpected)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=k.reason))
-        for name, k in KNOWN.items()
-    ],
-)
-async def test_known_defect_is_gone(name: str, results: Results) -> None:
-    matching = [f for f in await results.findings() if known(f) == name]
-    assert not matching, describe(matching, examples=2)
+    assert not tally.findings, describe(tally.findings)
