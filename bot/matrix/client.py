@@ -103,6 +103,7 @@ class MatrixSession:
         self._stopping = False
         # mautrix's handlers of the batch being handled (they keep the state cache).
         self._handlers: set[asyncio.Task[Any]] = set()
+        self._batch: asyncio.Task[str] | None = None
 
     @property
     def me(self) -> UserID:
@@ -207,23 +208,43 @@ class MatrixSession:
                 pause = min(pause * 2, 60.0)
                 continue
             pause = 1.0
-            initial = token is None
-            # mautrix's own handlers keep the room-state cache (members, power levels).
-            tasks = self.client.handle_sync(data)
-            self._handlers = set(tasks)
-            if tasks:
-                await asyncio.gather(*tasks, return_exceptions=True)
-            self._handlers = set()
-            try:
-                await on_batch(_events_of(data), initial)
-            except Exception:
-                log.exception("handling a Matrix sync batch failed")
-            token = str(data.get("next_batch") or token or "")
-            await self.store.put_next_batch(SyncToken(token))
+            # Shielded: a stop cancels the long poll, never a batch half handled. A batch
+            # cut off before its token is stored would run its commands again after a
+            # restart (a second announcement, a question asked twice).
+            self._batch = asyncio.create_task(self._handle_batch(data, token, on_batch))
+            token = await asyncio.shield(self._batch)
             ready.set()
+
+    async def _handle_batch(self, data: Any, token: str | None, on_batch: BatchHandler) -> str:
+        """Handle one sync response, then store its token; the token to sync from next."""
+        initial = token is None
+        # mautrix's own handlers keep the room-state cache (members, power levels).
+        tasks = self.client.handle_sync(data)
+        self._handlers = set(tasks)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._handlers = set()
+        try:
+            await on_batch(_events_of(data), initial)
+        except Exception:
+            log.exception("handling a Matrix sync batch failed")
+        next_token = str(data.get("next_batch") or token or "")
+        await self.store.put_next_batch(SyncToken(next_token))
+        return next_token
 
     def stop(self) -> None:
         self._stopping = True
+
+    async def finish_batch(self, grace: float) -> None:
+        """Let the batch being handled finish (and its token be stored), for `grace` s."""
+        batch = self._batch
+        if batch is None or batch.done():
+            return
+        _, late = await asyncio.wait({batch}, timeout=grace)
+        if late:
+            log.warning("a Matrix batch was still running after %.0f s; cut off", grace)
+            batch.cancel()
+            await asyncio.gather(batch, return_exceptions=True)
 
     # -- rooms and people -----------------------------------------------------------------
 

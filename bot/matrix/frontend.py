@@ -40,6 +40,18 @@ log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 120
 CONFIRM_KEYS = frozenset({"✅", "✅️", "✔", "✔️", "☑️"})
+EXPIRED = (
+    "That question expired after 2 minutes: nothing was changed. "
+    "Send the command again if you still want it."
+)
+ORPHANED = (
+    "That question is no longer open: the bot restarted after asking it, so nothing was "
+    "changed. Send the command again if you still want it."
+)
+# How long a stop waits for the commands of the sync batch in hand (inside Docker's 10 s).
+BATCH_GRACE_SECONDS = 8.0
+# Unanswered questions older than this are dropped at start rather than explained.
+QUESTIONS_KEPT_SECONDS = 7 * 24 * 3600
 YES = frozenset({"yes", "y", "✅"})
 NO = frozenset({"no", "n", "cancel"})
 FILE_TYPES = frozenset({"m.file", "m.image"})
@@ -182,6 +194,7 @@ class MatrixFrontEnd:
             # A file left by the previous run must not vouch for this one.
             await asyncio.to_thread(self.config.heartbeat_path.unlink, missing_ok=True)
         self._store = await MatrixStore.open(self.config.store_path)
+        await self._store.drop_questions_before(int(time.time()) - QUESTIONS_KEPT_SECONDS)
         self._session = MatrixSession(
             self.config, self._store, self.services, self.identities, self.clock
         )
@@ -211,16 +224,18 @@ class MatrixFrontEnd:
         """Matrix has no scheduled events to mirror."""
 
     async def close(self) -> None:
-        for pending in self._pending.values():
-            if pending.expiry is not None:
-                pending.expiry.cancel()
-        self._pending.clear()
         if self._session is not None:
             self._session.stop()
         if self._sync_task is not None:
             self._sync_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._sync_task
+        if self._session is not None:
+            await self._session.finish_batch(BATCH_GRACE_SECONDS)
+        for pending in self._pending.values():
+            if pending.expiry is not None:
+                pending.expiry.cancel()
+        self._pending.clear()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -453,7 +468,7 @@ class MatrixFrontEnd:
             if prompt is not None:
                 with contextlib.suppress(MatrixError):
                     await self.session.client.react(target, prompt, "✅")
-                self._ask(answer.confirm, invocation, ctx, target, prompt)
+                await self._ask(answer.confirm, invocation, ctx, target, prompt)
         else:
             await self._send(
                 target,
@@ -504,7 +519,7 @@ class MatrixFrontEnd:
 
     # -- confirmations --------------------------------------------------------------------
 
-    def _ask(
+    async def _ask(
         self,
         confirmation: Confirmation,
         invocation: Invocation,
@@ -516,32 +531,39 @@ class MatrixFrontEnd:
         loop = asyncio.get_running_loop()
         pending.expiry = loop.call_later(CONFIRM_SECONDS, self._expire, prompt)
         self._pending[prompt] = pending
+        await self.session.store.remember_question(prompt, room, ctx.sender, int(time.time()))
 
     def _expire(self, prompt: EventID) -> None:
         pending = self._pending.pop(prompt, None)
         if pending is None or pending.done:
             return
         pending.done = True
-        task = asyncio.create_task(
-            self._send(
-                pending.room,
-                content(
-                    "That question expired after 2 minutes: nothing was changed. "
-                    "Send the command again if you still want it.",
-                    reply_to=pending.prompt,
-                ),
-                None,
-            )
-        )
+        task = asyncio.create_task(self._tell_expired(pending.room, pending.prompt, EXPIRED))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _tell_expired(self, room: RoomID, prompt: EventID, why: str) -> None:
+        await self.session.store.forget_question(prompt)
+        await self._send(room, content(why, reply_to=prompt), None)
+
+    async def _orphaned(self, room: RoomID, sender: UserID, prompt: EventID | None) -> bool:
+        """A ✅ or `yes` to a question asked before a restart: say so rather than nothing."""
+        found = await self.session.store.take_orphaned_question(room, sender, prompt)
+        if found is None:
+            return False
+        await self._tell_expired(room, found, ORPHANED)
+        return True
 
     async def _reaction(self, room: RoomID, sender: UserID, body: dict[str, Any]) -> None:
         relates = body.get("m.relates_to") or {}
         if relates.get("rel_type") != "m.annotation" or relates.get("key") not in CONFIRM_KEYS:
             return
-        pending = self._pending.get(EventID(str(relates.get("event_id", ""))))
-        if pending is None or pending.room != room or pending.asker != sender:
+        prompt = EventID(str(relates.get("event_id", "")))
+        pending = self._pending.get(prompt)
+        if pending is None:
+            await self._orphaned(room, sender, prompt)
+            return
+        if pending.room != room or pending.asker != sender:
             return  # only the asker's ✅ on their own question counts
         await self._settle(pending, confirmed=True)
 
@@ -553,7 +575,9 @@ class MatrixFrontEnd:
         if isinstance(reply_to, str):
             candidates = [p for p in candidates if p.prompt == reply_to] or candidates
         if not candidates:
-            return False
+            return await self._orphaned(
+                room, sender, EventID(reply_to) if isinstance(reply_to, str) else None
+            )
         await self._settle(candidates[-1], confirmed=word in YES)
         return True
 
@@ -564,6 +588,7 @@ class MatrixFrontEnd:
         self._pending.pop(pending.prompt, None)
         if pending.expiry is not None:
             pending.expiry.cancel()
+        await self.session.store.forget_question(pending.prompt)
         ctx = Context(
             pending.room,
             pending.seminar_room,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mautrix.client.state_store import SyncStore
 from mautrix.client.state_store.asyncpg import PgStateStore
-from mautrix.types import RoomID, SyncToken, UserID
+from mautrix.types import EventID, RoomID, SyncToken, UserID
 from mautrix.util.async_db import Connection, Database, Scheme, UpgradeTable
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ def _upgrade_table() -> UpgradeTable:
         log=logging.getLogger("bot.matrix.store.upgrade"),
     )
     table.register(_upgrade_v1, description="session, DM rooms, encrypted rooms told")
+    table.register(_upgrade_v2, description="questions asked, so a restart cannot hide one")
     return table
 
 
@@ -51,6 +52,19 @@ async def _upgrade_v1(conn: Connection, scheme: Scheme) -> None:
     await conn.execute(
         "CREATE TABLE matrix_encrypted_told (room_id TEXT PRIMARY KEY, told_at INTEGER NOT NULL)"
         " STRICT"
+    )
+
+
+async def _upgrade_v2(conn: Connection, scheme: Scheme) -> None:
+    # What was asked, not what a yes would do (that is code and dies with the process): a
+    # ✅ or `yes` to a question from before a restart gets an answer instead of silence.
+    await conn.execute(
+        """CREATE TABLE matrix_questions (
+            prompt TEXT PRIMARY KEY,
+            room_id TEXT NOT NULL,
+            asker TEXT NOT NULL,
+            asked_at INTEGER NOT NULL
+        ) STRICT"""
     )
 
 
@@ -176,3 +190,48 @@ class MatrixStore(SyncStore):
             now,
         )
         return bool(getattr(cursor, "rowcount", 1))
+
+    # -- questions --------------------------------------------------------------------------
+
+    async def remember_question(
+        self, prompt: EventID, room_id: RoomID, asker: UserID, asked_at: int
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO matrix_questions (prompt, room_id, asker, asked_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (prompt) DO NOTHING",
+            prompt,
+            room_id,
+            asker,
+            asked_at,
+        )
+
+    async def forget_question(self, prompt: EventID) -> None:
+        await self.db.execute("DELETE FROM matrix_questions WHERE prompt=$1", prompt)
+
+    async def take_orphaned_question(
+        self, room_id: RoomID, asker: UserID, prompt: EventID | None
+    ) -> EventID | None:
+        """A question of `asker` in `room_id` (that one if `prompt` is given) that this
+        process did not ask, removed so it is explained only once."""
+        if prompt is not None:
+            found = await self.db.fetchval(
+                "SELECT prompt FROM matrix_questions WHERE prompt=$1 AND room_id=$2 AND asker=$3",
+                prompt,
+                room_id,
+                asker,
+            )
+        else:
+            found = await self.db.fetchval(
+                "SELECT prompt FROM matrix_questions WHERE room_id=$1 AND asker=$2 "
+                "ORDER BY asked_at DESC LIMIT 1",
+                room_id,
+                asker,
+            )
+        if found is None:
+            return None
+        await self.forget_question(EventID(str(found)))
+        return EventID(str(found))
+
+    async def drop_questions_before(self, asked_before: int) -> None:
+        """Questions nobody answered for long are not worth an explanation any more."""
+        await self.db.execute("DELETE FROM matrix_questions WHERE asked_at < $1", asked_before)

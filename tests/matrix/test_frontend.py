@@ -148,3 +148,35 @@ async def test_times_show_the_seminars_zone_or_the_one_a_person_chose(
     await say(bot, alice, room, "!timezone Europe/Lisbon", "Lisbon")
     lisbon = await say(bot, alice, room, "!deadlines", "2030")
     assert "Tue 2030-01-15 22:59 WET (Europe/Lisbon, in " in lisbon.body
+
+
+async def test_a_yes_to_a_question_from_before_a_restart_is_answered_and_changes_nothing(
+    synapse: SynapseServer, matrix_user: UserFactory, tmp_path: Path
+) -> None:
+    account = await matrix_user.account("bot")
+    bot, db = await front_end(synapse, account, tmp_path)
+    organiser = await matrix_user("organiser")
+    alice = await matrix_user("alice")
+    room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
+    await alice.wait_for_invite(inviter=organiser.user_id)
+    await organiser.wait_for(lambda e: joined(e, bot.session.me), room_id=room, what="the join")
+    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    await say(bot, alice, room, "!join", "Welcome")
+    by_reaction = await say(bot, alice, room, "!leave", "To confirm")
+    by_reply = await say(bot, alice, room, "!leave", "To confirm")
+    await bot.close()
+    await db.close()
+
+    bot, db = await front_end(synapse, account, tmp_path)  # the same device and databases
+    try:
+        mark = alice.cursor()
+        await alice.react(by_reaction.room_id, by_reaction.event_id, "✅")
+        told = await from_bot(bot, alice, "the bot restarted after asking it", mark)
+        assert told.room_id == by_reaction.room_id and "nothing was changed" in told.body
+        mark = alice.cursor()
+        await alice.send_text(by_reply.room_id, "yes", reply_to=by_reply.event_id)
+        await from_bot(bot, alice, "the bot restarted after asking it", mark)
+        await say(bot, alice, room, "!leave", "To confirm")  # still in the seminar
+    finally:
+        await bot.close()
+        await db.close()
