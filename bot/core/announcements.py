@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.core.base import Service
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.models import Seminar
+from bot.core.models import Announcement, Seminar
 from bot.core.text import clean_text
 from bot.core.timeutil import parse_local_time
 from bot.store import announcements, audit, participants
 
 # Discord allows 2000 characters; leave room for the role ping and a late marker.
 MAX_ANNOUNCEMENT = 1800
-
-
-@dataclass(frozen=True)
-class Announcement:
-    id: int
-    message: str
-    ping_role_id: int | None
-    post_at: int
 
 
 class AnnouncementService(Service):
@@ -63,10 +53,7 @@ class AnnouncementService(Service):
 
     async def scheduled(self, guild_id: int | None) -> list[Announcement]:
         seminar = await self.seminar(guild_id)
-        return [
-            Announcement(row["id"], row["message"], row["ping_role_id"], row["post_at"])
-            for row in await announcements.scheduled(self.db, seminar.id)
-        ]
+        return await announcements.scheduled(self.db, seminar.id)
 
     async def cancel(self, guild_id: int | None, actor_id: int, announcement_id: int) -> None:
         seminar = await self.seminar(guild_id)

@@ -18,13 +18,12 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event
 
 from bot.core.base import Service
-from bot.core.models import DeadlineKind, Seminar
+from bot.core.models import DeadlineKind, OfficeHoursRule, Seminar
 from bot.core.reminders import DEADLINE_ACTIONS, DEADLINE_NAMES, office_hour_starts
 from bot.core.text import clip, printable
 from bot.core.timeutil import within_range
 from bot.store import announcements, deadlines
 from bot.store import talks as talk_store
-from bot.store.database import Row
 
 log = logging.getLogger(__name__)
 
@@ -67,32 +66,32 @@ class CalendarService(Service):
         Keys stay the same across re-scheduling (`yours`, `day-<n>`), so a
         re-imported file moves the events; SEQUENCE is the schedule's revision.
         """
-        schedule = await talk_store.schedule_of(self.db, seminar.id)
+        schedule = await talk_store.schedule(self.db, seminar.id)
         if schedule is None:
             return []
-        revision = int(schedule["revision"])
+        revision = schedule.revision
         found = []
         mine = await talk_store.slot_of(self.db, seminar.id, user_id)
         if mine is not None:
             found.append(
                 TalkSlot(
                     key="yours",
-                    title=f"Your talk: {mine['code']} — {clip(mine['title'], 150)}",
-                    start=mine["starts_at"],
-                    end=mine["ends_at"],
+                    title=f"Your talk: {mine.paper_code} — {clip(mine.paper_title, 150)}",
+                    start=mine.starts_at,
+                    end=mine.ends_at,
                     revision=revision,
                 )
             )
         for day in await talk_store.days_of(self.db, seminar.id):
             found.append(
                 TalkSlot(
-                    key=f"day-{day['day_index'] + 1}",
+                    key=f"day-{day.day_index + 1}",
                     title=(
-                        f"Block seminar day {day['day_index'] + 1} — "
+                        f"Block seminar day {day.day_index + 1} — "
                         f"{clip(seminar.title, 150)} (attendance required)"
                     ),
-                    start=day["starts_at"],
-                    end=day["ends_at"],
+                    start=day.starts_at,
+                    end=day.ends_at,
                     revision=revision,
                 )
             )
@@ -144,22 +143,16 @@ class CalendarService(Service):
 
         hours = await announcements.office_hours(self.db, seminar.id)
         if hours is not None:
-            first, last = (
-                date.fromisoformat(hours["first_date"]),
-                date.fromisoformat(hours["last_date"]),
-            )
+            first, last = date.fromisoformat(hours.first_date), date.fromisoformat(hours.last_date)
             starts = [
                 start
-                for start in office_hour_starts(
-                    hours["weekday"], hours["start_minute"], first, last, tz
-                )
+                for start in office_hour_starts(hours.weekday, hours.start_minute, first, last, tz)
                 if within_range(start)
             ]
             if starts:
                 event = self._office_hours(seminar, hours, starts, now)
                 cancelled = [
-                    row["local_date"]
-                    for row in await announcements.cancellations(self.db, seminar.id)
+                    c.local_date for c in await announcements.cancellations(self.db, seminar.id)
                 ]
                 exdates = self._exdates(starts, cancelled, tz)
                 if exdates:
@@ -193,19 +186,21 @@ class CalendarService(Service):
             )
         return bytes(cal.to_ical())
 
-    def _office_hours(self, seminar: Seminar, row: Row, starts: list[int], now: datetime) -> Event:
+    def _office_hours(
+        self, seminar: Seminar, rule: OfficeHoursRule, starts: list[int], now: datetime
+    ) -> Event:
         tz = seminar.tz
         first_start = datetime.fromtimestamp(starts[0], tz)
-        duration = timedelta(minutes=int(row["duration_minutes"]))
+        duration = timedelta(minutes=rule.duration_minutes)
         event = Event.new(
             uid=f"officehours-{seminar.guild_id}@{UID_DOMAIN}",
             start=first_start,
             # Wall-clock arithmetic in one zone: a 2 h slot stays 2 h on the calendar.
             end=first_start + duration,
             summary=f"Office hours — {clip(seminar.title, 200)}",
-            location=clip(str(row["place"]), 200),
+            location=clip(rule.place, 200),
             stamp=now,
-            sequence=int(row["revision"]),
+            sequence=rule.revision,
         )
         # RFC 5545: with a TZID start, UNTIL must be in UTC; the last start itself
         # is included.

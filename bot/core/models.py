@@ -198,3 +198,143 @@ class RefusedAttempt:
     reason: RefusalReason
     presenter_id: int | None
     at: int
+
+
+# Talk, announcement and personal-data rows
+
+
+@dataclass(frozen=True)
+class Talk:
+    """One talk of the block-seminar programme, with the paper it presents."""
+
+    position: int  # 1-based place in the whole programme
+    day_index: int  # 0-based block day
+    user_id: int
+    paper_code: str
+    paper_title: str
+    topic: str
+    starts_at: int
+    ends_at: int
+
+
+@dataclass(frozen=True)
+class TalkSchedule:
+    """How the programme was last scheduled; re-scheduling bumps the revision."""
+
+    seminar_id: int
+    first_start: int
+    talk_minutes: int
+    break_minutes: int
+    per_day: int
+    run_id: int | None  # the published run it was built from, if that still exists
+    revision: int
+    # Presenters who left since this revision: their slots are gone (a gap).
+    dropped: int
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class ProgrammeDay:
+    """A block day that still has talks."""
+
+    day_index: int  # 0-based
+    starts_at: int
+    ends_at: int
+    talks: int
+
+
+@dataclass(frozen=True)
+class SeminarRef:
+    """Enough of a seminar to find it again (background jobs that sweep every seminar)."""
+
+    id: int
+    guild_id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class MirroredEvent:
+    """A Discord scheduled event the bot made for a seminar (office hours, a block day)."""
+
+    purpose: str
+    event_id: int
+    starts_at: int
+    # Recorded since block days got events; older office-hour events have none.
+    ends_at: int | None
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: int
+    message: str
+    ping_role_id: int | None
+    post_at: int
+
+
+@dataclass(frozen=True)
+class OfficeHoursRule:
+    """The weekly office hours as set; dates are local (YYYY-MM-DD) in the seminar's zone."""
+
+    seminar_id: int
+    weekday: int  # 0 = Monday
+    start_minute: int  # minutes after local midnight
+    duration_minutes: int
+    place: str
+    first_date: str
+    last_date: str
+    revision: int
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class OfficeHourCancellation:
+    local_date: str  # YYYY-MM-DD in the seminar's zone
+    reason: str
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """A member's stored settings; a member who never changed one has no row."""
+
+    dm_reminders: bool
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One logged delivery of a message the bot sent on its own, to one member."""
+
+    job_key: str
+    due_at: int
+    status: str  # claimed, sent, dm_closed or failed
+    late: bool
+    attempts: int
+    error: str | None
+    claimed_at: int
+    sent_at: int | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    actor_id: int
+    action: str
+    detail: str  # JSON
+    at: int
+
+
+@dataclass(frozen=True)
+class PresentedPaper:
+    """The paper a member presents in the published assignment."""
+
+    paper_code: str
+    paper_title: str
+    rank: int | None  # where they ranked it; None if they did not
+
+
+@dataclass(frozen=True)
+class PinnedPaper:
+    """The paper an organiser pinned a member to."""
+
+    paper_code: str
+    paper_title: str
+    pinned_at: int

@@ -162,28 +162,27 @@ class OfficeHoursService(Service):
 
     async def show(self, guild_id: int | None) -> OfficeHours:
         seminar = await self.seminar(guild_id)
-        row = await announcements.office_hours(self.db, seminar.id)
-        if row is None:
+        rule = await announcements.office_hours(self.db, seminar.id)
+        if rule is None:
             raise NotFound("No office hours are set for this seminar.")
         cancelled = {
-            r["local_date"]: r["reason"]
-            for r in await announcements.cancellations(self.db, seminar.id)
+            c.local_date: c.reason for c in await announcements.cancellations(self.db, seminar.id)
         }
-        first, last = date.fromisoformat(row["first_date"]), date.fromisoformat(row["last_date"])
+        first, last = date.fromisoformat(rule.first_date), date.fromisoformat(rule.last_date)
         starts = office_hour_starts(
-            row["weekday"], row["start_minute"], first, last, seminar.tz, cancelled
+            rule.weekday, rule.start_minute, first, last, seminar.tz, cancelled
         )
         now = self.clock.now()
         return OfficeHours(
-            weekday=row["weekday"],
-            start_minute=row["start_minute"],
-            duration_minutes=row["duration_minutes"],
-            place=row["place"],
+            weekday=rule.weekday,
+            start_minute=rule.start_minute,
+            duration_minutes=rule.duration_minutes,
+            place=rule.place,
             first=first,
             last=last,
             timezone=seminar.timezone,
             cancelled=cancelled,
-            upcoming=[s for s in starts if s + row["duration_minutes"] * 60 > now],
+            upcoming=[s for s in starts if s + rule.duration_minutes * 60 > now],
         )
 
 
@@ -227,12 +226,12 @@ class OfficeHourEvents(MirroredEvents, OfficeHoursService):
 
     async def plans(self) -> list[EventPlan]:
         found = []
-        for row in await announcements.seminars_with_office_hours(self.db):
-            existing = await announcements.scheduled_event(self.db, row["id"], self.PURPOSE)
+        for seminar in await announcements.seminars_with_office_hours(self.db):
+            existing = await announcements.scheduled_event(self.db, seminar.id, self.PURPOSE)
             start = end = None
             place = ""
             try:
-                hours = await self.show(row["guild_id"])
+                hours = await self.show(seminar.guild_id)
             except NotFound:
                 hours = None
             if hours is not None and hours.upcoming:
@@ -241,11 +240,11 @@ class OfficeHourEvents(MirroredEvents, OfficeHoursService):
                 place = hours.place
             found.append(
                 EventPlan(
-                    seminar_id=row["id"],
-                    guild_id=row["guild_id"],
-                    current_event_id=None if existing is None else existing["event_id"],
-                    current_start=None if existing is None else existing["starts_at"],
-                    current_end=None if existing is None else existing["ends_at"],
+                    seminar_id=seminar.id,
+                    guild_id=seminar.guild_id,
+                    current_event_id=None if existing is None else existing.event_id,
+                    current_start=None if existing is None else existing.starts_at,
+                    current_end=None if existing is None else existing.ends_at,
                     start=start,
                     end=end,
                     place=place,

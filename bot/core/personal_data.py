@@ -25,13 +25,21 @@ from typing import Any
 
 from bot.core.base import FileBackedService
 from bot.core.grading import final_text, format_grade, missed_talks, outcome, with_attendance
-from bot.core.models import Participant, ParticipantStatus, Seminar
+from bot.core.models import AuditEntry, Participant, ParticipantStatus, Seminar
 from bot.core.registration import remove_participant
 from bot.core.submissions import user_folder
 from bot.core.timeutil import iso_instant
-from bot.store import attendance, audit, grades, identities, participants, submissions, talks
+from bot.store import (
+    attendance,
+    audit,
+    grades,
+    identities,
+    participants,
+    reminders,
+    submissions,
+    talks,
+)
 from bot.store import personal_data as store
-from bot.store.database import Row
 from bot.store.reader import Reader
 
 log = logging.getLogger(__name__)
@@ -108,24 +116,24 @@ class PersonalDataService(FileBackedService):
             "reminder_settings": await self._reminder_settings(seminar, user_id),
             "deliveries": [
                 {
-                    "job": row["job_key"],
-                    "due_at": iso(row["due_at"]),
-                    "status": row["status"],
-                    "late": bool(row["late"]),
-                    "attempts": row["attempts"],
-                    "error": row["error"],
-                    "claimed_at": iso(row["claimed_at"]),
-                    "sent_at": iso(row["sent_at"]),
+                    "job": delivery.job_key,
+                    "due_at": iso(delivery.due_at),
+                    "status": delivery.status,
+                    "late": delivery.late,
+                    "attempts": delivery.attempts,
+                    "error": delivery.error,
+                    "claimed_at": iso(delivery.claimed_at),
+                    "sent_at": iso(delivery.sent_at),
                 }
-                for row in await store.deliveries(self.db, seminar.id, user_id)
+                for delivery in await store.deliveries(self.db, seminar.id, user_id)
             ],
             "dm_channel": await self._dm_channel(user_id),
             # Organisers' actions concerning the member: what and when, without
             # their details (which may hold grades not yet released).
             "organiser_actions": [
-                {"action": row["action"], "at": iso(row["at"])}
-                for row in await store.audit_mentions(self.db, seminar.guild_id, user_id)
-                if _mentions(row, user_id)
+                {"action": entry.action, "at": iso(entry.at)}
+                for entry in await store.audit_mentions(self.db, seminar.guild_id, user_id)
+                if _mentions(entry, user_id)
             ],
         }
 
@@ -165,28 +173,28 @@ class PersonalDataService(FileBackedService):
             "published": None
             if published is None
             else {
-                "paper": published["code"],
-                "title": published["title"],
-                "rank": published["rank"],
+                "paper": published.paper_code,
+                "title": published.paper_title,
+                "rank": published.rank,
             },
             "pinned_to": None
             if pinned is None
             else {
-                "paper": pinned["code"],
-                "title": pinned["title"],
-                "since": iso(pinned["created_at"]),
+                "paper": pinned.paper_code,
+                "title": pinned.paper_title,
+                "since": iso(pinned.pinned_at),
             },
-            "changes_since_publication": [
-                row["kind"] for row in await store.assignment_changes(self.db, seminar.id, user_id)
-            ],
+            "changes_since_publication": await store.assignment_changes(
+                self.db, seminar.id, user_id
+            ),
             "talk": None
             if slot is None
             else {
-                "paper": slot["code"],
-                "day": slot["day_index"] + 1,
-                "position": slot["position"],
-                "starts_at": iso(slot["starts_at"]),
-                "ends_at": iso(slot["ends_at"]),
+                "paper": slot.paper_code,
+                "day": slot.day_index + 1,
+                "position": slot.position,
+                "starts_at": iso(slot.starts_at),
+                "ends_at": iso(slot.ends_at),
             },
         }
 
@@ -254,15 +262,15 @@ class PersonalDataService(FileBackedService):
         }
 
     async def _reminder_settings(self, seminar: Seminar, user_id: int) -> dict[str, Any]:
-        row = await store.user_settings(self.db, seminar.id, user_id)
+        settings = await store.user_settings(self.db, seminar.id, user_id)
         return {
-            "dm_reminders": True if row is None else bool(row["dm_reminders"]),
-            "stored": row is not None,
+            "dm_reminders": True if settings is None else settings.dm_reminders,
+            "stored": settings is not None,
         }
 
     async def _dm_channel(self, user_id: int) -> dict[str, Any] | None:
-        row = await store.dm_channel(self.db, user_id)
-        return None if row is None else {"channel_id": str(row["channel_id"])}
+        channel_id = await reminders.dm_channel(self.db, user_id)
+        return None if channel_id is None else {"channel_id": str(channel_id)}
 
     # -- delete ----------------------------------------------------------------
 
@@ -276,7 +284,7 @@ class PersonalDataService(FileBackedService):
         report, presentation = await grades.parts(db, seminar.id, user_id)
         others = [
             await store.user_settings(db, seminar.id, user_id),
-            await store.dm_channel(db, user_id),
+            await reminders.dm_channel(db, user_id),
         ]
         entries, excuses, attempts = await attendance.of_member(db, seminar.id, user_id)
         other_rows = (
@@ -309,10 +317,10 @@ class PersonalDataService(FileBackedService):
             await grades.delete_of_user(tx, seminar.id, user_id)
             await attendance.forget_member(tx, seminar.id, user_id)
             await store.delete_user_rows(tx, seminar.id, user_id)
-            for row in await store.audit_mentions(tx, seminar.guild_id, user_id):
-                actor = DELETED_ACTOR if row["actor_id"] == user_id else row["actor_id"]
-                detail = json.dumps(scrub(json.loads(row["detail"]), user_id), sort_keys=True)
-                await store.rewrite_audit(tx, row["id"], actor, detail)
+            for entry in await store.audit_mentions(tx, seminar.guild_id, user_id):
+                actor = DELETED_ACTOR if entry.actor_id == user_id else entry.actor_id
+                detail = json.dumps(scrub(json.loads(entry.detail), user_id), sort_keys=True)
+                await store.rewrite_audit(tx, entry.id, actor, detail)
             await store.forget_author(tx, seminar.id, user_id)
             await identities.forget_account(tx, seminar.id, user_id)
             # Organisers see that data was erased (and what it freed), never whose.
@@ -339,11 +347,11 @@ class PersonalDataService(FileBackedService):
         return DeletionResult(seminar, promoted, paper is not None, removed, left)
 
 
-def _mentions(row: Row, user_id: int) -> bool:
+def _mentions(entry: AuditEntry, user_id: int) -> bool:
     """Exactly: the SQL prefilter also matches ids that merely contain the digits."""
-    if row["actor_id"] == user_id:
+    if entry.actor_id == user_id:
         return True
-    detail = json.loads(row["detail"])
+    detail = json.loads(entry.detail)
     return bool(scrub(detail, user_id) != detail)
 
 

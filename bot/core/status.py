@@ -77,5 +77,5 @@ class StatusService(Service):
 
 
 async def _talks_dropped(db: Reader, seminar_id: int) -> int:
-    schedule = await talks.schedule_of(db, seminar_id)
-    return 0 if schedule is None else int(schedule["dropped"])
+    schedule = await talks.schedule(db, seminar_id)
+    return 0 if schedule is None else schedule.dropped

@@ -23,30 +23,18 @@ from bot.core.attendance import create_codes
 from bot.core.base import Service
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import Seminar
+from bot.core.models import Talk as Talk  # the front ends import it from here
 from bot.core.officehours import EventPlan, MirroredEvents
 from bot.core.reminders import block_day_start
 from bot.core.timeutil import parse_local_time, resolve_wall_time
 from bot.store import assignments as assignment_store
 from bot.store import audit
 from bot.store import talks as store
-from bot.store.database import Row
 
 TALK_MINUTES = (5, 240)
 BREAK_MINUTES = (0, 120)
 PER_DAY = (1, 50)
 BLOCK_DAY_PURPOSE = "blockday:"
-
-
-@dataclass(frozen=True)
-class Talk:
-    position: int
-    day_index: int
-    user_id: int
-    paper_code: str
-    paper_title: str
-    topic: str
-    starts_at: int
-    ends_at: int
 
 
 @dataclass(frozen=True)
@@ -151,7 +139,7 @@ class TalkService(Service):
             if not presenters:
                 raise NotFound("Nobody presents a paper in the published assignment.")
             planned = plan_slots(
-                [(row["user_id"], row["paper_id"]) for row in presenters],
+                presenters,
                 first,
                 tz,
                 talk_minutes,
@@ -201,37 +189,36 @@ class TalkService(Service):
     async def slot_of(self, guild_id: int | None, user_id: int) -> Talk | None:
         """`/assignment`: this student's talk, if the programme has one for them."""
         seminar = await self.seminar(guild_id)
-        row = await store.slot_of(self.db, seminar.id, user_id)
-        return None if row is None else _talk(row)
+        return await store.slot_of(self.db, seminar.id, user_id)
 
     async def dropped(self, seminar: Seminar) -> int:
         """Presenters who left since the programme was last scheduled."""
-        row = await store.schedule_of(self.db, seminar.id)
-        return 0 if row is None else int(row["dropped"])
+        schedule = await store.schedule(self.db, seminar.id)
+        return 0 if schedule is None else schedule.dropped
 
     async def _programme(self, seminar: Seminar) -> Programme:
-        row = await store.schedule_of(self.db, seminar.id)
-        if row is None:
+        schedule = await store.schedule(self.db, seminar.id)
+        if schedule is None:
             raise NotFound("The block-seminar programme is not scheduled yet.")
-        talks = [_talk(r) for r in await store.slots(self.db, seminar.id)]
+        talks = await store.talks(self.db, seminar.id)
         days = [
             BlockDay(
-                d["day_index"],
-                d["starts_at"],
-                d["ends_at"],
-                [t for t in talks if t.day_index == d["day_index"]],
+                d.day_index,
+                d.starts_at,
+                d.ends_at,
+                [t for t in talks if t.day_index == d.day_index],
             )
             for d in await store.days_of(self.db, seminar.id)
         ]
         return Programme(
             seminar=seminar,
-            revision=row["revision"],
-            talk_minutes=row["talk_minutes"],
-            break_minutes=row["break_minutes"],
-            per_day=row["per_day"],
+            revision=schedule.revision,
+            talk_minutes=schedule.talk_minutes,
+            break_minutes=schedule.break_minutes,
+            per_day=schedule.per_day,
             days=days,
-            dropped=row["dropped"],
-            updated_at=row["updated_at"],
+            dropped=schedule.dropped,
+            updated_at=schedule.updated_at,
         )
 
 
@@ -241,54 +228,39 @@ class BlockDayEvents(MirroredEvents, TalkService):
     async def plans(self) -> list[EventPlan]:
         now = self.clock.now()
         found = []
-        for seminar_row in await store.seminars_with_programme(self.db):
-            seminar_id = seminar_row["id"]
-            title = seminar_row["title"]
-            existing = {r["purpose"]: r for r in await store.block_day_events(self.db, seminar_id)}
+        for seminar in await store.seminars_with_programme(self.db):
+            existing = {e.purpose: e for e in await store.block_day_events(self.db, seminar.id)}
             wanted = {
-                f"{BLOCK_DAY_PURPOSE}{d['day_index']}": d
-                for d in await store.days_of(self.db, seminar_id)
+                f"{BLOCK_DAY_PURPOSE}{d.day_index}": d
+                for d in await store.days_of(self.db, seminar.id)
             }
             for purpose in sorted(wanted.keys() | existing.keys()):
                 day = wanted.get(purpose)
                 current = existing.get(purpose)
-                if day is not None and day["ends_at"] <= now:
+                if day is not None and day.ends_at <= now:
                     continue  # over: Discord ends it by itself
-                if day is None and (current is None or current["starts_at"] <= now):
+                if day is None and (current is None or current.starts_at <= now):
                     continue  # a past day's event is left as it was
                 index = int(purpose.removeprefix(BLOCK_DAY_PURPOSE))
                 found.append(
                     EventPlan(
-                        seminar_id=seminar_id,
-                        guild_id=seminar_row["guild_id"],
-                        current_event_id=None if current is None else current["event_id"],
-                        current_start=None if current is None else current["starts_at"],
-                        start=None if day is None else day["starts_at"],
-                        end=None if day is None else day["ends_at"],
+                        seminar_id=seminar.id,
+                        guild_id=seminar.guild_id,
+                        current_event_id=None if current is None else current.event_id,
+                        current_start=None if current is None else current.starts_at,
+                        start=None if day is None else day.starts_at,
+                        end=None if day is None else day.ends_at,
                         place="See /talks",
                         purpose=purpose,
                         name=f"Block seminar, day {index + 1}",
                         description=(
-                            f"{title}: {day['talks'] if day else 0} talks. Attendance is "
+                            f"{seminar.title}: {day.talks if day else 0} talks. Attendance is "
                             "required. The programme: /talks."
                         ),
-                        current_end=None if current is None else current["ends_at"],
+                        current_end=None if current is None else current.ends_at,
                     )
                 )
         return found
-
-
-def _talk(row: Row) -> Talk:
-    return Talk(
-        position=row["position"],
-        day_index=row["day_index"],
-        user_id=row["user_id"],
-        paper_code=row["code"],
-        paper_title=row["title"],
-        topic=row["topic"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-    )
 
 
 def _check_range(name: str, value: int, bounds: tuple[int, int]) -> None:

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from bot.core.models import (
+    Announcement,
+    MirroredEvent,
+    OfficeHourCancellation,
+    OfficeHoursRule,
+    SeminarRef,
+)
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
+
+# The columns `mirrored_event` reads.
+EVENT_COLUMNS = "purpose, event_id, starts_at, ends_at"
+
+
+def mirrored_event(row: Row) -> MirroredEvent:
+    return MirroredEvent(row["purpose"], row["event_id"], row["starts_at"], row["ends_at"])
 
 
 async def insert_announcement(
@@ -22,15 +36,18 @@ async def insert_announcement(
     )
 
 
-async def scheduled(db: Reader, seminar_id: int) -> list[Row]:
+async def scheduled(db: Reader, seminar_id: int) -> list[Announcement]:
     """Announcements not cancelled and not yet posted, soonest first."""
-    return await db.fetch_all(
-        "SELECT a.id, a.message, a.ping_role_id, a.post_at, a.author_id FROM announcements a "
+    rows = await db.fetch_all(
+        "SELECT a.id, a.message, a.ping_role_id, a.post_at FROM announcements a "
         "WHERE a.seminar_id = ? AND a.cancelled_at IS NULL AND NOT EXISTS ("
         "SELECT 1 FROM job_runs j WHERE j.job_key = 'announcement:' || a.id) "
         "ORDER BY a.post_at",
         (seminar_id,),
     )
+    return [
+        Announcement(row["id"], row["message"], row["ping_role_id"], row["post_at"]) for row in rows
+    ]
 
 
 async def cancel(tx: Transaction, seminar_id: int, announcement_id: int, now: int) -> int:
@@ -42,8 +59,25 @@ async def cancel(tx: Transaction, seminar_id: int, announcement_id: int, now: in
     )
 
 
-async def office_hours(db: Reader, seminar_id: int) -> Row | None:
-    return await db.fetch_one("SELECT * FROM office_hours WHERE seminar_id = ?", (seminar_id,))
+async def office_hours(db: Reader, seminar_id: int) -> OfficeHoursRule | None:
+    row = await db.fetch_one(
+        "SELECT seminar_id, weekday, start_minute, duration_minutes, place, first_date, "
+        "last_date, revision, updated_at FROM office_hours WHERE seminar_id = ?",
+        (seminar_id,),
+    )
+    if row is None:
+        return None
+    return OfficeHoursRule(
+        seminar_id=row["seminar_id"],
+        weekday=row["weekday"],
+        start_minute=row["start_minute"],
+        duration_minutes=row["duration_minutes"],
+        place=row["place"],
+        first_date=row["first_date"],
+        last_date=row["last_date"],
+        revision=row["revision"],
+        updated_at=row["updated_at"],
+    )
 
 
 async def set_office_hours(
@@ -80,20 +114,21 @@ async def cancel_office_hour(
     )
 
 
-async def cancellations(db: Reader, seminar_id: int) -> list[Row]:
-    return await db.fetch_all(
+async def cancellations(db: Reader, seminar_id: int) -> list[OfficeHourCancellation]:
+    rows = await db.fetch_all(
         "SELECT local_date, reason FROM office_hour_cancellations WHERE seminar_id = ? "
         "ORDER BY local_date",
         (seminar_id,),
     )
+    return [OfficeHourCancellation(row["local_date"], row["reason"]) for row in rows]
 
 
-async def scheduled_event(db: Reader, seminar_id: int, purpose: str) -> Row | None:
-    return await db.fetch_one(
-        "SELECT event_id, starts_at, ends_at FROM scheduled_events "
-        "WHERE seminar_id = ? AND purpose = ?",
+async def scheduled_event(db: Reader, seminar_id: int, purpose: str) -> MirroredEvent | None:
+    row = await db.fetch_one(
+        f"SELECT {EVENT_COLUMNS} FROM scheduled_events WHERE seminar_id = ? AND purpose = ?",
         (seminar_id, purpose),
     )
+    return None if row is None else mirrored_event(row)
 
 
 async def remember_scheduled_event(
@@ -119,9 +154,12 @@ async def forget_scheduled_event(tx: Transaction, seminar_id: int, purpose: str)
     )
 
 
-async def seminars_with_office_hours(db: Reader) -> list[Row]:
-    return await db.fetch_all(
-        "SELECT s.id, s.guild_id FROM seminars s JOIN office_hours o ON o.seminar_id = s.id "
-        "UNION SELECT s.id, s.guild_id FROM seminars s JOIN scheduled_events e "
+async def seminars_with_office_hours(db: Reader) -> list[SeminarRef]:
+    """Seminars with office hours or an office-hours event to clean up."""
+    rows = await db.fetch_all(
+        "SELECT s.id, s.guild_id, s.title FROM seminars s "
+        "JOIN office_hours o ON o.seminar_id = s.id "
+        "UNION SELECT s.id, s.guild_id, s.title FROM seminars s JOIN scheduled_events e "
         "ON e.seminar_id = s.id AND e.purpose = 'officehours'"
     )
+    return [SeminarRef(row["id"], row["guild_id"], row["title"]) for row in rows]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.store.database import Row, Transaction
+from bot.core.models import AuditEntry, DeliveryRecord, PinnedPaper, PresentedPaper, UserSettings
+from bot.store.database import Transaction
 from bot.store.reader import Reader
 
 
@@ -11,32 +12,46 @@ def recipient(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-async def user_settings(db: Reader, seminar_id: int, user_id: int) -> Row | None:
-    return await db.fetch_one(
+async def user_settings(db: Reader, seminar_id: int, user_id: int) -> UserSettings | None:
+    row = await db.fetch_one(
         "SELECT dm_reminders FROM user_settings WHERE seminar_id = ? AND user_id = ?",
         (seminar_id, user_id),
     )
+    return None if row is None else UserSettings(dm_reminders=bool(row["dm_reminders"]))
 
 
-async def deliveries(db: Reader, seminar_id: int, user_id: int) -> list[Row]:
-    return await db.fetch_all(
+async def deliveries(db: Reader, seminar_id: int, user_id: int) -> list[DeliveryRecord]:
+    rows = await db.fetch_all(
         "SELECT job_key, due_at, status, late, attempts, error, claimed_at, sent_at "
         "FROM deliveries WHERE seminar_id = ? AND recipient = ? ORDER BY claimed_at, id",
         (seminar_id, recipient(user_id)),
     )
+    return [
+        DeliveryRecord(
+            job_key=row["job_key"],
+            due_at=row["due_at"],
+            status=row["status"],
+            late=bool(row["late"]),
+            attempts=row["attempts"],
+            error=row["error"],
+            claimed_at=row["claimed_at"],
+            sent_at=row["sent_at"],
+        )
+        for row in rows
+    ]
 
 
-async def dm_channel(db: Reader, user_id: int) -> Row | None:
-    return await db.fetch_one("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,))
-
-
-async def audit_mentions(db: Reader, guild_id: int, user_id: int) -> list[Row]:
+async def audit_mentions(db: Reader, guild_id: int, user_id: int) -> list[AuditEntry]:
     """Audit rows by or about the user; `detail` is JSON, matched exactly in Python."""
-    return await db.fetch_all(
+    rows = await db.fetch_all(
         "SELECT id, actor_id, action, detail, at FROM audit_log WHERE guild_id = ? "
         "AND (actor_id = ? OR instr(detail, ?) > 0) ORDER BY id",
         (guild_id, user_id, str(user_id)),
     )
+    return [
+        AuditEntry(row["id"], row["actor_id"], row["action"], row["detail"], row["at"])
+        for row in rows
+    ]
 
 
 async def delete_user_rows(tx: Transaction, seminar_id: int, user_id: int) -> None:
@@ -53,28 +68,32 @@ async def delete_user_rows(tx: Transaction, seminar_id: int, user_id: int) -> No
     await tx.execute("DELETE FROM dm_channels WHERE user_id = ?", (user_id,))
 
 
-async def published_assignment(db: Reader, seminar_id: int, user_id: int) -> Row | None:
-    """(code, title, rank) of the paper this member presents, once published."""
-    return await db.fetch_one(
+async def published_assignment(db: Reader, seminar_id: int, user_id: int) -> PresentedPaper | None:
+    """The paper this member presents, once published."""
+    row = await db.fetch_one(
         "SELECT pa.code, pa.title, a.rank FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
         "WHERE a.seminar_id = ? AND a.user_id = ?",
         (seminar_id, user_id),
     )
+    return None if row is None else PresentedPaper(row["code"], row["title"], row["rank"])
 
 
-async def pin(db: Reader, seminar_id: int, user_id: int) -> Row | None:
-    return await db.fetch_one(
+async def pin(db: Reader, seminar_id: int, user_id: int) -> PinnedPaper | None:
+    row = await db.fetch_one(
         "SELECT pa.code, pa.title, ap.created_at FROM assignment_pins ap "
         "JOIN papers pa ON pa.id = ap.paper_id WHERE ap.seminar_id = ? AND ap.user_id = ?",
         (seminar_id, user_id),
     )
+    return None if row is None else PinnedPaper(row["code"], row["title"], row["created_at"])
 
 
-async def assignment_changes(db: Reader, seminar_id: int, user_id: int) -> list[Row]:
-    return await db.fetch_all(
+async def assignment_changes(db: Reader, seminar_id: int, user_id: int) -> list[str]:
+    """The kinds of the changes logged about the member, oldest first."""
+    rows = await db.fetch_all(
         "SELECT kind FROM assignment_changes WHERE seminar_id = ? AND user_id = ? ORDER BY id",
         (seminar_id, user_id),
     )
+    return [row["kind"] for row in rows]
 
 
 async def forget_in_assignment(tx: Transaction, seminar_id: int, user_id: int) -> None:

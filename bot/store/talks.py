@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.core.models import MirroredEvent, ProgrammeDay, SeminarRef, Talk, TalkSchedule
+from bot.store.announcements import EVENT_COLUMNS, mirrored_event
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
 from bot.store.reminders import EVERYTHING, Window
@@ -14,12 +16,39 @@ _SLOT_COLUMNS = (
 )
 
 
-async def presenters_in_order(db: Reader, seminar_id: int) -> list[Row]:
-    """(user_id, paper_id, code, title, topic, topic_first) of the published assignment,
-    grouped by topic (topics in the catalogue order of their first paper), papers in
-    catalogue order, a paper's presenters by name."""
-    return await db.fetch_all(
-        "SELECT a.user_id, pa.id AS paper_id, pa.code, pa.title, pa.topic, "
+def _talk(row: Row) -> Talk:
+    return Talk(
+        position=row["position"],
+        day_index=row["day_index"],
+        user_id=row["user_id"],
+        paper_code=row["code"],
+        paper_title=row["title"],
+        topic=row["topic"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+    )
+
+
+def _schedule(row: Row) -> TalkSchedule:
+    return TalkSchedule(
+        seminar_id=row["seminar_id"],
+        first_start=row["first_start"],
+        talk_minutes=row["talk_minutes"],
+        break_minutes=row["break_minutes"],
+        per_day=row["per_day"],
+        run_id=row["run_id"],
+        revision=row["revision"],
+        dropped=row["dropped"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def presenters_in_order(db: Reader, seminar_id: int) -> list[tuple[int, int]]:
+    """(user_id, paper_id) of the published assignment, grouped by topic (topics in
+    the catalogue order of their first paper), papers in catalogue order, a paper's
+    presenters by name."""
+    rows = await db.fetch_all(
+        "SELECT a.user_id, pa.id AS paper_id, "
         "(SELECT min(o.position) FROM papers o WHERE o.seminar_id = pa.seminar_id "
         "AND o.topic = pa.topic) AS topic_first "
         "FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
@@ -28,9 +57,16 @@ async def presenters_in_order(db: Reader, seminar_id: int) -> list[Row]:
         "ORDER BY topic_first, pa.position, p.display_name COLLATE NOCASE, a.user_id",
         (seminar_id,),
     )
+    return [(row["user_id"], row["paper_id"]) for row in rows]
+
+
+async def schedule(db: Reader, seminar_id: int) -> TalkSchedule | None:
+    row = await schedule_of(db, seminar_id)
+    return None if row is None else _schedule(row)
 
 
 async def schedule_of(db: Reader, seminar_id: int) -> Row | None:
+    """The raw row of `schedule`, for bot/core/reminders.py until it reads `schedule`."""
     return await db.fetch_one(
         "SELECT seminar_id, first_start, talk_minutes, break_minutes, per_day, run_id, "
         "revision, dropped, updated_at FROM talk_schedules WHERE seminar_id = ?",
@@ -74,8 +110,13 @@ async def replace_programme(
     )
 
 
+async def talks(db: Reader, seminar_id: int) -> list[Talk]:
+    """Every talk of the programme in order, with its paper."""
+    return [_talk(row) for row in await slots(db, seminar_id)]
+
+
 async def slots(db: Reader, seminar_id: int) -> list[Row]:
-    """Every slot of the programme in order, with its paper."""
+    """The raw rows of `talks`, for bot/core/reminders.py until it reads `talks`."""
     return await db.fetch_all(
         f"SELECT {_SLOT_COLUMNS} FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
         "WHERE t.seminar_id = ? ORDER BY t.position",
@@ -83,12 +124,14 @@ async def slots(db: Reader, seminar_id: int) -> list[Row]:
     )
 
 
-async def slot_of(db: Reader, seminar_id: int, user_id: int) -> Row | None:
-    return await db.fetch_one(
+async def slot_of(db: Reader, seminar_id: int, user_id: int) -> Talk | None:
+    """The member's talk, if the programme has one for them."""
+    row = await db.fetch_one(
         f"SELECT {_SLOT_COLUMNS} FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
         "WHERE t.seminar_id = ? AND t.user_id = ?",
         (seminar_id, user_id),
     )
+    return None if row is None else _talk(row)
 
 
 async def slot_by_id(db: Reader, slot_id: int) -> Row | None:
@@ -102,33 +145,39 @@ async def slot_by_id(db: Reader, slot_id: int) -> Row | None:
     )
 
 
-async def days_of(db: Reader, seminar_id: int) -> list[Row]:
-    """(day_index, starts_at, ends_at, talks) of each block day that still has talks."""
-    return await db.fetch_all(
+async def days_of(db: Reader, seminar_id: int) -> list[ProgrammeDay]:
+    """Each block day that still has talks, in order."""
+    rows = await db.fetch_all(
         "SELECT day_index, min(starts_at) AS starts_at, max(ends_at) AS ends_at, "
         "count(*) AS talks FROM talk_slots WHERE seminar_id = ? "
         "GROUP BY day_index ORDER BY day_index",
         (seminar_id,),
     )
+    return [
+        ProgrammeDay(row["day_index"], row["starts_at"], row["ends_at"], row["talks"])
+        for row in rows
+    ]
 
 
-async def seminars_with_programme(db: Reader) -> list[Row]:
-    """(id, guild_id, title) of seminars with a programme or a block-day event to clean up."""
-    return await db.fetch_all(
+async def seminars_with_programme(db: Reader) -> list[SeminarRef]:
+    """Seminars with a programme or a block-day event to clean up."""
+    rows = await db.fetch_all(
         "SELECT s.id, s.guild_id, s.title FROM seminars s "
         "JOIN talk_schedules t ON t.seminar_id = s.id "
         "UNION SELECT s.id, s.guild_id, s.title FROM seminars s JOIN scheduled_events e "
         "ON e.seminar_id = s.id AND e.purpose LIKE 'blockday:%'"
     )
+    return [SeminarRef(row["id"], row["guild_id"], row["title"]) for row in rows]
 
 
-async def block_day_events(db: Reader, seminar_id: int) -> list[Row]:
-    """(purpose, event_id, starts_at, ends_at) of the block-day events the bot made."""
-    return await db.fetch_all(
-        "SELECT purpose, event_id, starts_at, ends_at FROM scheduled_events "
+async def block_day_events(db: Reader, seminar_id: int) -> list[MirroredEvent]:
+    """The block-day events the bot made."""
+    rows = await db.fetch_all(
+        f"SELECT {EVENT_COLUMNS} FROM scheduled_events "
         "WHERE seminar_id = ? AND purpose LIKE 'blockday:%'",
         (seminar_id,),
     )
+    return [mirrored_event(row) for row in rows]
 
 
 async def slots_for_reminders(
