@@ -23,7 +23,7 @@ from bot.core.models import (
     Deadline,
     Paper,
     ParticipantStatus,
-    PreferenceExportRow,
+    RankedChoice,
     Seminar,
     Student,
 )
@@ -579,7 +579,7 @@ async def _paper_by_id(reader: Reader, seminar: Seminar, paper_id: int) -> Paper
 
 
 def _preference_rows(
-    rows: list[PreferenceExportRow], accounts: dict[int, str], seminar: Seminar
+    rows: list[RankedChoice], accounts: dict[int, str], seminar: Seminar
 ) -> list[tuple[object, ...]]:
     """One line per participant: their choices in rank order, blanks after the last."""
     people: dict[int, list[object]] = {}

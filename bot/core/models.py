@@ -256,7 +256,9 @@ class AssignedPaper:
 
 
 @dataclass(frozen=True)
-class ParticipantExportRow:
+class ParticipantSummary:
+    """A registered or waitlisted participant for the organisers' participant list."""
+
     user_id: int
     display_name: str
     status: ParticipantStatus
@@ -266,7 +268,7 @@ class ParticipantExportRow:
 
 
 @dataclass(frozen=True)
-class PreferenceExportRow:
+class RankedChoice:
     """One ranked paper of a participant; rank and code are None for one who ranked none."""
 
     user_id: int
@@ -278,7 +280,7 @@ class PreferenceExportRow:
 
 
 @dataclass(frozen=True)
-class AssignmentExportRow:
+class PublishedPlacement:
     """A registered participant with their published paper (all None without one)."""
 
     user_id: int
@@ -287,11 +289,11 @@ class AssignmentExportRow:
     paper_code: str | None
     paper_title: str | None
     rank: int | None
-    pinned: bool
+    pinned: bool  # the published run pinned them to this paper
 
 
 @dataclass(frozen=True)
-class GradeExportRow:
+class GradeRecord:
     """A registered participant's grade parts in tenths, and their published paper."""
 
     user_id: int

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping
 
 from bot.core.models import (
     AssignedPaper,
-    AssignmentExportRow,
     AssignmentRun,
-    ParticipantExportRow,
     ParticipantStatus,
-    PreferenceExportRow,
+    ParticipantSummary,
+    PublishedPlacement,
+    RankedChoice,
     RunPlacement,
     Student,
 )
@@ -382,7 +382,7 @@ async def newly_assigned(db: Reader, run_id: int) -> list[Row]:
 # -- exports ----------------------------------------------------------------------------
 
 
-async def participants_export(db: Reader, seminar_id: int) -> list[ParticipantExportRow]:
+async def participants_export(db: Reader, seminar_id: int) -> list[ParticipantSummary]:
     """Everyone registered or waiting, with ranking size and published paper."""
     rows = await db.fetch_all(
         "SELECT p.user_id, p.display_name, p.status, p.joined_at, "
@@ -395,7 +395,7 @@ async def participants_export(db: Reader, seminar_id: int) -> list[ParticipantEx
         (seminar_id,),
     )
     return [
-        ParticipantExportRow(
+        ParticipantSummary(
             user_id=row["user_id"],
             display_name=row["display_name"],
             status=ParticipantStatus(row["status"]),
@@ -407,7 +407,7 @@ async def participants_export(db: Reader, seminar_id: int) -> list[ParticipantEx
     ]
 
 
-async def preferences_export(db: Reader, seminar_id: int) -> list[PreferenceExportRow]:
+async def preferences_export(db: Reader, seminar_id: int) -> list[RankedChoice]:
     """One row per ranked paper, and one with rank None for participants who ranked
     nothing; in participant order, then rank order."""
     rows = await db.fetch_all(
@@ -419,7 +419,7 @@ async def preferences_export(db: Reader, seminar_id: int) -> list[PreferenceExpo
         (seminar_id,),
     )
     return [
-        PreferenceExportRow(
+        RankedChoice(
             user_id=row["user_id"],
             display_name=row["display_name"],
             status=ParticipantStatus(row["status"]),
@@ -431,7 +431,7 @@ async def preferences_export(db: Reader, seminar_id: int) -> list[PreferenceExpo
     ]
 
 
-async def assignment_export(db: Reader, seminar_id: int, run_id: int) -> list[AssignmentExportRow]:
+async def assignment_export(db: Reader, seminar_id: int, run_id: int) -> list[PublishedPlacement]:
     """Every registered participant with their published paper (None if none) and
     whether the run pinned them there."""
     rows = await db.fetch_all(
@@ -446,7 +446,7 @@ async def assignment_export(db: Reader, seminar_id: int, run_id: int) -> list[As
         (run_id, seminar_id),
     )
     return [
-        AssignmentExportRow(
+        PublishedPlacement(
             user_id=row["user_id"],
             display_name=row["display_name"],
             status=ParticipantStatus(row["status"]),

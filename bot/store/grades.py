@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.models import GradeExportRow
+from bot.core.models import GradeRecord
 from bot.store.database import Transaction
 from bot.store.reader import Reader
 
@@ -42,7 +42,7 @@ async def delete_of_user(tx: Transaction, seminar_id: int, user_id: int) -> int:
     )
 
 
-async def export_rows(db: Reader, seminar_id: int) -> list[GradeExportRow]:
+async def export_rows(db: Reader, seminar_id: int) -> list[GradeRecord]:
     """One row per registered participant, by name; the paper is the published one
     (0003's assignments table)."""
     rows = await db.fetch_all(
@@ -56,7 +56,7 @@ async def export_rows(db: Reader, seminar_id: int) -> list[GradeExportRow]:
         (seminar_id,),
     )
     return [
-        GradeExportRow(
+        GradeRecord(
             user_id=row["user_id"],
             display_name=row["display_name"],
             paper_code=row["code"],
