@@ -11,7 +11,6 @@ restarts.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +18,15 @@ from enum import StrEnum
 from bot.core.base import Service
 from bot.core.csvtext import to_csv
 from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, person
-from bot.core.models import Deadline, Paper, ParticipantStatus, Seminar
+from bot.core.models import (
+    AssignmentRun,
+    Deadline,
+    Paper,
+    ParticipantStatus,
+    RankedChoice,
+    Seminar,
+    Student,
+)
 from bot.core.preferences import MAX_RANKS
 from bot.core.solver import (
     MODES,
@@ -33,7 +40,6 @@ from bot.core.text import echo
 from bot.core.timeutil import iso_instant
 from bot.store import assignments as store
 from bot.store import audit, deadlines, identities, papers, participants
-from bot.store.database import Row
 from bot.store.reader import Reader
 
 # Discord's integer options stop at 2**53; a seed an organiser cannot type back
@@ -81,12 +87,6 @@ EXPORT_COLUMNS: dict[ExportKind, tuple[str, ...]] = {
         "pinned",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Student:
-    user_id: int
-    display_name: str
 
 
 @dataclass(frozen=True)
@@ -257,10 +257,10 @@ class AssignmentService(Service):
     async def preview(self, guild_id: int | None) -> RunSummary:
         """The newest run (the open preview, or the published one if none is open)."""
         seminar = await self.seminar(guild_id)
-        row = await store.latest_run(self.db, seminar.id)
-        if row is None:
+        latest = await store.latest_run(self.db, seminar.id)
+        if latest is None:
             raise NotFound("There is no assignment preview yet. `/admin assign run` computes one.")
-        return await self._summary(seminar, row)
+        return await self._summary(seminar, latest)
 
     # -- pins -------------------------------------------------------------------------
 
@@ -340,24 +340,24 @@ class AssignmentService(Service):
         seminar = await self.seminar(guild_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            row = await store.latest_run(tx, seminar.id)
-            if row is None:
+            latest = await store.latest_run(tx, seminar.id)
+            if latest is None:
                 raise NotFound(
                     "There is no preview to publish. Run `/admin assign run` first and "
                     "check the preview."
                 )
-            run = await self._summary(seminar, row, reader=tx)
-            if row["status"] == "published":
+            run = await self._summary(seminar, latest, reader=tx)
+            if latest.status == "published":
                 placed = len(await store.published_pairs(tx, seminar.id))
                 return PublishResult(seminar, run, already=True, placed=placed, notified=0)
             # Recomputed under the write lock, so nothing can change in between.
             given = await self._input(tx, seminar)
-            again = await _solve(given, row["seed"], _mode(row["mode"]), bool(row["fill"]))
-            if again.input_hash != row["input_hash"]:
+            again = await _solve(given, latest.seed, _mode(latest.mode), latest.fill)
+            if again.input_hash != latest.input_hash:
                 raise Conflict(
                     "Something changed since this preview was computed (a registration, "
                     "a ranking, a pin or a paper), so it is not published. Run "
-                    f"`/admin assign run seed:{row['seed']}` again, check the new preview, "
+                    f"`/admin assign run seed:{latest.seed}` again, check the new preview, "
                     "then publish."
                 )
             kept = await store.published_since(tx, seminar.id)
@@ -365,12 +365,12 @@ class AssignmentService(Service):
             # The stored rows, not the recomputed ones: the preview is what organisers
             # saw (with equal hash and seed the two are the same anyway).
             for stored in await store.run_rows(tx, run.run_id):
-                user_id, paper_id = stored["user_id"], stored["paper_id"]
+                user_id, paper_id = stored.user_id, stored.paper_id
                 if paper_id is None:
                     continue
                 previous = kept.get(user_id)
                 since = previous[1] if previous and previous[0] == paper_id else run.run_id
-                rows.append((user_id, paper_id, stored["rank"], since))
+                rows.append((user_id, paper_id, stored.rank, since))
             await store.mark_published(tx, seminar.id, run.run_id, actor_id, now)
             await store.replace_published(tx, seminar.id, run.run_id, rows)
             await audit.record(
@@ -397,13 +397,13 @@ class AssignmentService(Service):
         upcoming = [d for d in await deadlines.list_all(self.db, seminar.id) if d.due_at >= now]
         published = await store.published_run(self.db, seminar.id)
         found = await store.assignment_of(self.db, seminar.id, user_id)
-        paper = None if found is None else await _paper_by_id(self.db, seminar, found["paper_id"])
-        pinned = found is not None and await store.is_pinned_in(self.db, found["run_id"], user_id)
+        paper = None if found is None else await _paper_by_id(self.db, seminar, found.paper_id)
+        pinned = found is not None and await store.is_pinned_in(self.db, found.run_id, user_id)
         return MyAssignment(
             seminar=seminar,
-            published_at=None if published is None else published["published_at"],
+            published_at=None if published is None else published.published_at,
             paper=paper,
-            rank=None if found is None else found["rank"],
+            rank=None if found is None else found.rank,
             pinned=pinned,
             upcoming=upcoming[:UPCOMING_SHOWN],
         )
@@ -415,10 +415,8 @@ class AssignmentService(Service):
         if paper is None:
             raise NotFound(f"There is no paper `{echo(paper_code)}`. See `/papers`.")
         published = await store.published_run(self.db, seminar.id) is not None
-        rows = await store.presenters_of(self.db, paper.id) if published else []
-        return PaperPresenters(
-            paper, [Student(r["user_id"], r["display_name"]) for r in rows], published
-        )
+        presenters = await store.presenters_of(self.db, paper.id) if published else []
+        return PaperPresenters(paper, presenters, published)
 
     async def export_csv(self, guild_id: int | None, what: str) -> CsvExport:
         """One organiser export as CSV text, with exactly `EXPORT_COLUMNS[what]`."""
@@ -435,27 +433,26 @@ class AssignmentService(Service):
         columns = EXPORT_COLUMNS[kind]
         rows: list[tuple[object, ...]]
         if kind is ExportKind.PARTICIPANTS:
-            found = await store.participants_export(self.db, seminar.id)
-            accounts = await identities.external_ids(self.db, (r["user_id"] for r in found))
+            joined = await store.participants_export(self.db, seminar.id)
+            accounts = await identities.external_ids(self.db, (r.user_id for r in joined))
             rows = [
                 (
-                    accounts[r["user_id"]],
-                    r["display_name"],
-                    r["status"],
-                    _local_iso(r["joined_at"], seminar),
-                    r["ranked"],
+                    accounts[r.user_id],
+                    r.display_name,
+                    r.status,
+                    _local_iso(r.joined_at, seminar),
+                    r.ranked,
                     _yes_no(
-                        r["status"] == ParticipantStatus.REGISTERED
-                        and r["ranked"] >= seminar.pref_count
+                        r.status is ParticipantStatus.REGISTERED and r.ranked >= seminar.pref_count
                     ),
-                    r["paper_code"],
+                    r.paper_code,
                 )
-                for r in found
+                for r in joined
             ]
         elif kind is ExportKind.PREFERENCES:
-            found = await store.preferences_export(self.db, seminar.id)
-            accounts = await identities.external_ids(self.db, (r["user_id"] for r in found))
-            rows = _preference_rows(found, accounts, seminar)
+            ranked = await store.preferences_export(self.db, seminar.id)
+            accounts = await identities.external_ids(self.db, (r.user_id for r in ranked))
+            rows = _preference_rows(ranked, accounts, seminar)
         else:
             published = await store.published_run(self.db, seminar.id)
             if published is None:
@@ -463,29 +460,26 @@ class AssignmentService(Service):
                     "No assignment is published yet; `/admin assign run` shows a preview "
                     "and `/admin assign publish` publishes it."
                 )
-            found = await store.assignment_export(self.db, seminar.id, published["id"])
-            accounts = await identities.external_ids(self.db, (r["user_id"] for r in found))
+            placed = await store.assignment_export(self.db, seminar.id, published.id)
+            accounts = await identities.external_ids(self.db, (r.user_id for r in placed))
             rows = [
                 (
-                    accounts[r["user_id"]],
-                    r["display_name"],
-                    r["status"],
-                    r["code"],
-                    r["title"],
-                    r["rank"],
-                    "" if r["code"] is None else _yes_no(bool(r["pinned"])),
+                    accounts[r.user_id],
+                    r.display_name,
+                    r.status,
+                    r.paper_code,
+                    r.paper_title,
+                    r.rank,
+                    "" if r.paper_code is None else _yes_no(r.pinned),
                 )
-                for r in found
+                for r in placed
             ]
         return CsvExport(f"{kind.value}.csv", to_csv(columns, rows))
 
     # -- helpers ----------------------------------------------------------------------
 
     async def _input(self, reader: Reader, seminar: Seminar) -> _Input:
-        students = [
-            Student(r["user_id"], r["display_name"])
-            for r in await store.registered_students(reader, seminar.id)
-        ]
+        students = await store.registered_students(reader, seminar.id)
         published = await store.published_run(reader, seminar.id)
         data = AssignmentInput(
             preferences=await store.rankings(reader, seminar.id),
@@ -495,27 +489,27 @@ class AssignmentService(Service):
             students=[s.user_id for s in students],
         )
         catalogue = {p.id: p for p in await papers.list_all(reader, seminar.id)}
-        return _Input(students, data, catalogue, None if published is None else published["id"])
+        return _Input(students, data, catalogue, None if published is None else published.id)
 
     async def _summary(
-        self, seminar: Seminar, row: Row, *, reader: Reader | None = None
+        self, seminar: Seminar, run: AssignmentRun, *, reader: Reader | None = None
     ) -> RunSummary:
-        rows = await store.run_rows(reader or self.db, row["id"])
+        placements = await store.run_rows(reader or self.db, run.id)
         return RunSummary(
             seminar=seminar,
-            run_id=row["id"],
-            seed=row["seed"],
-            mode=row["mode"],
-            fill=bool(row["fill"]),
-            input_hash=row["input_hash"],
-            histogram={str(k): int(v) for k, v in json.loads(row["histogram"]).items()},
-            moved=None if row["based_on"] is None else row["moved"],
-            students=len(rows),
+            run_id=run.id,
+            seed=run.seed,
+            mode=run.mode,
+            fill=run.fill,
+            input_hash=run.input_hash,
+            histogram=dict(run.histogram),
+            moved=None if run.based_on is None else run.moved,
+            students=len(placements),
             unassigned=[
-                Student(r["user_id"], r["display_name"]) for r in rows if r["paper_id"] is None
+                Student(p.user_id, p.display_name) for p in placements if p.paper_id is None
             ],
-            status=row["status"],
-            created_at=row["created_at"],
+            status=run.status,
+            created_at=run.created_at,
         )
 
 
@@ -585,22 +579,22 @@ async def _paper_by_id(reader: Reader, seminar: Seminar, paper_id: int) -> Paper
 
 
 def _preference_rows(
-    rows: list[Row], accounts: dict[int, str], seminar: Seminar
+    rows: list[RankedChoice], accounts: dict[int, str], seminar: Seminar
 ) -> list[tuple[object, ...]]:
     """One line per participant: their choices in rank order, blanks after the last."""
     people: dict[int, list[object]] = {}
     for row in rows:
-        line = people.get(row["user_id"])
+        line = people.get(row.user_id)
         if line is None:
-            line = people[row["user_id"]] = [
-                accounts[row["user_id"]],
-                row["display_name"],
-                row["status"],
+            line = people[row.user_id] = [
+                accounts[row.user_id],
+                row.display_name,
+                row.status,
                 *([""] * MAX_RANKS),
-                _local_iso(row["prefs_updated_at"], seminar),
+                _local_iso(row.prefs_updated_at, seminar),
             ]
-        if row["rank"] is not None and 1 <= row["rank"] <= MAX_RANKS:
-            line[2 + row["rank"]] = row["code"]
+        if row.rank is not None and 1 <= row.rank <= MAX_RANKS:
+            line[2 + row.rank] = row.paper_code
     return [tuple(line) for line in people.values()]
 
 

@@ -193,16 +193,16 @@ class GradingService(Service):
         rows = []
         missed = await missed_talks(self.db, seminar, self.clock.now())
         found = await grades.export_rows(self.db, seminar.id)
-        accounts = await identities.external_ids(self.db, (row["user_id"] for row in found))
+        accounts = await identities.external_ids(self.db, (row.user_id for row in found))
         for row in found:
             result = with_attendance(
-                outcome(row["report"], row["presentation"]), missed.get(row["user_id"], 0)
+                outcome(row.report, row.presentation), missed.get(row.user_id, 0)
             )
             rows.append(
                 [
-                    accounts[row["user_id"]],
-                    row["display_name"],
-                    row["code"] or "",
+                    accounts[row.user_id],
+                    row.display_name,
+                    row.paper_code or "",
                     format_grade(result.report),
                     format_grade(result.presentation),
                     final_text(result),

@@ -338,3 +338,106 @@ class PinnedPaper:
     paper_code: str
     paper_title: str
     pinned_at: int
+
+
+# Assignment and grading rows
+
+
+@dataclass(frozen=True)
+class Student:
+    """A participant as the assignment names them (a presenter, an unplaced student)."""
+
+    user_id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class AssignmentRun:
+    """One stored solver run: a preview, the published one, or a superseded one."""
+
+    id: int
+    seminar_id: int
+    seed: int
+    mode: str
+    fill: bool
+    input_hash: str
+    # "1".."5" (more if lists were longer), "unranked", "unassigned", "pinned".
+    histogram: dict[str, int]
+    # Students of the then published assignment it moves (see `based_on`).
+    moved: int
+    # The published run it was computed against; None when none was published.
+    based_on: int | None
+    status: str  # 'preview', 'published' or 'superseded'
+    created_at: int
+    created_by: int
+    published_at: int | None
+    published_by: int | None
+
+
+@dataclass(frozen=True)
+class RunPlacement:
+    """Where a run put one student; `display_name` is empty once they have left."""
+
+    user_id: int
+    display_name: str
+    paper_id: int | None
+    paper_code: str | None
+    rank: int | None
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class AssignedPaper:
+    """A student's paper in the published assignment."""
+
+    paper_id: int
+    rank: int | None
+    run_id: int
+
+
+@dataclass(frozen=True)
+class ParticipantSummary:
+    """A registered or waitlisted participant for the organisers' participant list."""
+
+    user_id: int
+    display_name: str
+    status: ParticipantStatus
+    joined_at: int
+    ranked: int  # papers in their ranking
+    paper_code: str | None  # their published paper
+
+
+@dataclass(frozen=True)
+class RankedChoice:
+    """One ranked paper of a participant; rank and code are None for one who ranked none."""
+
+    user_id: int
+    display_name: str
+    status: ParticipantStatus
+    prefs_updated_at: int | None
+    rank: int | None
+    paper_code: str | None
+
+
+@dataclass(frozen=True)
+class PublishedPlacement:
+    """A registered participant with their published paper (all None without one)."""
+
+    user_id: int
+    display_name: str
+    status: ParticipantStatus
+    paper_code: str | None
+    paper_title: str | None
+    rank: int | None
+    pinned: bool  # the published run pinned them to this paper
+
+
+@dataclass(frozen=True)
+class GradeRecord:
+    """A registered participant's grade parts in tenths, and their published paper."""
+
+    user_id: int
+    display_name: str
+    paper_code: str | None
+    report: int | None
+    presentation: int | None

@@ -153,7 +153,7 @@ class TalkService(Service):
                 talk_minutes=talk_minutes,
                 break_minutes=break_minutes,
                 per_day=per_day,
-                run_id=run["id"],
+                run_id=run.id,
                 slots=[
                     (s.user_id, s.paper_id, s.day_index, s.position, s.starts_at, s.ends_at)
                     for s in planned
@@ -175,7 +175,7 @@ class TalkService(Service):
                     "talks": len(planned),
                     "days": planned[-1].day_index + 1,
                     "revision": revision,
-                    "run": run["id"],
+                    "run": run.id,
                 },
                 now,
             )

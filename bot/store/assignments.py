@@ -5,6 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
+from bot.core.models import (
+    AssignedPaper,
+    AssignmentRun,
+    ParticipantStatus,
+    ParticipantSummary,
+    PublishedPlacement,
+    RankedChoice,
+    RunPlacement,
+    Student,
+)
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
 from bot.store.reminders import EVERYTHING, Window
@@ -15,16 +25,40 @@ _RUN_COLUMNS = (
 )
 
 
+def _run(row: Row) -> AssignmentRun:
+    return AssignmentRun(
+        id=row["id"],
+        seminar_id=row["seminar_id"],
+        seed=row["seed"],
+        mode=row["mode"],
+        fill=bool(row["fill"]),
+        input_hash=row["input_hash"],
+        histogram={str(k): int(v) for k, v in json.loads(row["histogram"]).items()},
+        moved=row["moved"],
+        based_on=row["based_on"],
+        status=row["status"],
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        published_at=row["published_at"],
+        published_by=row["published_by"],
+    )
+
+
+def _student(row: Row) -> Student:
+    return Student(user_id=row["user_id"], display_name=row["display_name"])
+
+
 # -- the solver's input ---------------------------------------------------------------
 
 
-async def registered_students(db: Reader, seminar_id: int) -> list[Row]:
-    """(user_id, display_name) of every registered participant, in joining order."""
-    return await db.fetch_all(
+async def registered_students(db: Reader, seminar_id: int) -> list[Student]:
+    """Every registered participant, in joining order."""
+    rows = await db.fetch_all(
         "SELECT user_id, display_name FROM participants "
         "WHERE seminar_id = ? AND status = 'registered' ORDER BY queue_seq",
         (seminar_id,),
     )
+    return [_student(row) for row in rows]
 
 
 async def rankings(db: Reader, seminar_id: int) -> dict[int, list[int]]:
@@ -154,30 +188,31 @@ async def insert_run_rows(
     )
 
 
-async def latest_run(db: Reader, seminar_id: int) -> Row | None:
+async def latest_run(db: Reader, seminar_id: int) -> AssignmentRun | None:
     """The newest run that is not superseded (the open preview, or else the published one)."""
-    return await db.fetch_one(
+    row = await db.fetch_one(
         f"SELECT {_RUN_COLUMNS} FROM assignment_runs "
         "WHERE seminar_id = ? AND status != 'superseded' ORDER BY id DESC LIMIT 1",
         (seminar_id,),
     )
+    return None if row is None else _run(row)
 
 
-async def published_run(db: Reader, seminar_id: int) -> Row | None:
-    return await db.fetch_one(
+async def published_run(db: Reader, seminar_id: int) -> AssignmentRun | None:
+    row = await db.fetch_one(
         f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE seminar_id = ? AND status = 'published'",
         (seminar_id,),
     )
+    return None if row is None else _run(row)
 
 
 async def run_by_id(db: Reader, run_id: int) -> Row | None:
     return await db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE id = ?", (run_id,))
 
 
-async def run_rows(db: Reader, run_id: int) -> list[Row]:
-    """(user_id, display_name, paper_id, code, rank, pinned) of a run; names of those
-    who have since left are empty."""
-    return await db.fetch_all(
+async def run_rows(db: Reader, run_id: int) -> list[RunPlacement]:
+    """Every student of a run, by user id; names of those who have since left are empty."""
+    rows = await db.fetch_all(
         "SELECT r.user_id, coalesce(p.display_name, '') AS display_name, r.paper_id, "
         "pa.code, r.rank, r.pinned FROM assignment_run_rows r "
         "JOIN assignment_runs run ON run.id = r.run_id "
@@ -186,6 +221,17 @@ async def run_rows(db: Reader, run_id: int) -> list[Row]:
         "WHERE r.run_id = ? ORDER BY r.user_id",
         (run_id,),
     )
+    return [
+        RunPlacement(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            paper_id=row["paper_id"],
+            paper_code=row["code"],
+            rank=row["rank"],
+            pinned=bool(row["pinned"]),
+        )
+        for row in rows
+    ]
 
 
 async def mark_published(
@@ -242,11 +288,16 @@ async def changes_since_publication(db: Reader, seminar_id: int) -> int:
 # -- reading the published assignment ---------------------------------------------------
 
 
-async def assignment_of(db: Reader, seminar_id: int, user_id: int) -> Row | None:
-    """(paper_id, rank, run_id) of this student's published paper."""
-    return await db.fetch_one(
+async def assignment_of(db: Reader, seminar_id: int, user_id: int) -> AssignedPaper | None:
+    """This student's published paper."""
+    row = await db.fetch_one(
         "SELECT paper_id, rank, run_id FROM assignments WHERE seminar_id = ? AND user_id = ?",
         (seminar_id, user_id),
+    )
+    return (
+        None
+        if row is None
+        else AssignedPaper(paper_id=row["paper_id"], rank=row["rank"], run_id=row["run_id"])
     )
 
 
@@ -268,14 +319,15 @@ async def is_pinned_in(db: Reader, run_id: int, user_id: int) -> bool:
     return bool(value)
 
 
-async def presenters_of(db: Reader, paper_id: int) -> list[Row]:
-    """(user_id, display_name) of the students who present this paper."""
-    return await db.fetch_all(
+async def presenters_of(db: Reader, paper_id: int) -> list[Student]:
+    """The students who present this paper, by name."""
+    rows = await db.fetch_all(
         "SELECT a.user_id, coalesce(p.display_name, '') AS display_name FROM assignments a "
         "LEFT JOIN participants p ON p.seminar_id = a.seminar_id AND p.user_id = a.user_id "
         "WHERE a.paper_id = ? ORDER BY p.display_name COLLATE NOCASE, a.user_id",
         (paper_id,),
     )
+    return [_student(row) for row in rows]
 
 
 async def presenter_count(db: Reader, paper_id: int) -> int:
@@ -330,9 +382,9 @@ async def newly_assigned(db: Reader, run_id: int) -> list[Row]:
 # -- exports ----------------------------------------------------------------------------
 
 
-async def participants_export(db: Reader, seminar_id: int) -> list[Row]:
+async def participants_export(db: Reader, seminar_id: int) -> list[ParticipantSummary]:
     """Everyone registered or waiting, with ranking size and published paper."""
-    return await db.fetch_all(
+    rows = await db.fetch_all(
         "SELECT p.user_id, p.display_name, p.status, p.joined_at, "
         "(SELECT count(*) FROM preferences pr WHERE pr.participant_id = p.id) AS ranked, "
         "pa.code AS paper_code "
@@ -342,12 +394,23 @@ async def participants_export(db: Reader, seminar_id: int) -> list[Row]:
         "WHERE p.seminar_id = ? ORDER BY p.status, p.queue_seq",
         (seminar_id,),
     )
+    return [
+        ParticipantSummary(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            status=ParticipantStatus(row["status"]),
+            joined_at=row["joined_at"],
+            ranked=row["ranked"],
+            paper_code=row["paper_code"],
+        )
+        for row in rows
+    ]
 
 
-async def preferences_export(db: Reader, seminar_id: int) -> list[Row]:
-    """(user_id, display_name, status, prefs_updated_at, rank, code) one row per ranked
-    paper, and one row with rank NULL for participants who ranked nothing."""
-    return await db.fetch_all(
+async def preferences_export(db: Reader, seminar_id: int) -> list[RankedChoice]:
+    """One row per ranked paper, and one with rank None for participants who ranked
+    nothing; in participant order, then rank order."""
+    rows = await db.fetch_all(
         "SELECT p.user_id, p.display_name, p.status, p.prefs_updated_at, pr.rank, pa.code "
         "FROM participants p "
         "LEFT JOIN preferences pr ON pr.participant_id = p.id "
@@ -355,12 +418,23 @@ async def preferences_export(db: Reader, seminar_id: int) -> list[Row]:
         "WHERE p.seminar_id = ? ORDER BY p.status, p.queue_seq, pr.rank",
         (seminar_id,),
     )
+    return [
+        RankedChoice(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            status=ParticipantStatus(row["status"]),
+            prefs_updated_at=row["prefs_updated_at"],
+            rank=row["rank"],
+            paper_code=row["code"],
+        )
+        for row in rows
+    ]
 
 
-async def assignment_export(db: Reader, seminar_id: int, run_id: int) -> list[Row]:
-    """Every registered participant with their published paper (NULL if none) and
+async def assignment_export(db: Reader, seminar_id: int, run_id: int) -> list[PublishedPlacement]:
+    """Every registered participant with their published paper (None if none) and
     whether the run pinned them there."""
-    return await db.fetch_all(
+    rows = await db.fetch_all(
         "SELECT p.user_id, p.display_name, p.status, pa.code, pa.title, a.rank, "
         "coalesce(r.pinned, 0) AS pinned "
         "FROM participants p "
@@ -371,3 +445,15 @@ async def assignment_export(db: Reader, seminar_id: int, run_id: int) -> list[Ro
         "WHERE p.seminar_id = ? AND p.status = 'registered' ORDER BY p.queue_seq",
         (run_id, seminar_id),
     )
+    return [
+        PublishedPlacement(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            status=ParticipantStatus(row["status"]),
+            paper_code=row["code"],
+            paper_title=row["title"],
+            rank=row["rank"],
+            pinned=bool(row["pinned"]),
+        )
+        for row in rows
+    ]

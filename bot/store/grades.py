@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.store.database import Row, Transaction
+from bot.core.models import GradeRecord
+from bot.store.database import Transaction
 from bot.store.reader import Reader
 
 GradeParts = tuple[int | None, int | None]
@@ -41,10 +42,10 @@ async def delete_of_user(tx: Transaction, seminar_id: int, user_id: int) -> int:
     )
 
 
-async def export_rows(db: Reader, seminar_id: int) -> list[Row]:
-    """(user_id, display_name, paper code or NULL, report, presentation) per registered
-    participant; the paper is the published one (0003's assignments table)."""
-    return await db.fetch_all(
+async def export_rows(db: Reader, seminar_id: int) -> list[GradeRecord]:
+    """One row per registered participant, by name; the paper is the published one
+    (0003's assignments table)."""
+    rows = await db.fetch_all(
         "SELECT p.user_id, p.display_name, pa.code, g.report, g.presentation "
         "FROM participants p "
         "LEFT JOIN grades g ON g.seminar_id = p.seminar_id AND g.user_id = p.user_id "
@@ -54,3 +55,13 @@ async def export_rows(db: Reader, seminar_id: int) -> list[Row]:
         "ORDER BY p.display_name COLLATE NOCASE, p.user_id",
         (seminar_id,),
     )
+    return [
+        GradeRecord(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            paper_code=row["code"],
+            report=row["report"],
+            presentation=row["presentation"],
+        )
+        for row in rows
+    ]

@@ -88,7 +88,7 @@ async def test_run_stores_a_preview_and_changes_nothing_public(
 
     # Stored, with its rows, and audited …
     row = await store.latest_run(db, seminar.id)
-    assert row is not None and row["status"] == "preview" and row["seed"] == 7
+    assert row is not None and row.status == "preview" and row.seed == 7
     assert len(await store.run_rows(db, summary.run_id)) == 5
     assert "assign.run" in await audit_actions(services)
     # … but nothing is published, announced or shown to students.
@@ -108,7 +108,7 @@ async def test_the_same_seed_and_input_give_the_same_preview(
     first = await services.assignments.run(GUILD, ORGANISER, seed=11)
     second = await services.assignments.run(GUILD, ORGANISER, seed=11)
     rows = [
-        [(r["user_id"], r["paper_id"]) for r in await store.run_rows(db, run.run_id)]
+        [(r.user_id, r.paper_id) for r in await store.run_rows(db, run.run_id)]
         for run in (first, second)
     ]
     assert rows[0] == rows[1]
@@ -224,7 +224,7 @@ async def test_a_rerun_keeps_students_where_the_published_assignment_has_them(
     async def placement(seed: int) -> list[tuple[int, int]]:
         run = await services.assignments.run(GUILD, ORGANISER, seed=seed)
         assert run.moved in (None, 0), seed
-        return [(r["user_id"], r["paper_id"]) for r in await store.run_rows(db, run.run_id)]
+        return [(r.user_id, r.paper_id) for r in await store.run_rows(db, run.run_id)]
 
     # Without a publication the seed decides among the equally good solutions …
     unpublished = {seed: await placement(seed) for seed in range(1, 12)}
