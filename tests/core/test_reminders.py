@@ -92,7 +92,7 @@ async def run_due(planner: ReminderPlanner, dispatcher: Dispatcher, now: int) ->
 
 async def delivery_rows(db: Database, occurrence: Occurrence) -> dict[str, str]:
     rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
-    return {row["recipient"]: row["status"] for row in rows}
+    return {row.recipient: row.status for row in rows}
 
 
 # -- planning -----------------------------------------------------------------
