@@ -204,9 +204,7 @@ async def test_a_restart_mid_fan_out_sends_everyone_exactly_one(
         await second.stop()
     finally:
         await second_process.close()
-    statuses = {
-        r.status for r in await store.deliveries_of(db, occurrence.key, occurrence.due_at)
-    }
+    statuses = {r.status for r in await store.deliveries_of(db, occurrence.key, occurrence.due_at)}
     assert statuses == {"sent"}
 
 
