@@ -61,13 +61,12 @@ def before(instant: int, offset: int, tz: ZoneInfo | None) -> int:
 
 
 def notice_before(
-    event_at: int,
-    offset: int,
-    *,
-    key: str,
     source: Source,
     seminar_id: int,
     ref_id: int,
+    key: str,
+    event_at: int,
+    offset: int,
     tz: ZoneInfo | None,
 ) -> Occurrence:
     """A notice `offset` seconds before an event, useful until the event starts."""
@@ -84,26 +83,17 @@ def notice_before(
 
 
 def notices_before(
-    event_at: int,
-    offsets: Iterable[int],
-    *,
-    key: str,
     source: Source,
     seminar_id: int,
     ref_id: int,
+    key: str,
+    event_at: int,
+    offsets: Iterable[int],
     tz: ZoneInfo | None,
 ) -> list[Occurrence]:
     """One notice per offset before an event, keyed `{key}:{offset}`."""
     return [
-        notice_before(
-            event_at,
-            offset,
-            key=f"{key}:{offset}",
-            source=source,
-            seminar_id=seminar_id,
-            ref_id=ref_id,
-            tz=tz,
-        )
+        notice_before(source, seminar_id, ref_id, f"{key}:{offset}", event_at, offset, tz)
         for offset in offsets
     ]
 
@@ -131,15 +121,8 @@ def deadline_occurrences(
     revision: int,
     tz: ZoneInfo | None = None,
 ) -> list[Occurrence]:
-    return notices_before(
-        due_at,
-        offsets,
-        key=f"deadline:{deadline_id}:r{revision}",
-        source=Source.DEADLINE,
-        seminar_id=seminar_id,
-        ref_id=deadline_id,
-        tz=tz,
-    )
+    key = f"deadline:{deadline_id}:r{revision}"
+    return notices_before(Source.DEADLINE, seminar_id, deadline_id, key, due_at, offsets, tz)
 
 
 def office_hour_starts(
@@ -178,13 +161,13 @@ def office_hour_occurrences(
         occurrence
         for start in upcoming[:1]
         for occurrence in notices_before(
+            Source.OFFICE_HOURS,
+            seminar_id,
+            seminar_id,
+            f"officehours:{seminar_id}:r{revision}:{start}",
             start,
             OFFICE_HOUR_NOTICES,
-            key=f"officehours:{seminar_id}:r{revision}:{start}",
-            source=Source.OFFICE_HOURS,
-            seminar_id=seminar_id,
-            ref_id=seminar_id,
-            tz=tz,
+            tz,
         )
     ]
 
@@ -193,15 +176,8 @@ def talk_occurrences(
     slot_id: int, seminar_id: int, revision: int, starts_at: int, tz: ZoneInfo | None = None
 ) -> list[Occurrence]:
     """A presenter's reminders for their talk slot (1 day and 1 hour before)."""
-    return notices_before(
-        starts_at,
-        TALK_NOTICES,
-        key=f"talk:{seminar_id}:r{revision}:{slot_id}",
-        source=Source.TALK,
-        seminar_id=seminar_id,
-        ref_id=slot_id,
-        tz=tz,
-    )
+    key = f"talk:{seminar_id}:r{revision}:{slot_id}"
+    return notices_before(Source.TALK, seminar_id, slot_id, key, starts_at, TALK_NOTICES, tz)
 
 
 def block_day_occurrences(
@@ -210,13 +186,13 @@ def block_day_occurrences(
     """Everyone's reminder the day before each block day (day index -> its first talk)."""
     return [
         notice_before(
+            Source.BLOCK_DAY,
+            seminar_id,
+            index,
+            f"blockday:{seminar_id}:r{revision}:d{index}",
             start,
             BLOCK_DAY_NOTICE,
-            key=f"blockday:{seminar_id}:r{revision}:d{index}",
-            source=Source.BLOCK_DAY,
-            seminar_id=seminar_id,
-            ref_id=index,
-            tz=tz,
+            tz,
         )
         for index, start in sorted(day_starts.items())
     ]

@@ -87,7 +87,7 @@ async def _office_hours_notice(db: Database, occurrence: Occurrence, prefix: str
     hours = await store.office_hours_of(db, occurrence.seminar_id)
     if hours is None:
         return None
-    soon = "in 15 minutes" if occurrence.offset <= 900 else "tomorrow"
+    soon = _how_soon(occurrence)
     return Notice(
         f"{prefix}🕑 Office hours {soon}: {{start}} for {hours.duration_minutes} min, "
         f"{literal(clip(hours.place, 200))}.",
@@ -127,7 +127,7 @@ async def talk_notice(db: Database, occurrence: Occurrence, prefix: str) -> Noti
     slot = await talk_store.slot_by_id(db, occurrence.ref_id)
     if slot is None:
         return None
-    soon = "in one hour" if occurrence.offset <= 3_600 else "tomorrow"
+    soon = _how_soon(occurrence)
     return Notice(
         f"{prefix}🎤 Your talk in **{literal(clip(slot['seminar_title'], 200))}** is {soon}: "
         f"{{start}}, `{literal(slot['code'])}` {literal(clip(slot['title'], 200))} "
@@ -190,6 +190,16 @@ def assignment_dm(seminar_title: str, row: Any) -> Notice:
         text += f"\narXiv: {literal(row['arxiv'])}"
     text += "\nWhat is due next: `/assignment`."
     return Notice(text)
+
+
+def _how_soon(occurrence: Occurrence) -> str:
+    """When the event is, in words, for a notice sent `offset` before it: office hours
+    are noticed 15 minutes and a day before, a talk an hour and a day before."""
+    if occurrence.offset <= 900:
+        return "in 15 minutes"
+    if occurrence.offset <= 3_600:
+        return "in one hour"
+    return "tomorrow"
 
 
 def _within_budget(text: str, lines: Iterable[str], total: int, rest: str) -> str:
