@@ -1,4 +1,5 @@
-"""What each reminder says: one function per kind of occurrence, all text in one place.
+"""What each reminder says: one function per kind of occurrence, every template here
+(except a one-off notice's, written where it is queued: registration.py).
 
 Templates keep `{name}` placeholders for instants and people (outbox.Notice); each
 front end renders them. User text goes through `literal` so its braces stay text.
@@ -8,7 +9,6 @@ Whom a reminder reaches is decided in audience.py.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
 from bot.core.errors import person
 from bot.core.models import DeadlineKind
@@ -18,7 +18,7 @@ from bot.core.text import clip
 from bot.store import assignments as assignment_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
-from bot.store.database import Database
+from bot.store.database import Database, Row
 
 # The channel post lists every paper within this many characters (a message holds
 # 2000); what does not fit is left to /paper.
@@ -172,9 +172,9 @@ async def _block_day_notice(db: Database, occurrence: Occurrence, prefix: str) -
     return Notice(text, {"start": occurrence.event_at}, people=people)
 
 
-def assignment_dm(seminar_title: str, row: Any) -> Notice:
-    """A student's DM about the paper a publication gave them (`seminar_title` is
-    already literal)."""
+def assignment_dm(seminar_title: str, row: Row) -> Notice:
+    """A student's DM about the paper a publication gave them (`row`: one of
+    assignments.newly_assigned; `seminar_title` is already literal)."""
     text = (
         f"📋 Your paper in **{seminar_title}**: **{literal(clip(row['title'], 300))}** "
         f"(`{literal(row['code'])}`)"
