@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.models import Platform
-from bot.core.reminders import Outbox
+from bot.core.reminders.outbox import Outbox
 
 
 class FrontEnd(Protocol):

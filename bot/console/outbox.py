@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.commands.context import Style
 from bot.console.screen import Screen, resolve_mentions
-from bot.core.reminders import Notice
+from bot.core.reminders.outbox import Notice
 
 
 class ConsoleOutbox:

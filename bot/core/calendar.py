@@ -19,7 +19,8 @@ from icalendar import Alarm, Calendar, Event
 
 from bot.core.base import Service
 from bot.core.models import DeadlineKind, OfficeHoursRule, Seminar
-from bot.core.reminders import DEADLINE_ACTIONS, DEADLINE_NAMES, office_hour_starts
+from bot.core.reminders.occurrences import office_hour_starts
+from bot.core.reminders.wording import DEADLINE_ACTIONS, DEADLINE_NAMES
 from bot.core.text import clip, printable
 from bot.core.timeutil import within_range
 from bot.store import announcements, deadlines

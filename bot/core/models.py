@@ -441,3 +441,118 @@ class GradeRecord:
     paper_code: str | None
     report: int | None
     presentation: int | None
+
+
+# Reminder engine rows
+#
+# What bot/store/reminders.py reads for the planner, the wording and the delivery log.
+# Text that the planner parses (offsets, dates, zone names) stays text here: a row that
+# does not parse must fail inside the planner, which skips only that row's reminders.
+
+
+@dataclass(frozen=True)
+class DeadlineSchedule:
+    """A deadline as the planner sees it: when, which reminders, in which zone."""
+
+    id: int
+    seminar_id: int
+    kind: str
+    due_at: int
+    # Seconds before `due_at`, comma-separated, largest first ("604800,86400,7200").
+    reminder_offsets: str
+    revision: int
+    timezone: str
+
+    @property
+    def offsets(self) -> list[int]:
+        return [int(part) for part in self.reminder_offsets.split(",") if part]
+
+
+@dataclass(frozen=True)
+class DeadlineWording:
+    """What a deadline reminder says: its kind, the organiser's note, the seminar."""
+
+    kind: str
+    note: str
+    seminar_title: str
+
+
+@dataclass(frozen=True)
+class LiveAnnouncement:
+    """A scheduled announcement that has not been cancelled."""
+
+    id: int
+    seminar_id: int
+    post_at: int
+    message: str
+    ping_role_id: int | None
+
+
+@dataclass(frozen=True)
+class OfficeHoursSchedule:
+    """A seminar's weekly office hours, with the seminar's zone."""
+
+    seminar_id: int
+    weekday: int
+    start_minute: int
+    duration_minutes: int
+    place: str
+    # Local calendar dates (YYYY-MM-DD) in `timezone`.
+    first_date: str
+    last_date: str
+    revision: int
+    updated_at: int
+    timezone: str
+
+
+@dataclass(frozen=True)
+class StoredNotice:
+    """A one-off message to one account (a waitlist promotion), sent by the engine."""
+
+    id: int
+    seminar_id: int
+    account_id: int
+    template: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class AudienceSettings:
+    """What a seminar's reminders need to pick their audience."""
+
+    channel_id: int | None
+    pref_count: int
+
+
+@dataclass(frozen=True)
+class ReminderRecipient:
+    """A registered participant as a reminder's audience."""
+
+    user_id: int
+    participant_id: int
+    ranked: int  # papers in their ranking
+    dm: bool  # reminder DMs on
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One row of the delivery log: one recipient of one occurrence."""
+
+    id: int
+    job_key: str
+    # "channel", "fallback" or "user:<account id>".
+    recipient: str
+    # 'claimed' (not sent yet, or being retried), 'sent', 'failed', 'dm_closed'.
+    status: str
+    attempts: int
+    error: str | None
+    due_at: int
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """A finished occurrence (done or missed)."""
+
+    job_key: str
+    due_at: int
+    finished_at: int

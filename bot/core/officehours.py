@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bot.core.base import Service
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.reminders import office_hour_starts
+from bot.core.reminders.occurrences import office_hour_starts
 from bot.core.text import clean_text
 from bot.core.timeutil import parse_date
 from bot.store import announcements, audit

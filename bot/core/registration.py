@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.base import Service
 from bot.core.errors import DeadlinePassed, NotFound
 from bot.core.models import DeadlineKind, Participant, ParticipantStatus, Seminar
-from bot.core.reminders import literal
+from bot.core.reminders.outbox import literal
 from bot.core.text import clip, printable
 from bot.store import assignments, deadlines, participants, reminders, submissions
 from bot.store.database import Transaction

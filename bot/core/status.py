@@ -58,15 +58,13 @@ class StatusService(Service):
             pending=len(mine),
             next_up=mine[:5],
             sent_late=counts.get("late", 0),
-            missed=[(row["job_key"], row["due_at"]) for row in missed],
+            missed=[(run.job_key, run.due_at) for run in missed],
             missed_count=counts.get("missed", 0),
             failed=counts.get("failed", 0),
             dms_closed=counts.get("dm_closed", 0),
             problems=[
-                ProblemDelivery(
-                    r["job_key"], r["recipient"], r["status"], r["error"] or "", r["due_at"]
-                )
-                for r in problems
+                ProblemDelivery(d.job_key, d.recipient, d.status, d.error or "", d.due_at)
+                for d in problems
             ],
             last_start=None if last_start is None else int(last_start),
             database_bytes=await store.database_bytes(self.db),

@@ -25,7 +25,7 @@ from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import Seminar
 from bot.core.models import Talk as Talk  # the front ends import it from here
 from bot.core.officehours import EventPlan, MirroredEvents
-from bot.core.reminders import block_day_start
+from bot.core.reminders.occurrences import block_day_start
 from bot.core.timeutil import parse_local_time, resolve_wall_time
 from bot.store import assignments as assignment_store
 from bot.store import audit

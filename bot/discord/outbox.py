@@ -18,7 +18,7 @@ import discord
 from discord.http import HTTPClient, Route
 
 from bot.core.identities import IdentityService
-from bot.core.reminders import DeliveryFailed, Notice
+from bot.core.reminders.outbox import DeliveryFailed, Notice
 from bot.core.text import clip
 from bot.discord.ui import mention
 

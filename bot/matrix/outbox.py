@@ -22,7 +22,7 @@ from mautrix.types import RoomID, UserID
 from bot.commands.spelling import respell
 from bot.core.clock import Clock
 from bot.core.models import DEFAULT_TIMEZONE, Platform
-from bot.core.reminders import DeliveryFailed, Notice
+from bot.core.reminders.outbox import DeliveryFailed, Notice
 from bot.core.timeutil import zone as zone_named
 from bot.matrix.render import Person, content, people_in, when
 

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TypeVar
 
-from bot.core.models import Platform
-from bot.store.database import Row, Transaction
+from bot.core.models import (
+    AudienceSettings,
+    DeadlineSchedule,
+    DeadlineWording,
+    Delivery,
+    JobRun,
+    LiveAnnouncement,
+    OfficeHoursSchedule,
+    Platform,
+    ReminderRecipient,
+    StoredNotice,
+)
+from bot.store.database import Params, Row, Transaction
 from bot.store.reader import Reader
+
+_Model = TypeVar("_Model")
+
+
+def _record(model: Callable[..., _Model], row: Row) -> _Model:
+    """A typed row: each column the statement names is the model's field of that name."""
+    return model(**dict(zip(row.keys(), row, strict=True)))
+
+
+async def _one(db: Reader, model: Callable[..., _Model], sql: str, params: Params) -> _Model | None:
+    row = await db.fetch_one(sql, params)
+    return None if row is None else _record(model, row)
+
+
+async def _all(
+    db: Reader, model: Callable[..., _Model], sql: str, params: Params = ()
+) -> list[_Model]:
+    return [_record(model, row) for row in await db.fetch_all(sql, params)]
 
 
 @dataclass(frozen=True)
@@ -42,7 +72,14 @@ EVERYTHING = Window()
 _DST = 3600
 
 
-async def all_deadlines(db: Reader, window: Window = EVERYTHING) -> list[Row]:
+# A deadline's schedule: its reminders' times follow from these columns alone.
+_DEADLINE_SCHEDULE = (
+    "SELECT d.id, d.seminar_id, d.kind, d.due_at, d.reminder_offsets, d.revision, s.timezone "
+    "FROM deadlines d JOIN seminars s ON s.id = d.seminar_id"
+)
+
+
+async def all_deadlines(db: Reader, window: Window = EVERYTHING) -> list[DeadlineSchedule]:
     """Deadlines whose reminders can fall due in the window. An occurrence is due at
     most its largest offset (first in `reminder_offsets`, the store writes them
     largest first; SQLite reads the leading number of the text) plus an hour of
@@ -50,27 +87,46 @@ async def all_deadlines(db: Reader, window: Window = EVERYTHING) -> list[Row]:
     where, params = window.where(
         "d.due_at", "d.seminar_id", lead=f"CAST(d.reminder_offsets AS INTEGER) + {_DST}"
     )
-    return await db.fetch_all(
-        "SELECT d.id, d.seminar_id, d.kind, d.due_at, d.reminder_offsets, d.revision, d.note, "
-        f"s.timezone FROM deadlines d JOIN seminars s ON s.id = d.seminar_id WHERE {where}",
-        params,
-    )
+    return await _all(db, DeadlineSchedule, f"{_DEADLINE_SCHEDULE} WHERE {where}", params)
 
 
-async def live_announcements(db: Reader, window: Window = EVERYTHING) -> list[Row]:
+async def deadline_by_id(db: Reader, deadline_id: int) -> DeadlineSchedule | None:
+    return await _one(db, DeadlineSchedule, f"{_DEADLINE_SCHEDULE} WHERE d.id = ?", (deadline_id,))
+
+
+_LIVE_ANNOUNCEMENTS = (
+    "SELECT id, seminar_id, post_at, message, ping_role_id FROM announcements "
+    "WHERE cancelled_at IS NULL"
+)
+
+
+async def live_announcements(db: Reader, window: Window = EVERYTHING) -> list[LiveAnnouncement]:
     where, params = window.where("post_at", "seminar_id")
-    return await db.fetch_all(
-        f"SELECT id, seminar_id, post_at FROM announcements WHERE cancelled_at IS NULL AND {where}",
-        params,
+    return await _all(db, LiveAnnouncement, f"{_LIVE_ANNOUNCEMENTS} AND {where}", params)
+
+
+async def live_announcement(db: Reader, announcement_id: int) -> LiveAnnouncement | None:
+    return await _one(db, LiveAnnouncement, f"{_LIVE_ANNOUNCEMENTS} AND id = ?", (announcement_id,))
+
+
+_OFFICE_HOURS = (
+    "SELECT o.seminar_id, o.weekday, o.start_minute, o.duration_minutes, o.place, "
+    "o.first_date, o.last_date, o.revision, o.updated_at, s.timezone "
+    "FROM office_hours o JOIN seminars s ON s.id = o.seminar_id"
+)
+
+
+async def all_office_hours(db: Reader, seminar_id: int | None = None) -> list[OfficeHoursSchedule]:
+    if seminar_id is None:
+        return await _all(db, OfficeHoursSchedule, _OFFICE_HOURS)
+    return await _all(
+        db, OfficeHoursSchedule, f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,)
     )
 
 
-async def all_office_hours(db: Reader, seminar_id: int | None = None) -> list[Row]:
-    where = "" if seminar_id is None else "WHERE o.seminar_id = ?"
-    return await db.fetch_all(
-        f"SELECT o.*, s.timezone FROM office_hours o JOIN seminars s ON s.id = o.seminar_id "
-        f"{where}",
-        () if seminar_id is None else (seminar_id,),
+async def office_hours_of(db: Reader, seminar_id: int) -> OfficeHoursSchedule | None:
+    return await _one(
+        db, OfficeHoursSchedule, f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,)
     )
 
 
@@ -82,18 +138,16 @@ async def cancelled_dates(db: Reader, seminar_id: int) -> dict[str, str]:
     return {row["local_date"]: row["reason"] for row in rows}
 
 
-async def all_notices(db: Reader, window: Window = EVERYTHING) -> list[Row]:
+_NOTICES = "SELECT id, seminar_id, account_id, template, created_at FROM notices"
+
+
+async def all_notices(db: Reader, window: Window = EVERYTHING) -> list[StoredNotice]:
     where, params = window.where("created_at", "seminar_id")
-    return await db.fetch_all(
-        f"SELECT id, seminar_id, created_at FROM notices WHERE {where}", params
-    )
+    return await _all(db, StoredNotice, f"{_NOTICES} WHERE {where}", params)
 
 
-async def notice(db: Reader, notice_id: int) -> Row | None:
-    return await db.fetch_one(
-        "SELECT id, seminar_id, account_id, template, created_at FROM notices WHERE id = ?",
-        (notice_id,),
-    )
+async def notice(db: Reader, notice_id: int) -> StoredNotice | None:
+    return await _one(db, StoredNotice, f"{_NOTICES} WHERE id = ?", (notice_id,))
 
 
 async def add_notice(
@@ -164,6 +218,9 @@ async def finish_job(
     )
 
 
+_DELIVERIES = "SELECT id, job_key, recipient, status, attempts, error, due_at FROM deliveries"
+
+
 async def claim(
     tx: Transaction,
     seminar_id: int,
@@ -172,27 +229,26 @@ async def claim(
     due_at: int,
     late: bool,
     now: int,
-) -> Row:
+) -> Delivery:
     """The delivery row for this recipient, created as 'claimed' if it is new."""
     await tx.execute(
         "INSERT OR IGNORE INTO deliveries (seminar_id, job_key, recipient, due_at, late, "
         "claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
         (seminar_id, job_key, recipient, due_at, int(late), now),
     )
-    row = await tx.fetch_one(
-        "SELECT id, status, attempts FROM deliveries "
-        "WHERE job_key = ? AND recipient = ? AND due_at = ?",
+    row = await _one(
+        tx,
+        Delivery,
+        f"{_DELIVERIES} WHERE job_key = ? AND recipient = ? AND due_at = ?",
         (job_key, recipient, due_at),
     )
     assert row is not None
     return row
 
 
-async def deliveries_of(db: Reader, job_key: str, due_at: int) -> list[Row]:
-    return await db.fetch_all(
-        "SELECT id, recipient, status, attempts, error FROM deliveries "
-        "WHERE job_key = ? AND due_at = ?",
-        (job_key, due_at),
+async def deliveries_of(db: Reader, job_key: str, due_at: int) -> list[Delivery]:
+    return await _all(
+        db, Delivery, f"{_DELIVERIES} WHERE job_key = ? AND due_at = ?", (job_key, due_at)
     )
 
 
@@ -225,9 +281,9 @@ async def remember_dm_channel(tx: Transaction, user_id: int, channel_id: int) ->
     )
 
 
-async def registered_users(db: Reader, seminar_id: int) -> list[Row]:
-    """(user_id, ranked, dm) for every registered participant."""
-    return await db.fetch_all(
+async def registered_users(db: Reader, seminar_id: int) -> list[ReminderRecipient]:
+    """Every registered participant, with their ranking's size and DM setting."""
+    rows = await db.fetch_all(
         "SELECT p.user_id, p.id AS participant_id, "
         "(SELECT count(*) FROM preferences pr WHERE pr.participant_id = p.id) AS ranked, "
         "coalesce(us.dm_reminders, 1) AS dm "
@@ -236,6 +292,10 @@ async def registered_users(db: Reader, seminar_id: int) -> list[Row]:
         "WHERE p.seminar_id = ? AND p.status = 'registered' ORDER BY p.queue_seq",
         (seminar_id,),
     )
+    return [
+        ReminderRecipient(row["user_id"], row["participant_id"], row["ranked"], bool(row["dm"]))
+        for row in rows
+    ]
 
 
 async def submitted_users(db: Reader, seminar_id: int, kind: str) -> set[int]:
@@ -275,25 +335,32 @@ async def status_counts(db: Reader, seminar_id: int) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in rows}
 
 
-async def missed_jobs(db: Reader, seminar_id: int, limit: int = 10) -> list[Row]:
-    return await db.fetch_all(
+async def missed_jobs(db: Reader, seminar_id: int, limit: int = 10) -> list[JobRun]:
+    return await _all(
+        db,
+        JobRun,
         "SELECT job_key, due_at, finished_at FROM job_runs WHERE seminar_id = ? "
         "AND status = 'missed' ORDER BY due_at DESC LIMIT ?",
         (seminar_id, limit),
     )
 
 
-async def problem_deliveries(db: Reader, seminar_id: int, limit: int = 10) -> list[Row]:
-    return await db.fetch_all(
-        "SELECT job_key, recipient, status, error, due_at FROM deliveries WHERE seminar_id = ? "
+async def problem_deliveries(db: Reader, seminar_id: int, limit: int = 10) -> list[Delivery]:
+    return await _all(
+        db,
+        Delivery,
+        f"{_DELIVERIES} WHERE seminar_id = ? "
         "AND status IN ('failed', 'dm_closed') ORDER BY claimed_at DESC LIMIT ?",
         (seminar_id, limit),
     )
 
 
-async def seminar_audience_settings(db: Reader, seminar_id: int) -> Row | None:
-    return await db.fetch_one(
-        "SELECT channel_id, pref_count FROM seminars WHERE id = ?", (seminar_id,)
+async def seminar_audience_settings(db: Reader, seminar_id: int) -> AudienceSettings | None:
+    return await _one(
+        db,
+        AudienceSettings,
+        "SELECT channel_id, pref_count FROM seminars WHERE id = ?",
+        (seminar_id,),
     )
 
 
@@ -302,34 +369,12 @@ async def deadline_kind(db: Reader, deadline_id: int) -> str | None:
     return None if value is None else str(value)
 
 
-async def deadline_notice(db: Reader, deadline_id: int) -> Row | None:
-    return await db.fetch_one(
-        "SELECT d.kind, d.note, s.title FROM deadlines d JOIN seminars s "
+async def deadline_wording(db: Reader, deadline_id: int) -> DeadlineWording | None:
+    return await _one(
+        db,
+        DeadlineWording,
+        "SELECT d.kind, d.note, s.title AS seminar_title FROM deadlines d JOIN seminars s "
         "ON s.id = d.seminar_id WHERE d.id = ?",
-        (deadline_id,),
-    )
-
-
-async def live_announcement(db: Reader, announcement_id: int) -> Row | None:
-    return await db.fetch_one(
-        "SELECT message, ping_role_id, post_at FROM announcements "
-        "WHERE id = ? AND cancelled_at IS NULL",
-        (announcement_id,),
-    )
-
-
-async def office_hours_of(db: Reader, seminar_id: int) -> Row | None:
-    return await db.fetch_one(
-        "SELECT o.*, s.timezone FROM office_hours o JOIN seminars s ON s.id = o.seminar_id "
-        "WHERE o.seminar_id = ?",
-        (seminar_id,),
-    )
-
-
-async def deadline_by_id(db: Reader, deadline_id: int) -> Row | None:
-    return await db.fetch_one(
-        "SELECT d.id, d.seminar_id, d.due_at, d.reminder_offsets, d.revision, s.timezone "
-        "FROM deadlines d JOIN seminars s ON s.id = d.seminar_id WHERE d.id = ?",
         (deadline_id,),
     )
 

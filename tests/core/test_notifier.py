@@ -283,7 +283,7 @@ async def test_a_restart_mid_fan_out_reuses_nonces_so_discord_drops_the_repeats(
     assert api.duplicates >= 1  # a re-send Discord recognised by its nonce
     assert sorted(api.per_channel().values()) == [1] * 17  # 16 DMs and the channel post
     rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
-    assert {r["status"] for r in rows} == {"sent"}
+    assert {r.status for r in rows} == {"sent"}
 
 
 async def test_the_rate_limiter_paces_to_its_rate() -> None:

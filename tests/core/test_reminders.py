@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections import Counter
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from bot.core.models import ALL_PLATFORMS, Platform, Seminar
 from bot.core.reminders import (
     LATE_AFTER,
     MAX_ATTEMPTS,
+    PUBLICATION_POST_BUDGET,
     Dispatcher,
     Occurrence,
     ReminderPlanner,
@@ -29,7 +31,7 @@ from bot.discord.outbox import render
 from bot.store import reminders as store
 from bot.store.database import Database
 from tests.clock import FakeClock
-from tests.core.helpers import GUILD, ORGANISER, join_all
+from tests.core.helpers import GUILD, ORGANISER, add_paper, join_all, make_seminar
 from tests.core.reminder_fakes import (
     CHANNEL,
     ROLE,
@@ -92,7 +94,7 @@ async def run_due(planner: ReminderPlanner, dispatcher: Dispatcher, now: int) ->
 
 async def delivery_rows(db: Database, occurrence: Occurrence) -> dict[str, str]:
     rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
-    return {row["recipient"]: row["status"] for row in rows}
+    return {row.recipient: row.status for row in rows}
 
 
 # -- planning -----------------------------------------------------------------
@@ -830,3 +832,32 @@ async def test_a_failed_closed_dm_fallback_is_retried_not_dropped(
     assert (await dispatcher.run(occurrence)).finished
     [mention] = flaky.mentions()
     assert mention.user_ids == (102,)
+
+
+async def test_a_long_block_day_post_lists_what_fits_and_points_to_talks(
+    services: Services, db: Database, planner: ReminderPlanner, clock: FakeClock
+) -> None:
+    """30 talks on one day do not fit one message: the post stops within its budget,
+    says how many more there are, and names only people it has placeholders for."""
+    students = range(201, 231)
+    await make_seminar(services, capacity=len(students), channel_id=CHANNEL)
+    for index, user_id in enumerate(students):
+        code = f"p{index:02}"
+        await add_paper(services, code, f"A rather long paper title number {index:02} " * 3)
+        await join_all(services, user_id)
+        await services.assignments.pin(GUILD, ORGANISER, user_id, code)
+    await services.assignments.run(GUILD, ORGANISER, seed=1)
+    await services.assignments.publish(GUILD, ORGANISER)
+    await services.talks.schedule(GUILD, ORGANISER, "2027-02-15 08:00", 10, 5, len(students))
+    [day] = await occurrences(planner, Source.BLOCK_DAY)
+    notifier = RecordingNotifier()
+    clock.set(day.due_at)
+    assert (await Dispatcher(db, clock, {Platform.DISCORD: notifier}).run(day)).finished
+    [post] = notifier.posts()
+    template = post.notice.template
+    assert len(template) <= PUBLICATION_POST_BUDGET
+    listed = template.count(" — {person")
+    assert 0 < listed < len(students)
+    assert template.endswith(f"\n… and {len(students) - listed} more: see `/talks`.")
+    named = set(re.findall(r"\{(person\d+)\}", template))
+    assert named <= set(post.notice.people)

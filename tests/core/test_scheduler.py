@@ -191,7 +191,7 @@ async def test_a_restart_mid_fan_out_sends_everyone_exactly_one(
     [occurrence] = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
     rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
     assert 0 < len(notifier.delivered) < 21
-    assert {r["status"] for r in rows} == {"sent"}
+    assert {r.status for r in rows} == {"sent"}
     assert len(rows) == len(notifier.delivered)  # every send that went out is on record
 
     second_process = await Database.open(db.path)
@@ -204,9 +204,7 @@ async def test_a_restart_mid_fan_out_sends_everyone_exactly_one(
         await second.stop()
     finally:
         await second_process.close()
-    statuses = {
-        r["status"] for r in await store.deliveries_of(db, occurrence.key, occurrence.due_at)
-    }
+    statuses = {r.status for r in await store.deliveries_of(db, occurrence.key, occurrence.due_at)}
     assert statuses == {"sent"}
 
 
@@ -226,4 +224,4 @@ async def test_a_shutdown_waits_for_slow_sends_only_as_long_as_its_grace(
     assert not first.running
     [occurrence] = await occurrences(ReminderPlanner(db, clock, ALL_PLATFORMS), Source.DEADLINE)
     rows = await store.deliveries_of(db, occurrence.key, occurrence.due_at)
-    assert {r["status"] for r in rows} <= {"claimed"}  # resumed, same nonce, at the next start
+    assert {r.status for r in rows} <= {"claimed"}  # resumed, same nonce, at the next start
