@@ -46,8 +46,9 @@ from bot.commands.options import (
     Option,
     OptionType,
 )
-from bot.core.assignments import SEED_LIMIT, ExportKind
+from bot.core.assignments import SEED_LIMIT
 from bot.core.catalogue import CAPACITY_MAX, CAPACITY_MIN
+from bot.core.exports import ExportKind
 from bot.core.models import ALL_PLATFORMS, DEFAULT_TIMEZONE, Platform, SubmissionKind
 from bot.core.officehours import WEEKDAYS
 from bot.core.seminars import MAX_CAPACITY
