@@ -6,12 +6,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.common import deadline_label
 from bot.core.assignments import MyAssignment
 from bot.core.talks import Talk
 from bot.discord.client import SeminarBot
 from bot.discord.ui import add_field, embed, reply, safe, ts, when
 from cogs.common import services_of
-from cogs.seminar import deadline_label
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
 

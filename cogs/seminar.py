@@ -6,18 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.reminders import DEADLINE_NAMES
+from bot.commands.handlers.common import deadline_label
 from bot.discord.client import SeminarBot
 from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, when
 from cogs.common import services_of
-
-
-def deadline_label(kind: str) -> str:
-    """A deadline's name as a heading: the reminders' own wording, capitalised."""
-    name = DEADLINE_NAMES.get(kind)
-    if name is None:
-        return kind.replace("-", " ").replace("_", " ").capitalize()
-    return name[:1].upper() + name[1:]
 
 
 class SeminarInfo(commands.Cog):

@@ -5,14 +5,18 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.deadlines import (
+    REMOVE_LABEL,
+    removal_question,
+    removed_text,
+    set_text,
+)
 from bot.core.errors import DomainError
 from bot.core.models import DeadlineKind
-from bot.core.timeutil import format_offsets
-from bot.discord.ui import ConfirmView, reply, safe
-from bot.discord.ui import when as show_time
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import ConfirmView, reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of, still_organiser
-from cogs.seminar import deadline_label
 
 
 async def kind_autocomplete(
@@ -50,16 +54,7 @@ class DeadlineCommands(AdminMixin):
         change = await services_of(interaction).deadlines.set(
             interaction.guild_id, interaction.user.id, kind, when, reminders, note
         )
-        deadline = change.deadline
-        verb = "set" if change.created else "moved"
-        text = f"**{deadline_label(deadline.kind)}** deadline {verb}: {show_time(deadline.due_at)}."
-        offsets = format_offsets(list(deadline.reminder_offsets))
-        text += f"\nReminders: {offsets or 'none'} before."
-        if deadline.note:
-            text += f"\nNote: {safe(deadline.note, 500)}"
-        if change.in_past:
-            text += "\n⚠️ This time is already in the past, so no reminders will be sent."
-        await reply(interaction, text)
+        await reply(interaction, set_text(change, DISCORD_STYLE))
 
     @deadline.command(name="remove", description="Remove a deadline and its pending reminders")
     @app_commands.describe(kind="The deadline to remove")
@@ -70,17 +65,12 @@ class DeadlineCommands(AdminMixin):
 
         async def confirmed(click: discord.Interaction) -> str:
             removed = await deadlines.remove(click.guild_id, click.user.id, found.kind)
-            return (
-                f"Removed the **{deadline_label(removed.kind)}** deadline and its "
-                "pending reminders."
-            )
+            return removed_text(removed, DISCORD_STYLE)
 
         view = ConfirmView(
-            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Remove it"
+            interaction.user.id,
+            confirmed,
+            still_allowed=still_organiser,
+            confirm_label=REMOVE_LABEL,
         )
-        await reply(
-            interaction,
-            f"Remove the **{deadline_label(found.kind)}** deadline ({show_time(found.due_at)}) "
-            "and its pending reminders?",
-            view=view,
-        )
+        await reply(interaction, removal_question(found, DISCORD_STYLE), view=view)
