@@ -8,9 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.common import paper_fields
+from bot.commands.handlers.papers import browse_heading, nothing_found
 from bot.core.models import Paper
-from bot.core.text import echo
 from bot.discord.client import SeminarBot
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import Pager, add_field, embed, reply, safe
 from cogs.common import paper_autocomplete, services_of, topic_autocomplete
 
@@ -30,21 +32,14 @@ def paper_line(paper: Paper) -> str:
     return line
 
 
+# Inline fields sit side by side on Discord: the short ones.
+INLINE_FIELDS = frozenset({"Code", "Venue", "Topic", "Presenters"})
+
+
 def paper_card(paper: Paper, presenters: list[str] | None = None) -> discord.Embed:
     card = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
-    add_field(card, "Code", f"`{paper.code}`", inline=True)
-    if paper.venue:
-        add_field(card, "Venue", safe(paper.venue, 200), inline=True)
-    if paper.topic:
-        add_field(card, "Topic", safe(paper.topic, 100), inline=True)
-    if paper.url:
-        add_field(card, "Conference version", paper.url)
-    if paper.arxiv:
-        add_field(card, "arXiv (the report follows this longer version)", paper.arxiv)
-    if paper.capacity > 1:
-        add_field(card, "Presenters", f"up to {paper.capacity}", inline=True)
-    if presenters:
-        add_field(card, "Presented by", ", ".join(presenters))
+    for name, value in paper_fields(paper, DISCORD_STYLE, presenters or ()):
+        add_field(card, name, value, inline=name in INLINE_FIELDS)
     return card
 
 
@@ -59,15 +54,10 @@ class Papers(commands.Cog):
     async def papers(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         found = await services_of(interaction).papers.browse(interaction.guild_id, topic)
         if not found:
-            await reply(
-                interaction,
-                f"No papers on topic `{echo(topic, 60)}`."
-                if topic
-                else "The catalogue is empty so far.",
-            )
+            await reply(interaction, nothing_found(topic, DISCORD_STYLE))
             return
         chunks = [found[i : i + PAGE_SIZE] for i in range(0, len(found), PAGE_SIZE)]
-        heading = f"Papers on {safe(topic, 80)}" if topic else "Paper catalogue"
+        heading = browse_heading(topic, DISCORD_STYLE)
         pages = []
         for number, chunk in enumerate(chunks, start=1):
             page = embed(heading, "\n\n".join(paper_line(p) for p in chunk))
@@ -87,7 +77,7 @@ class Papers(commands.Cog):
     async def paper(self, interaction: discord.Interaction, paper: str) -> None:
         card = await services_of(interaction).assignments.presenters(interaction.guild_id, paper)
         # Mentions in an embed never ping; Discord shows them as names.
-        presenters = [f"<@{student.user_id}>" for student in card.presenters]
+        presenters = [DISCORD_STYLE.person(s.user_id, s.display_name) for s in card.presenters]
         await reply(interaction, embed=paper_card(card.paper, presenters))
 
 

@@ -10,10 +10,20 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.papers import (
+    REMOVE_LABEL,
+    codes,
+    import_summary,
+    refused_line,
+    removal_question,
+    removed_text,
+    too_big,
+)
 from bot.core.errors import InvalidInput
 from bot.core.models import PaperFields
 from bot.core.text import echo
 from bot.discord.client import SeminarBot
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import ConfirmView, add_field, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of, still_organiser
@@ -97,22 +107,15 @@ class PaperCommands(AdminMixin):
 
         async def confirmed(click: discord.Interaction) -> str:
             removal = await papers.remove(click.guild_id, click.user.id, found.code)
-            note = (
-                f" {removal.rankings_touched} student(s) had ranked it; their rankings "
-                "are now one paper shorter."
-                if removal.rankings_touched
-                else ""
-            )
-            return f"Removed `{removal.paper.code}`.{note}"
+            return removed_text(removal, DISCORD_STYLE)
 
         view = ConfirmView(
-            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Remove it"
+            interaction.user.id,
+            confirmed,
+            still_allowed=still_organiser,
+            confirm_label=REMOVE_LABEL,
         )
-        await reply(
-            interaction,
-            f"Remove `{found.code}` — {safe(found.title, 200)} from the catalogue?",
-            view=view,
-        )
+        await reply(interaction, removal_question(found, DISCORD_STYLE), view=view)
 
     @paper.command(name="import", description="Add or update many papers from a CSV or BibTeX file")
     @app_commands.describe(
@@ -122,10 +125,7 @@ class PaperCommands(AdminMixin):
         self, interaction: discord.Interaction, file: discord.Attachment
     ) -> None:
         if file.size > MAX_IMPORT_BYTES:
-            raise InvalidInput(
-                f"That file is {file.size // 1024} KiB; catalogues can be at most "
-                f"{MAX_IMPORT_BYTES // 1024} KiB."
-            )
+            raise InvalidInput(too_big(file.size, MAX_IMPORT_BYTES))
         await interaction.response.defer(ephemeral=True, thinking=True)
         timeout = cast(SeminarBot, interaction.client).settings.download_timeout_seconds
         try:
@@ -147,18 +147,12 @@ class PaperCommands(AdminMixin):
         report = await services_of(interaction).papers.import_file(
             interaction.guild_id, interaction.user.id, file.filename, data
         )
-        changed = len(report.added) + len(report.updated)
-        summary = (
-            f"**{len(report.added)}** added, **{len(report.updated)}** updated, "
-            f"**{len(report.unchanged)}** unchanged, **{len(report.refused)}** refused."
-        )
-        if not changed and report.refused:
-            summary += "\nNothing was changed."
+        summary = import_summary(report, DISCORD_STYLE)
         page = embed(f"Import of {safe(file.filename, 100)}", summary)
         if report.added:
-            add_field(page, "Added", ", ".join(f"`{c}`" for c in report.added))
+            add_field(page, "Added", codes(report.added, DISCORD_STYLE))
         if report.updated:
-            add_field(page, "Updated", ", ".join(f"`{c}`" for c in report.updated))
+            add_field(page, "Updated", codes(report.updated, DISCORD_STYLE))
         if report.derived:
             add_field(
                 page,
@@ -179,11 +173,6 @@ class PaperCommands(AdminMixin):
             add_field(
                 page,
                 "Refused",
-                "\n".join(
-                    f"line {row.line}"
-                    + (f" (`{echo(row.code, 40)}`)" if row.code else "")
-                    + f": {safe(row.reason, 200)}"
-                    for row in report.refused
-                ),
+                "\n".join(refused_line(row, DISCORD_STYLE) for row in report.refused),
             )
         await reply(interaction, embed=page)

@@ -39,24 +39,34 @@ def paper_line(paper: Paper, style: Style) -> str:
     return line
 
 
+def paper_fields(
+    paper: Paper, style: Style, presenters: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """A paper's details as (name, value) pairs: lines here, embed fields on Discord."""
+    found = [("Code", style.code(paper.code))]
+    if paper.venue:
+        found.append(("Venue", style.escape(paper.venue)))
+    if paper.topic:
+        found.append(("Topic", style.escape(paper.topic)))
+    if paper.url:
+        found.append(("Conference version", paper.url))
+    if paper.arxiv:
+        found.append(("arXiv (the report follows this longer version)", paper.arxiv))
+    if paper.capacity > 1:
+        found.append(("Presenters", f"up to {paper.capacity}"))
+    shown = list(presenters)
+    if shown:
+        found.append(("Presented by", ", ".join(shown)))
+    return found
+
+
 def paper_card(paper: Paper, style: Style, presenters: Iterable[str] = ()) -> str:
     lines = [style.bold(style.escape(paper.title))]
     if paper.authors:
         lines.append(style.escape(paper.authors))
-    lines.append(field(style, "Code", style.code(paper.code)))
-    if paper.venue:
-        lines.append(field(style, "Venue", style.escape(paper.venue)))
-    if paper.topic:
-        lines.append(field(style, "Topic", style.escape(paper.topic)))
-    if paper.url:
-        lines.append(field(style, "Conference version", paper.url))
-    if paper.arxiv:
-        lines.append(field(style, "arXiv (the report follows this longer version)", paper.arxiv))
-    if paper.capacity > 1:
-        lines.append(field(style, "Presenters", f"up to {paper.capacity}"))
-    shown = list(presenters)
-    if shown:
-        lines.append(field(style, "Presented by", ", ".join(shown)))
+    lines.extend(
+        field(style, name, value) for name, value in paper_fields(paper, style, presenters)
+    )
     return "\n".join(lines)
 
 
