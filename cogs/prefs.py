@@ -6,27 +6,28 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.prefs import (
+    CLEAR_LABEL,
+    CLEAR_QUESTION,
+    CLEARED,
+    NOTHING_RANKED,
+    SAVED,
+    YOURS,
+    ranking_lines,
+    ranking_notes,
+)
 from bot.core.preferences import Ranking
 from bot.discord.client import SeminarBot
-from bot.discord.ui import ConfirmView, embed, reply, safe, when
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import ConfirmView, add_field, embed, reply
 from cogs.common import paper_autocomplete, services_of
-
-ORDINALS = ("1st", "2nd", "3rd", "4th", "5th")
 
 
 def ranking_embed(ranking: Ranking, title: str) -> discord.Embed:
-    lines = [
-        f"**{ORDINALS[i]}** `{paper.code}` — {safe(paper.title, 150)}"
-        for i, paper in enumerate(ranking.papers)
-    ]
-    page = embed(title, "\n".join(lines) or "You have not ranked any papers yet.")
-    if ranking.updated_at is not None:
-        page.add_field(name="Last changed", value=when(ranking.updated_at))
-    if not ranking.complete:
-        page.add_field(
-            name="Incomplete",
-            value=f"Please rank at least {ranking.seminar.pref_count} papers with `/prefs set`.",
-        )
+    lines = ranking_lines(ranking, DISCORD_STYLE)
+    page = embed(title, "\n".join(lines) or NOTHING_RANKED)
+    for name, value in ranking_notes(ranking, DISCORD_STYLE):
+        add_field(page, name, value)
     return page
 
 
@@ -66,14 +67,14 @@ class Prefs(
         ranking = await services_of(interaction).preferences.set(
             interaction.guild_id, interaction.user.id, choices
         )
-        await reply(interaction, embed=ranking_embed(ranking, "Your ranking is saved"))
+        await reply(interaction, embed=ranking_embed(ranking, SAVED))
 
     @app_commands.command(name="show", description="Your current ranking")
     async def show(self, interaction: discord.Interaction) -> None:
         ranking = await services_of(interaction).preferences.show(
             interaction.guild_id, interaction.user.id
         )
-        await reply(interaction, embed=ranking_embed(ranking, "Your ranking"))
+        await reply(interaction, embed=ranking_embed(ranking, YOURS))
 
     @app_commands.command(name="clear", description="Remove your ranking (asks to confirm)")
     async def clear(self, interaction: discord.Interaction) -> None:
@@ -82,15 +83,15 @@ class Prefs(
 
         async def confirmed(click: discord.Interaction) -> str:
             await preferences.clear(click.guild_id, click.user.id)
-            return "Your ranking is cleared."
+            return CLEARED
 
         view = ConfirmView(
             interaction.user.id,
             confirmed,
             still_allowed=None,  # their own action; the service checks it again
-            confirm_label="Yes, clear it",
+            confirm_label=CLEAR_LABEL,
         )
-        await reply(interaction, "Clear your whole ranking?", view=view)
+        await reply(interaction, CLEAR_QUESTION, view=view)
 
 
 async def setup(bot: SeminarBot) -> None:
