@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from bot.commands.context import Style
-from bot.core.models import Paper
+from bot.core.models import Deadline, Paper
 from bot.core.reminders import DEADLINE_NAMES
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
@@ -21,6 +21,20 @@ def deadline_label(kind: str) -> str:
     if name is None:
         return kind.replace("-", " ").replace("_", " ").capitalize()
     return name[:1].upper() + name[1:]
+
+
+# Whether I have done what a deadline asks: yes, not yet, or nothing to do (None).
+DONE_MARKS = {True: "✅ done", False: "⏳ not done yet", None: ""}
+
+
+def deadline_entry(deadline: Deadline, style: Style, done: bool | None = None) -> str:
+    """A deadline as a timeline or /deadlines entry, its note on a second line."""
+    line = f"{style.bold(deadline_label(deadline.kind))} — {style.when(deadline.due_at)}"
+    if DONE_MARKS[done]:
+        line += f" — {DONE_MARKS[done]}"
+    if deadline.note:
+        line += f"\n  {style.escape(deadline.note)}"
+    return line
 
 
 def field(style: Style, name: str, value: str) -> str:
