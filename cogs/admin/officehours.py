@@ -7,8 +7,9 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.discord.ui import reply, safe
-from bot.discord.ui import when as show_time
+from bot.commands.handlers.admin.officehours import SAVED, cancelled_text
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 from cogs.officehours import office_hours_embed
@@ -48,12 +49,7 @@ class OfficeHoursCommands(AdminMixin):
             first=first,
             last=last,
         )
-        await reply(
-            interaction,
-            "Office hours saved. The channel is reminded the day before and 15 minutes before "
-            "each one.",
-            embed=office_hours_embed(hours),
-        )
+        await reply(interaction, SAVED, embed=office_hours_embed(hours))
 
     @officehours.command(name="cancel", description="Cancel one occurrence (announced)")
     @app_commands.describe(date="The date to cancel, e.g. 2026-11-03", reason="Shown to students")
@@ -63,9 +59,4 @@ class OfficeHoursCommands(AdminMixin):
         _, start = await services_of(interaction).office_hours.cancel(
             interaction.guild_id, interaction.user.id, date, reason
         )
-        await reply(
-            interaction,
-            f"Cancelled the office hours of {show_time(start)}"
-            + (f" ({safe(reason, 200)})" if reason else "")
-            + ". The cancellation is announced in the channel.",
-        )
+        await reply(interaction, cancelled_text(start, reason, DISCORD_STYLE))
