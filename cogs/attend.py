@@ -6,7 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.attend import checked_in_text
 from bot.discord.client import SeminarBot
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply, ts
 from cogs.common import services_of
 
@@ -28,10 +30,10 @@ class Attend(commands.Cog):
             interaction.guild_id, interaction.user.id, code
         )
         talk = done.talk
+        who = DISCORD_STYLE.person(talk.presenter_id, "")
+        during = f"{ts(talk.starts_at, 't')}–{ts(talk.ends_at, 't')}"
         await reply(
-            interaction,
-            f"✅ Checked in to talk {talk.position}, `{talk.paper_code}` by <@{talk.presenter_id}> "
-            f"({ts(talk.starts_at, 't')}–{ts(talk.ends_at, 't')}), at {ts(done.at, 'T')}.",
+            interaction, checked_in_text(done, who, during, ts(done.at, "T"), DISCORD_STYLE)
         )
 
 

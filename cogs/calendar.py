@@ -8,11 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.calendar import ABOUT, FILENAME
 from bot.discord.client import SeminarBot
 from bot.discord.ui import reply
 from cogs.common import services_of
-
-FILENAME = "seminar.ics"
 
 
 class CalendarFile(commands.Cog):
@@ -27,12 +26,7 @@ class CalendarFile(commands.Cog):
         data = await services_of(interaction).calendar.ics(
             interaction.guild_id, interaction.user.id
         )
-        await reply(
-            interaction,
-            "Your seminar calendar. Open or import it in your calendar app; importing a newer "
-            "file later updates these events instead of adding them twice.",
-            file=discord.File(io.BytesIO(data), filename=FILENAME),
-        )
+        await reply(interaction, ABOUT, file=discord.File(io.BytesIO(data), filename=FILENAME))
 
 
 async def setup(bot: SeminarBot) -> None:

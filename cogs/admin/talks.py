@@ -5,7 +5,9 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.talks import scheduled_text
 from bot.core.talks import BREAK_MINUTES, PER_DAY, TALK_MINUTES
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
@@ -39,12 +41,8 @@ class TalkCommands(AdminMixin):
             break_minutes,
             per_day,
         )
-        again = " (replacing the previous one)" if programme.revision > 1 else ""
         await reply(
             interaction,
-            f"Programme scheduled{again}: {len(programme.talks)} talks over "
-            f"{len(programme.days)} day{'' if len(programme.days) == 1 else 's'}. Presenters "
-            "are reminded a day and an hour before their talk, everyone the day before each "
-            "block day. `/talks` shows it to everyone.",
+            scheduled_text(programme, DISCORD_STYLE),
             embed=programme_embed(programme),
         )
