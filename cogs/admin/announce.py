@@ -5,10 +5,19 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.announce import (
+    CANCEL_LABEL,
+    NONE_SCHEDULED,
+    SCHEDULED,
+    cancel_question,
+    cancelled_text,
+    entry_heading,
+    posted_text,
+)
 from bot.core.errors import DomainError
 from bot.core.text import clip
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import ConfirmView, embed, reply, safe
-from bot.discord.ui import when as show_time
 from cogs.admin.base import AdminMixin
 from cogs.common import is_organiser, services_of, still_organiser
 
@@ -58,11 +67,7 @@ class AnnounceCommands(AdminMixin):
             when,
             ping.id if ping else None,
         )
-        where = f"<#{seminar.channel_id}>"
-        if when:
-            text = f"Scheduled #{announcement.id} for {show_time(announcement.post_at)} in {where}."
-        else:
-            text = f"Posting now in {where}."
+        text = posted_text(announcement, bool(when), f"<#{seminar.channel_id}>", DISCORD_STYLE)
         if ping is not None:
             text += f" It will ping {ping.mention}."
         await reply(interaction, text)
@@ -71,15 +76,14 @@ class AnnounceCommands(AdminMixin):
     async def announce_list(self, interaction: discord.Interaction) -> None:
         found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
         if not found:
-            await reply(interaction, "No announcements are scheduled.")
+            await reply(interaction, NONE_SCHEDULED)
             return
         lines = [
-            f"**#{a.id}** {show_time(a.post_at)}"
-            + (f" · pings <@&{a.ping_role_id}>" if a.ping_role_id else "")
+            entry_heading(a, f"pings <@&{a.ping_role_id}>" if a.ping_role_id else "", DISCORD_STYLE)
             + f"\n{safe(a.message, 300)}"
             for a in found
         ]
-        await reply(interaction, embed=embed("Scheduled announcements", "\n\n".join(lines)))
+        await reply(interaction, embed=embed(SCHEDULED, "\n\n".join(lines)))
 
     @announce.command(name="cancel", description="Cancel a scheduled announcement")
     @app_commands.describe(announcement="The announcement to cancel")
@@ -89,9 +93,12 @@ class AnnounceCommands(AdminMixin):
 
         async def confirmed(click: discord.Interaction) -> str:
             await service.cancel(click.guild_id, click.user.id, announcement)
-            return f"Cancelled announcement #{announcement}."
+            return cancelled_text(announcement)
 
         view = ConfirmView(
-            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Cancel it"
+            interaction.user.id,
+            confirmed,
+            still_allowed=still_organiser,
+            confirm_label=CANCEL_LABEL,
         )
-        await reply(interaction, f"Cancel scheduled announcement #{announcement}?", view=view)
+        await reply(interaction, cancel_question(announcement), view=view)
