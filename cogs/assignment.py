@@ -17,10 +17,10 @@ from bot.core.assignments import MyAssignment
 from bot.core.talks import Talk
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import add_field, embed, reply, safe, ts
+from bot.discord.ui import add_field, add_fields, embed, reply, safe, ts
 from cogs.common import services_of
 
-# Inline fields sit side by side on Discord: the short ones.
+# The short fields, side by side.
 INLINE_FIELDS = frozenset({"Code", "Choice", "Venue"})
 
 
@@ -32,10 +32,8 @@ def assignment_embed(mine: MyAssignment, slot: Talk | None = None) -> discord.Em
         page = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
         page.set_author(name=YOUR_PAPER)
         # A talk's end as a short time: its start just before has the date.
-        for name, value in paper_fields(
-            mine, paper, slot, DISCORD_STYLE, until=lambda unix: ts(unix, "t")
-        ):
-            add_field(page, name, value, inline=name in INLINE_FIELDS)
+        found = paper_fields(mine, paper, slot, DISCORD_STYLE, until=lambda unix: ts(unix, "t"))
+        add_fields(page, found, INLINE_FIELDS)
     add_field(page, "Due next", "\n".join(due_lines(mine, DISCORD_STYLE)) or NOTHING_DUE)
     if mine.published_at is not None:
         page.set_footer(text="/paper shows who else presents a paper")

@@ -18,7 +18,7 @@ from bot.commands.handlers.mydata import (
     export_file,
 )
 from bot.discord.client import SeminarBot
-from bot.discord.ui import ConfirmView, reply
+from bot.discord.ui import ask, reply
 from cogs.common import services_of
 
 
@@ -58,13 +58,9 @@ class MyData(commands.Cog):
         async def confirmed(click: discord.Interaction) -> str:
             return deleted_text(await personal_data.delete(click.guild_id, click.user.id))
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=None,  # their own action; the service checks it again
-            confirm_label=CONFIRM_LABEL,
-        )
-        await reply(interaction, deletion_question(summary), view=view)
+        # still_allowed=None: their own action; the service checks it again.
+        question = deletion_question(summary)
+        await ask(interaction, question, CONFIRM_LABEL, confirmed, still_allowed=None)
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -16,17 +16,16 @@ from bot.commands.handlers.officehours import (
 from bot.core.officehours import OfficeHours
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import add_field, embed, reply
+from bot.discord.ui import add_field, add_fields, embed, reply
 from cogs.common import services_of
 
-# Inline fields sit side by side on Discord.
+# The short fields, side by side.
 INLINE_FIELDS = frozenset({"Term"})
 
 
 def office_hours_embed(hours: OfficeHours, title: str = TITLE) -> discord.Embed:
     page = embed(title, weekly_text(hours, DISCORD_STYLE))
-    for name, value in office_hours_fields(hours, DISCORD_STYLE):
-        add_field(page, name, value, inline=name in INLINE_FIELDS)
+    add_fields(page, office_hours_fields(hours, DISCORD_STYLE), INLINE_FIELDS)
     if hours.cancelled:
         add_field(page, CANCELLED, "\n".join(cancelled_lines(hours, DISCORD_STYLE)))
     return page

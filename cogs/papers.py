@@ -13,7 +13,7 @@ from bot.commands.handlers.papers import browse_heading, nothing_found
 from bot.core.models import Paper
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import Pager, add_field, embed, reply, safe
+from bot.discord.ui import Pager, add_fields, embed, reply, safe
 from cogs.common import paper_autocomplete, services_of, topic_autocomplete
 
 PAGE_SIZE = 8
@@ -32,14 +32,13 @@ def paper_line(paper: Paper) -> str:
     return line
 
 
-# Inline fields sit side by side on Discord: the short ones.
+# The short fields, side by side.
 INLINE_FIELDS = frozenset({"Code", "Venue", "Topic", "Presenters"})
 
 
 def paper_card(paper: Paper, presenters: list[str] | None = None) -> discord.Embed:
     card = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
-    for name, value in paper_fields(paper, DISCORD_STYLE, presenters or ()):
-        add_field(card, name, value, inline=name in INLINE_FIELDS)
+    add_fields(card, paper_fields(paper, DISCORD_STYLE, presenters or ()), INLINE_FIELDS)
     return card
 
 

@@ -19,15 +19,14 @@ from bot.commands.handlers.prefs import (
 from bot.core.preferences import Ranking
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import ConfirmView, add_field, embed, reply
+from bot.discord.ui import add_fields, ask, embed, reply
 from cogs.common import paper_autocomplete, services_of
 
 
 def ranking_embed(ranking: Ranking, title: str) -> discord.Embed:
     lines = ranking_lines(ranking, DISCORD_STYLE)
     page = embed(title, "\n".join(lines) or NOTHING_RANKED)
-    for name, value in ranking_notes(ranking, DISCORD_STYLE):
-        add_field(page, name, value)
+    add_fields(page, ranking_notes(ranking, DISCORD_STYLE))
     return page
 
 
@@ -85,13 +84,8 @@ class Prefs(
             await preferences.clear(click.guild_id, click.user.id)
             return CLEARED
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=None,  # their own action; the service checks it again
-            confirm_label=CLEAR_LABEL,
-        )
-        await reply(interaction, CLEAR_QUESTION, view=view)
+        # still_allowed=None: their own action; the service checks it again.
+        await ask(interaction, CLEAR_QUESTION, CLEAR_LABEL, confirmed, still_allowed=None)
 
 
 async def setup(bot: SeminarBot) -> None:

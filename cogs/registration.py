@@ -16,7 +16,7 @@ from bot.commands.handlers.registration import (
 )
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import ConfirmView, reply
+from bot.discord.ui import ask, reply
 from cogs.common import display_name, services_of
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,8 @@ class Registration(commands.Cog):
             await services.registration.leave(click.guild_id, click.user.id)
             return left_text(DISCORD_STYLE)
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=None,  # their own action; the service checks it again
-            confirm_label=LEAVE_LABEL,
-        )
-        await reply(interaction, question, view=view)
+        # still_allowed=None: their own action; the service checks it again.
+        await ask(interaction, question, LEAVE_LABEL, confirmed, still_allowed=None)
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -16,20 +16,19 @@ from bot.core.errors import InvalidInput
 from bot.core.submissions import Receipt
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import add_field, embed, reply
+from bot.discord.ui import add_fields, embed, reply
 from cogs.common import services_of
 
 log = logging.getLogger(__name__)
 
 
-# Discord sets inline fields side by side; of the receipt, only the file name is one.
+# Of the receipt, only the file name sits beside another field.
 INLINE_FIELDS = frozenset({"File"})
 
 
 def receipt_embed(receipt: Receipt) -> discord.Embed:
     page = embed(receipt_title(receipt), KEEP_IT)
-    for name, value in receipt_fields(receipt, DISCORD_STYLE):
-        add_field(page, name, value, inline=name in INLINE_FIELDS)
+    add_fields(page, receipt_fields(receipt, DISCORD_STYLE), INLINE_FIELDS)
     return page
 
 

@@ -17,7 +17,7 @@ from bot.commands.handlers.admin.announce import (
 from bot.core.errors import DomainError
 from bot.core.text import clip
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import ConfirmView, embed, reply, safe
+from bot.discord.ui import ask, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import is_organiser, services_of, still_organiser
 
@@ -95,10 +95,5 @@ class AnnounceCommands(AdminMixin):
             await service.cancel(click.guild_id, click.user.id, announcement)
             return cancelled_text(announcement)
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=still_organiser,
-            confirm_label=CANCEL_LABEL,
-        )
-        await reply(interaction, cancel_question(announcement), view=view)
+        question = cancel_question(announcement)
+        await ask(interaction, question, CANCEL_LABEL, confirmed, still_allowed=still_organiser)

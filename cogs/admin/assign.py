@@ -21,11 +21,11 @@ from bot.commands.handlers.admin.assign import (
 )
 from bot.core.assignments import SEED_LIMIT, RunSummary
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import ConfirmView, add_field, embed, join_within, mention, reply, safe
+from bot.discord.ui import add_field, add_fields, ask, embed, join_within, mention, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of, still_organiser
 
-# Inline fields sit side by side on Discord: the short ones.
+# The short fields, side by side.
 INLINE_FIELDS = frozenset({"Moved vs published", "Pinned", "Options"})
 
 
@@ -33,8 +33,7 @@ def preview_embed(run: RunSummary) -> discord.Embed:
     """The preview as organisers see it: statistics only, every number reproducible."""
     page = embed(preview_title(run), preview_status(run, DISCORD_STYLE))
     add_field(page, placed_heading(run), "\n".join(rank_lines(run, DISCORD_STYLE)))
-    for name, value in preview_fields(run, DISCORD_STYLE):
-        add_field(page, name, value, inline=name in INLINE_FIELDS)
+    add_fields(page, preview_fields(run, DISCORD_STYLE), INLINE_FIELDS)
     if run.unassigned:
         add_field(
             page,
@@ -121,15 +120,11 @@ class AssignCommands(AdminMixin):
             if channel
             else "\n⚠️ No announcement channel is set (`/admin setup channel:`), so only DMs go out."
         )
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=still_organiser,
-            confirm_label=PUBLISH_LABEL,
-        )
-        await reply(
+        await ask(
             interaction,
             publish_question(run, channel, DISCORD_STYLE) + warning,
+            PUBLISH_LABEL,
+            confirmed,
+            still_allowed=still_organiser,
             embed=preview_embed(run),
-            view=view,
         )

@@ -14,7 +14,7 @@ from bot.commands.handlers.admin.deadlines import (
 from bot.core.errors import DomainError
 from bot.core.models import DeadlineKind
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import ConfirmView, reply
+from bot.discord.ui import ask, reply
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of, still_organiser
 
@@ -67,10 +67,5 @@ class DeadlineCommands(AdminMixin):
             removed = await deadlines.remove(click.guild_id, click.user.id, found.kind)
             return removed_text(removed, DISCORD_STYLE)
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=still_organiser,
-            confirm_label=REMOVE_LABEL,
-        )
-        await reply(interaction, removal_question(found, DISCORD_STYLE), view=view)
+        question = removal_question(found, DISCORD_STYLE)
+        await ask(interaction, question, REMOVE_LABEL, confirmed, still_allowed=still_organiser)

@@ -24,7 +24,7 @@ from bot.core.models import PaperFields
 from bot.core.text import echo
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import ConfirmView, add_field, embed, reply, safe
+from bot.discord.ui import add_field, ask, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import paper_autocomplete, services_of, still_organiser
 from cogs.papers import paper_card
@@ -109,13 +109,8 @@ class PaperCommands(AdminMixin):
             removal = await papers.remove(click.guild_id, click.user.id, found.code)
             return removed_text(removal, DISCORD_STYLE)
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=still_organiser,
-            confirm_label=REMOVE_LABEL,
-        )
-        await reply(interaction, removal_question(found, DISCORD_STYLE), view=view)
+        question = removal_question(found, DISCORD_STYLE)
+        await ask(interaction, question, REMOVE_LABEL, confirmed, still_allowed=still_organiser)
 
     @paper.command(name="import", description="Add or update many papers from a CSV or BibTeX file")
     @app_commands.describe(

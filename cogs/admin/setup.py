@@ -13,7 +13,7 @@ from bot.commands.handlers.admin.setup import (
 )
 from bot.core.errors import InvalidInput
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import add_field, embed, reply, safe
+from bot.discord.ui import add_field, add_fields, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 
@@ -79,8 +79,7 @@ class SetupCommands(AdminMixin):
                 else "Manage Server only",
             ),
         ]
-        for name, value in settings_fields(seminar, DISCORD_STYLE, place_fields):
-            add_field(page, name, value, inline=True)
+        add_fields(page, settings_fields(seminar, DISCORD_STYLE, place_fields), inline=True)
         if result.promoted:
             add_field(page, PROMOTED, promoted_text(result, DISCORD_STYLE))
         await reply(interaction, embed=page)

@@ -13,7 +13,7 @@ from bot.commands.handlers.admin.status import (
     job_lists,
 )
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import add_field, embed, reply, safe
+from bot.discord.ui import add_field, add_fields, embed, reply, safe
 from cogs.admin.base import AdminMixin
 from cogs.common import services_of
 
@@ -23,8 +23,7 @@ class StatusCommands(AdminMixin):
     async def status(self, interaction: discord.Interaction) -> None:
         status = await services_of(interaction).status.status(interaction.guild_id)
         page = embed(TITLE)
-        for name, value in count_fields(status):
-            add_field(page, name, value, inline=True)
+        add_fields(page, count_fields(status), inline=True)
         if status.unplannable:
             add_field(
                 page,
@@ -35,8 +34,6 @@ class StatusCommands(AdminMixin):
             )
         for heading, entries in job_lists(status, DISCORD_STYLE):
             add_field(page, heading, "\n".join(entries))
-        for name, value in advice_fields(status, DISCORD_STYLE):
-            add_field(page, name, value)
-        for name, value in engine_fields(status, DISCORD_STYLE):
-            add_field(page, name, value, inline=True)
+        add_fields(page, advice_fields(status, DISCORD_STYLE))
+        add_fields(page, engine_fields(status, DISCORD_STYLE), inline=True)
         await reply(interaction, embed=page)

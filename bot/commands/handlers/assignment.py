@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.commands.context import Answer, Call, Style
-from bot.commands.handlers.common import deadline_label, field, ordinal
+from bot.commands.handlers.common import deadline_label, field, link_fields, ordinal
 from bot.core.assignments import MyAssignment
 from bot.core.models import Paper
 from bot.core.talks import Talk
@@ -51,10 +51,7 @@ def paper_fields(
     found = [("Code", style.code(paper.code)), ("Choice", choice_text(mine))]
     if paper.venue:
         found.append(("Venue", style.escape(paper.venue)))
-    if paper.url:
-        found.append(("Conference version", paper.url))
-    if paper.arxiv:
-        found.append(("arXiv (the report follows this longer version)", paper.arxiv))
+    found.extend(link_fields(paper))
     found.append(("Talk slot", slot_text(slot, style, until)))
     return found
 

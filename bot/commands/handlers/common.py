@@ -53,6 +53,16 @@ def paper_line(paper: Paper, style: Style) -> str:
     return line
 
 
+def link_fields(paper: Paper) -> list[tuple[str, str]]:
+    """Where to read the paper: the conference version and the longer arXiv one."""
+    found = []
+    if paper.url:
+        found.append(("Conference version", paper.url))
+    if paper.arxiv:
+        found.append(("arXiv (the report follows this longer version)", paper.arxiv))
+    return found
+
+
 def paper_fields(
     paper: Paper, style: Style, presenters: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
@@ -62,10 +72,7 @@ def paper_fields(
         found.append(("Venue", style.escape(paper.venue)))
     if paper.topic:
         found.append(("Topic", style.escape(paper.topic)))
-    if paper.url:
-        found.append(("Conference version", paper.url))
-    if paper.arxiv:
-        found.append(("arXiv (the report follows this longer version)", paper.arxiv))
+    found.extend(link_fields(paper))
     if paper.capacity > 1:
         found.append(("Presenters", f"up to {paper.capacity}"))
     shown = list(presenters)
