@@ -18,7 +18,7 @@ from bot.core.talks import Talk
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_field, add_fields, embed, reply, safe, ts
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 # The short fields, side by side.
 INLINE_FIELDS = frozenset({"Code", "Choice", "Venue"})
@@ -44,9 +44,7 @@ class Assignment(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="assignment", description="The paper you present, your talk slot, what is due next"
-    )
+    @app_commands.command(name="assignment", description=command_help("assignment"))
     @app_commands.guild_only()
     async def assignment(self, interaction: discord.Interaction) -> None:
         services = services_of(interaction)

@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
 from discord import app_commands
 
+from bot.commands.spec import by_path
 from bot.core.errors import DomainError, NotAllowed
+from bot.core.models import Platform
 from bot.core.services import Services
 from bot.core.text import clip
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from bot.discord.client import SeminarBot
+
+
+def command_help(name: str) -> str:
+    """The command table's one-line help for `name` (`admin deadline set`): the slash
+    command's description, written once for every front end."""
+    return by_path()[tuple(name.split())].help
+
+
+def described(name: str, **on_discord: str) -> Callable[[T], T]:
+    """`app_commands.describe` with the command table's help for each option Discord
+    offers; `on_discord` words an option differently where Discord differs (a role picker
+    instead of typed text, say)."""
+    command = by_path()[tuple(name.split())]
+    help_texts = {o.name: o.help for o in command.options_for(Platform.DISCORD)}
+    return app_commands.describe(**(help_texts | on_discord))
 
 
 def services_of(interaction: discord.Interaction) -> Services:

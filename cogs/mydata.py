@@ -19,17 +19,15 @@ from bot.commands.handlers.mydata import (
 )
 from bot.discord.client import SeminarBot
 from bot.discord.ui import ask, reply
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 class MyData(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="mydata", description="Everything stored about you, as a file; or delete it"
-    )
-    @app_commands.describe(action="export: download it as JSON. delete: erase it (asks first)")
+    @app_commands.command(name="mydata", description=command_help("mydata"))
+    @described("mydata")
     @app_commands.guild_only()
     async def mydata(
         self, interaction: discord.Interaction, action: Literal["export", "delete"]

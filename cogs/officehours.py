@@ -17,7 +17,7 @@ from bot.core.officehours import OfficeHours
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_field, add_fields, embed, reply
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 # The short fields, side by side.
 INLINE_FIELDS = frozenset({"Term"})
@@ -35,9 +35,7 @@ class OfficeHoursInfo(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="officehours", description="The weekly office hours and the next one"
-    )
+    @app_commands.command(name="officehours", description=command_help("officehours"))
     @app_commands.guild_only()
     async def officehours(self, interaction: discord.Interaction) -> None:
         hours = await services_of(interaction).office_hours.show(interaction.guild_id)

@@ -14,7 +14,7 @@ from bot.core.models import Paper
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import Pager, add_fields, embed, reply, safe
-from cogs.common import paper_autocomplete, services_of, topic_autocomplete
+from cogs.common import command_help, described, paper_autocomplete, services_of, topic_autocomplete
 
 PAGE_SIZE = 8
 
@@ -46,8 +46,8 @@ class Papers(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="papers", description="Browse the paper catalogue")
-    @app_commands.describe(topic="Only papers on this topic")
+    @app_commands.command(name="papers", description=command_help("papers"))
+    @described("papers")
     @app_commands.autocomplete(topic=topic_autocomplete)
     @app_commands.guild_only()
     async def papers(self, interaction: discord.Interaction, topic: str | None = None) -> None:
@@ -69,8 +69,8 @@ class Papers(commands.Cog):
         else:
             await reply(interaction, embed=pages[0], view=Pager(interaction.user.id, pages))
 
-    @app_commands.command(name="paper", description="One paper: authors, venue, links, presenter")
-    @app_commands.describe(paper="Code or title of the paper")
+    @app_commands.command(name="paper", description=command_help("paper"))
+    @described("paper")
     @app_commands.autocomplete(paper=paper_autocomplete)
     @app_commands.guild_only()
     async def paper(self, interaction: discord.Interaction, paper: str) -> None:

@@ -20,7 +20,7 @@ from bot.core.preferences import Ranking
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_fields, ask, embed, reply
-from cogs.common import paper_autocomplete, services_of
+from cogs.common import command_help, described, paper_autocomplete, services_of
 
 
 def ranking_embed(ranking: Ranking, title: str) -> discord.Embed:
@@ -38,14 +38,8 @@ class Prefs(
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(name="set", description="Replace your ranking (best first)")
-    @app_commands.describe(
-        first="Your favourite paper",
-        second="Your second choice",
-        third="Your third choice",
-        fourth="Your fourth choice (optional)",
-        fifth="Your fifth choice (optional)",
-    )
+    @app_commands.command(name="set", description=command_help("prefs set"))
+    @described("prefs set")
     @app_commands.autocomplete(
         first=paper_autocomplete,
         second=paper_autocomplete,
@@ -68,14 +62,14 @@ class Prefs(
         )
         await reply(interaction, embed=ranking_embed(ranking, SAVED))
 
-    @app_commands.command(name="show", description="Your current ranking")
+    @app_commands.command(name="show", description=command_help("prefs show"))
     async def show(self, interaction: discord.Interaction) -> None:
         ranking = await services_of(interaction).preferences.show(
             interaction.guild_id, interaction.user.id
         )
         await reply(interaction, embed=ranking_embed(ranking, YOURS))
 
-    @app_commands.command(name="clear", description="Remove your ranking (asks to confirm)")
+    @app_commands.command(name="clear", description=command_help("prefs clear"))
     async def clear(self, interaction: discord.Interaction) -> None:
         preferences = services_of(interaction).preferences
         await preferences.show(interaction.guild_id, interaction.user.id)

@@ -17,7 +17,7 @@ from bot.commands.handlers.registration import (
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import ask, reply
-from cogs.common import display_name, services_of
+from cogs.common import command_help, display_name, services_of
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class Registration(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="join", description="Register as a participant of this seminar")
+    @app_commands.command(name="join", description=command_help("join"))
     @app_commands.guild_only()
     async def join(self, interaction: discord.Interaction) -> None:
         result = await services_of(interaction).registration.join(
@@ -34,9 +34,7 @@ class Registration(commands.Cog):
         )
         await reply(interaction, joined_text(result, DISCORD_STYLE))
 
-    @app_commands.command(
-        name="leave", description="De-register from this seminar (asks to confirm)"
-    )
+    @app_commands.command(name="leave", description=command_help("leave"))
     @app_commands.guild_only()
     async def leave(self, interaction: discord.Interaction) -> None:
         services = services_of(interaction)

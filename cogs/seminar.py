@@ -12,16 +12,14 @@ from bot.commands.handlers.seminar import NO_DEADLINES, papers_text, places_text
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 
 class SeminarInfo(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="seminar", description="The course page: organisers, timeline, assessment"
-    )
+    @app_commands.command(name="seminar", description=command_help("seminar"))
     @app_commands.guild_only()
     async def seminar(self, interaction: discord.Interaction) -> None:
         overview = await services_of(interaction).seminars.overview(interaction.guild_id)
@@ -43,9 +41,7 @@ class SeminarInfo(commands.Cog):
         )
         await reply(interaction, embed=page)
 
-    @app_commands.command(
-        name="deadlines", description="Upcoming deadlines and whether you have done them"
-    )
+    @app_commands.command(name="deadlines", description=command_help("deadlines"))
     @app_commands.guild_only()
     async def deadlines(self, interaction: discord.Interaction) -> None:
         _, statuses = await services_of(interaction).deadlines.for_user(

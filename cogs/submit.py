@@ -17,7 +17,7 @@ from bot.core.submissions import Receipt
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_fields, embed, reply
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ class Submit(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="submit", description="Hand in your report or slides as a PDF")
-    @app_commands.describe(kind="What you hand in", file="Your PDF")
+    @app_commands.command(name="submit", description=command_help("submit"))
+    @described("submit")
     @app_commands.guild_only()
     async def submit(
         self,

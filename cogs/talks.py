@@ -10,7 +10,7 @@ from bot.commands.handlers.talks import NONE_LEFT, programme_summary, programme_
 from bot.core.talks import Programme, Talk
 from bot.discord.client import SeminarBot
 from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, reply, safe, ts
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 
 def talk_line(talk: Talk, title_length: int = 60) -> str:
@@ -64,7 +64,7 @@ class Talks(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="talks", description="The block-seminar programme")
+    @app_commands.command(name="talks", description=command_help("talks"))
     @app_commands.guild_only()
     async def talks(self, interaction: discord.Interaction) -> None:
         programme = await services_of(interaction).talks.programme(interaction.guild_id)

@@ -440,14 +440,14 @@ COMMANDS: tuple[Command, ...] = (
             Option(
                 "reminders",
                 OptionType.OFFSETS,
-                "When to remind before it, e.g. 7d,1d,2h (default), or none",
+                "When to remind before it, e.g. 7d,1d,2h (default for a new one), or none",
                 default="7d,1d,2h",
                 example="7d,1d,2h",
             ),
             Option(
                 "note",
                 OptionType.TEXT,
-                "Shown with the deadline and in reminders",
+                "Shown with the deadline and in reminders (kept when left out)",
                 example="PDF, max. 8 pages",
             ),
         ),

@@ -19,7 +19,7 @@ from bot.core.text import clip
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import ask, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import is_organiser, services_of, still_organiser
+from cogs.common import command_help, described, is_organiser, services_of, still_organiser
 
 
 async def announcement_autocomplete(
@@ -44,12 +44,8 @@ async def announcement_autocomplete(
 class AnnounceCommands(AdminMixin):
     announce = app_commands.Group(name="announce", description="Post and schedule announcements")
 
-    @announce.command(name="post", description="Post an announcement now or at a time")
-    @app_commands.describe(
-        message="The text (mentions in it never ping)",
-        when="Optional local time to post it, e.g. 2026-11-02 09:00 (seminar timezone)",
-        ping="Optional role to ping with it",
-    )
+    @announce.command(name="post", description=command_help("admin announce post"))
+    @described("admin announce post", ping="Optional role to ping with it")
     async def announce_post(
         self,
         interaction: discord.Interaction,
@@ -72,7 +68,7 @@ class AnnounceCommands(AdminMixin):
             text += f" It will ping {ping.mention}."
         await reply(interaction, text)
 
-    @announce.command(name="list", description="The scheduled announcements")
+    @announce.command(name="list", description=command_help("admin announce list"))
     async def announce_list(self, interaction: discord.Interaction) -> None:
         found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
         if not found:
@@ -85,8 +81,8 @@ class AnnounceCommands(AdminMixin):
         ]
         await reply(interaction, embed=embed(SCHEDULED, "\n\n".join(lines)))
 
-    @announce.command(name="cancel", description="Cancel a scheduled announcement")
-    @app_commands.describe(announcement="The announcement to cancel")
+    @announce.command(name="cancel", description=command_help("admin announce cancel"))
+    @described("admin announce cancel", announcement="The announcement to cancel")
     @app_commands.autocomplete(announcement=announcement_autocomplete)
     async def announce_cancel(self, interaction: discord.Interaction, announcement: int) -> None:
         service = services_of(interaction).announcements

@@ -23,7 +23,7 @@ from bot.core.assignments import SEED_LIMIT, RunSummary
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_field, add_fields, ask, embed, join_within, mention, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import paper_autocomplete, services_of, still_organiser
+from cogs.common import command_help, described, paper_autocomplete, services_of, still_organiser
 
 # The short fields, side by side.
 INLINE_FIELDS = frozenset({"Moved vs published", "Pinned", "Options"})
@@ -55,12 +55,8 @@ class AssignCommands(AdminMixin):
         name="assign", description="Compute, pin and publish the paper assignment"
     )
 
-    @assign.command(name="run", description="Compute an optimal assignment and preview it")
-    @app_commands.describe(
-        seed="Tie-break seed, to reproduce a run (default: a random one, shown in the preview)",
-        mode="linear: fewest total rank (default); fair: fewer students on a low choice",
-        fill="Also place students who ranked nothing on leftover papers (default: no)",
-    )
+    @assign.command(name="run", description=command_help("admin assign run"))
+    @described("admin assign run")
     @app_commands.choices(
         mode=[
             app_commands.Choice(name="linear (default)", value="linear"),
@@ -81,8 +77,8 @@ class AssignCommands(AdminMixin):
         )
         await reply(interaction, embed=preview_embed(run))
 
-    @assign.command(name="set", description="Pin a student to a paper (kept by later runs)")
-    @app_commands.describe(member="The student to pin", paper="The paper they will present")
+    @assign.command(name="set", description=command_help("admin assign set"))
+    @described("admin assign set")
     @app_commands.autocomplete(paper=paper_autocomplete)
     async def assign_set(
         self, interaction: discord.Interaction, member: discord.Member, paper: str
@@ -92,17 +88,15 @@ class AssignCommands(AdminMixin):
         )
         await reply(interaction, pinned_text(change, DISCORD_STYLE))
 
-    @assign.command(name="clear", description="Remove a student's pin")
-    @app_commands.describe(member="The student whose pin to remove")
+    @assign.command(name="clear", description=command_help("admin assign clear"))
+    @described("admin assign clear")
     async def assign_clear(self, interaction: discord.Interaction, member: discord.Member) -> None:
         paper = await services_of(interaction).assignments.unpin(
             interaction.guild_id, interaction.user.id, member.id
         )
         await reply(interaction, unpinned_text(paper, DISCORD_STYLE, mention(member.id)))
 
-    @assign.command(
-        name="publish", description="Publish the preview: a channel post and a DM to each student"
-    )
+    @assign.command(name="publish", description=command_help("admin assign publish"))
     async def assign_publish(self, interaction: discord.Interaction) -> None:
         assignments = services_of(interaction).assignments
         run = await assignments.preview(interaction.guild_id)

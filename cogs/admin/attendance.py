@@ -26,7 +26,7 @@ from bot.core.text import clip
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, ts
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 async def talk_autocomplete(
@@ -110,19 +110,13 @@ class AttendanceCommands(AdminMixin):
         name="attendance", description="Attendance of the block seminar's talks"
     )
 
-    @attendance.command(
-        name="show", description="Per talk who checked in and who is missing; the codes"
-    )
+    @attendance.command(name="show", description=command_help("admin attendance show"))
     async def attendance_show(self, interaction: discord.Interaction) -> None:
         overview = await services_of(interaction).attendance.overview(interaction.guild_id)
         await reply(interaction, embed=overview_embed(overview))
 
-    @attendance.command(name="set", description="Correct one student's attendance of one talk")
-    @app_commands.describe(
-        member="The participant",
-        talk="The talk: its number in /talks or its paper code",
-        present="true: was there; false: was not (a later code check-in cannot change it)",
-    )
+    @attendance.command(name="set", description=command_help("admin attendance set"))
+    @described("admin attendance set")
     @app_commands.autocomplete(talk=talk_autocomplete)
     async def attendance_set(
         self,
@@ -137,14 +131,8 @@ class AttendanceCommands(AdminMixin):
         who = DISCORD_STYLE.person(member.id, member.display_name)
         await reply(interaction, recorded_text(who, found, present, DISCORD_STYLE))
 
-    @attendance.command(
-        name="excuse", description="Excuse one absence: it no longer holds back the grade"
-    )
-    @app_commands.describe(
-        member="The participant",
-        talk="The talk: its number in /talks or its paper code",
-        reason="Why the absence is excused (kept in the audit log)",
-    )
+    @attendance.command(name="excuse", description=command_help("admin attendance excuse"))
+    @described("admin attendance excuse")
     @app_commands.autocomplete(talk=talk_autocomplete)
     async def attendance_excuse(
         self,

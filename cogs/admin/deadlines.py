@@ -16,7 +16,7 @@ from bot.core.models import DeadlineKind
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import ask, reply
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of, still_organiser
+from cogs.common import command_help, described, services_of, still_organiser
 
 
 async def kind_autocomplete(
@@ -35,13 +35,8 @@ async def kind_autocomplete(
 class DeadlineCommands(AdminMixin):
     deadline = app_commands.Group(name="deadline", description="Set and remove deadlines")
 
-    @deadline.command(name="set", description="Create or move a deadline")
-    @app_commands.describe(
-        kind="preferences, deregistration, report, slides, presentation, or any other name",
-        when="Local time in the seminar's timezone, e.g. 2027-01-15 23:59",
-        reminders="When to remind before it, e.g. 7d,1d,2h (default for a new one), or none",
-        note="Shown with the deadline and in reminders (kept when left out)",
-    )
+    @deadline.command(name="set", description=command_help("admin deadline set"))
+    @described("admin deadline set")
     @app_commands.autocomplete(kind=kind_autocomplete)
     async def deadline_set(
         self,
@@ -56,8 +51,8 @@ class DeadlineCommands(AdminMixin):
         )
         await reply(interaction, set_text(change, DISCORD_STYLE))
 
-    @deadline.command(name="remove", description="Remove a deadline and its pending reminders")
-    @app_commands.describe(kind="The deadline to remove")
+    @deadline.command(name="remove", description=command_help("admin deadline remove"))
+    @described("admin deadline remove")
     @app_commands.autocomplete(kind=kind_autocomplete)
     async def deadline_remove(self, interaction: discord.Interaction, kind: str) -> None:
         deadlines = services_of(interaction).deadlines

@@ -12,12 +12,12 @@ from bot.core.exports import ExportKind, export_csv
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 class ExportCommands(AdminMixin):
-    @app_commands.command(name="export", description="Download seminar data as a CSV file")
-    @app_commands.describe(what="Which table to export")
+    @app_commands.command(name="export", description=command_help("admin export"))
+    @described("admin export")
     @app_commands.choices(
         what=[app_commands.Choice(name=kind.value, value=kind.value) for kind in ExportKind]
     )

@@ -10,7 +10,7 @@ from bot.core.grading import STEPS, format_grade
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 async def grade_autocomplete(
@@ -25,14 +25,8 @@ async def grade_autocomplete(
 
 
 class GradeCommands(AdminMixin):
-    @app_commands.command(
-        name="grade", description="Record grades: report 40 % + presentation 60 %, both needed"
-    )
-    @app_commands.describe(
-        member="The participant",
-        report="German scale: 1.0 1.3 1.7 2.0 2.3 2.7 3.0 3.3 3.7 4.0 5.0",
-        presentation="German scale: 1.0 1.3 1.7 2.0 2.3 2.7 3.0 3.3 3.7 4.0 5.0",
-    )
+    @app_commands.command(name="grade", description=command_help("admin grade"))
+    @described("admin grade")
     @app_commands.autocomplete(report=grade_autocomplete, presentation=grade_autocomplete)
     async def grade(
         self,

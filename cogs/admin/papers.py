@@ -26,29 +26,19 @@ from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_field, ask, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import paper_autocomplete, services_of, still_organiser
+from cogs.common import command_help, described, paper_autocomplete, services_of, still_organiser
 from cogs.papers import paper_card
 
 log = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-FIELD_HELP = {
-    "code": "Short unique code, e.g. wei-ma-2019",
-    "title": "Paper title",
-    "authors": "Authors, separated by ;",
-    "venue": "Venue, e.g. NeurIPS 2019",
-    "url": "Link to the conference version",
-    "arxiv": "arXiv id or link (the longer version the report follows)",
-    "topic": "Topic, used to group papers",
-    "capacity": "How many students can present it (default 1)",
-}
 
 
 class PaperCommands(AdminMixin):
     paper = app_commands.Group(name="paper", description="Manage the paper catalogue")
 
-    @paper.command(name="add", description="Add a paper to the catalogue")
-    @app_commands.describe(**FIELD_HELP)
+    @paper.command(name="add", description=command_help("admin paper add"))
+    @described("admin paper add")
     async def paper_add(
         self,
         interaction: discord.Interaction,
@@ -67,8 +57,8 @@ class PaperCommands(AdminMixin):
         )
         await reply(interaction, "Paper added.", embed=paper_card(added))
 
-    @paper.command(name="edit", description="Change fields of a paper")
-    @app_commands.describe(paper="The paper to change", **FIELD_HELP)
+    @paper.command(name="edit", description=command_help("admin paper edit"))
+    @described("admin paper edit")
     @app_commands.autocomplete(paper=paper_autocomplete)
     async def paper_edit(
         self,
@@ -98,8 +88,8 @@ class PaperCommands(AdminMixin):
         )
         await reply(interaction, "Paper updated.", embed=paper_card(edited))
 
-    @paper.command(name="remove", description="Remove a paper (asks to confirm)")
-    @app_commands.describe(paper="The paper to remove")
+    @paper.command(name="remove", description=command_help("admin paper remove"))
+    @described("admin paper remove")
     @app_commands.autocomplete(paper=paper_autocomplete)
     async def paper_remove(self, interaction: discord.Interaction, paper: str) -> None:
         papers = services_of(interaction).papers
@@ -112,10 +102,8 @@ class PaperCommands(AdminMixin):
         question = removal_question(found, DISCORD_STYLE)
         await ask(interaction, question, REMOVE_LABEL, confirmed, still_allowed=still_organiser)
 
-    @paper.command(name="import", description="Add or update many papers from a CSV or BibTeX file")
-    @app_commands.describe(
-        file="CSV (code,title,authors,venue,url,arxiv,topic,capacity) or BibTeX (.bib)"
-    )
+    @paper.command(name="import", description=command_help("admin paper import"))
+    @described("admin paper import")
     async def paper_import(
         self, interaction: discord.Interaction, file: discord.Attachment
     ) -> None:

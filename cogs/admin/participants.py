@@ -13,14 +13,14 @@ from bot.commands.handlers.admin.participants import (
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import embed, mention, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 # Lines run to ~130 characters with a paper; an embed description holds 4096.
 PAGE_LINES = 30
 
 
 class ParticipantCommands(AdminMixin):
-    @app_commands.command(name="participants", description="Participants with their status")
+    @app_commands.command(name="participants", description=command_help("admin participants"))
     async def participants(self, interaction: discord.Interaction) -> None:
         overview = await services_of(interaction).registration.overview(interaction.guild_id)
         if not overview.rows:

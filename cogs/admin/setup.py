@@ -15,23 +15,12 @@ from bot.core.errors import InvalidInput
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_field, add_fields, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 class SetupCommands(AdminMixin):
-    @app_commands.command(name="setup", description="Create or update this server's seminar")
-    @app_commands.describe(
-        title="Seminar title (required the first time)",
-        term="Term, e.g. Winter 2026/27",
-        channel="Channel for announcements and reminders",
-        organiser_role="Role whose members may use /admin",
-        timezone="IANA timezone for times you type, e.g. Europe/Berlin (default)",
-        capacity="Maximum number of participants (default 20)",
-        pref_count="How many papers each student must rank (1-5, default 3)",
-        contact="Who students should contact, e.g. an e-mail address",
-        attendance_required="Whether a missed talk (not excused) holds back the final grade "
-        "(default true)",
-    )
+    @app_commands.command(name="setup", description=command_help("admin setup"))
+    @described("admin setup")
     async def setup_(
         self,
         interaction: discord.Interaction,

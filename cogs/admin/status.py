@@ -15,11 +15,11 @@ from bot.commands.handlers.admin.status import (
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import add_field, add_fields, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 
 class StatusCommands(AdminMixin):
-    @app_commands.command(name="status", description="Reminders pending, late, missed, failed")
+    @app_commands.command(name="status", description=command_help("admin status"))
     async def status(self, interaction: discord.Interaction) -> None:
         status = await services_of(interaction).status.status(interaction.guild_id)
         page = embed(TITLE)

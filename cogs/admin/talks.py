@@ -10,21 +10,15 @@ from bot.core.talks import BREAK_MINUTES, PER_DAY, TALK_MINUTES
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 from cogs.talks import programme_embed
 
 
 class TalkCommands(AdminMixin):
     talks = app_commands.Group(name="talks", description="The block-seminar programme")
 
-    @talks.command(name="schedule", description="Build the programme from the published assignment")
-    @app_commands.describe(
-        start="First day's start, e.g. 2027-02-15 09:00 (seminar timezone); later days "
-        "start at the same time",
-        talk_minutes="Length of one talk in minutes",
-        break_minutes="Minutes between two talks",
-        per_day="Talks per day",
-    )
+    @talks.command(name="schedule", description=command_help("admin talks schedule"))
+    @described("admin talks schedule")
     async def talks_schedule(
         self,
         interaction: discord.Interaction,
