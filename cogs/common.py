@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
@@ -71,30 +71,35 @@ def display_name(user: discord.abc.User) -> str:
     return user.display_name
 
 
+async def unless_refused(lookup: Awaitable[T]) -> T | None:
+    """An autocomplete's lookup, or None where the service refuses it (no seminar here
+    yet, say): suggestions are offered quietly or not at all, never as an error."""
+    try:
+        return await lookup
+    except DomainError:
+        return None
+
+
 async def paper_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Papers whose code or title contains what was typed (at most 25)."""
-    try:
-        found = await services_of(interaction).papers.suggest(interaction.guild_id, current)
-    except DomainError:
-        return []
+    found = await unless_refused(
+        services_of(interaction).papers.suggest(interaction.guild_id, current)
+    )
     return [
         app_commands.Choice(name=clip(f"{paper.code} — {paper.title}", 100), value=paper.code)
-        for paper in found
+        for paper in found or ()
     ]
 
 
 async def topic_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    try:
-        topics = await services_of(interaction).papers.topics(interaction.guild_id)
-    except DomainError:
-        return []
+    topics = await unless_refused(services_of(interaction).papers.topics(interaction.guild_id))
     wanted = current.casefold()
     return [
         app_commands.Choice(name=clip(topic, 100), value=clip(topic, 100))
-        for topic in topics
+        for topic in topics or ()
         if wanted in topic.casefold()
     ][:25]

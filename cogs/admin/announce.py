@@ -14,12 +14,18 @@ from bot.commands.handlers.admin.announce import (
     entry_heading,
     posted_text,
 )
-from bot.core.errors import DomainError
 from bot.core.text import clip
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import ask, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import command_help, described, is_organiser, services_of, still_organiser
+from cogs.common import (
+    command_help,
+    described,
+    is_organiser,
+    services_of,
+    still_organiser,
+    unless_refused,
+)
 
 
 async def announcement_autocomplete(
@@ -29,14 +35,13 @@ async def announcement_autocomplete(
     # read unposted announcements by crafting the request.
     if not await is_organiser(interaction):
         return []
-    try:
-        found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
-    except DomainError:
-        return []
+    found = await unless_refused(
+        services_of(interaction).announcements.scheduled(interaction.guild_id)
+    )
     wanted = current.casefold()
     return [
         app_commands.Choice(name=clip(f"#{a.id} — {a.message}", 100), value=a.id)
-        for a in found
+        for a in found or ()
         if wanted in f"#{a.id} {a.message}".casefold()
     ][:25]
 

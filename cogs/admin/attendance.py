@@ -21,21 +21,21 @@ from bot.commands.handlers.admin.attendance import (
     rule_text,
 )
 from bot.core.attendance import Overview, TalkAttendance
-from bot.core.errors import DomainError
 from bot.core.text import clip
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, ts
 from cogs.admin.base import AdminMixin
-from cogs.common import command_help, described, services_of
+from cogs.common import command_help, described, services_of, unless_refused
 
 
 async def talk_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Talks whose number, paper code or title contains what was typed (at most 25)."""
-    try:
-        overview = await services_of(interaction).attendance.overview(interaction.guild_id)
-    except DomainError:
+    overview = await unless_refused(
+        services_of(interaction).attendance.overview(interaction.guild_id)
+    )
+    if overview is None:
         return []
     wanted = current.strip().lstrip("#").casefold()
     found = []

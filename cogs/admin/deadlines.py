@@ -11,22 +11,18 @@ from bot.commands.handlers.admin.deadlines import (
     removed_text,
     set_text,
 )
-from bot.core.errors import DomainError
 from bot.core.models import DeadlineKind
 from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import ask, reply
 from cogs.admin.base import AdminMixin
-from cogs.common import command_help, described, services_of, still_organiser
+from cogs.common import command_help, described, services_of, still_organiser, unless_refused
 
 
 async def kind_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    try:
-        existing = await services_of(interaction).deadlines.kinds(interaction.guild_id)
-    except DomainError:
-        existing = []
-    names = list(dict.fromkeys([*(k.value for k in DeadlineKind), *existing]))
+    existing = await unless_refused(services_of(interaction).deadlines.kinds(interaction.guild_id))
+    names = list(dict.fromkeys([*(k.value for k in DeadlineKind), *(existing or ())]))
     return [
         app_commands.Choice(name=name, value=name) for name in names if current.lower() in name
     ][:25]
