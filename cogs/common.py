@@ -1,4 +1,5 @@
-"""What several cogs share: the bot's services and paper autocomplete."""
+"""What several cogs share: the bot's services, the command table's help texts, the organiser
+check and autocomplete."""
 
 from __future__ import annotations
 
