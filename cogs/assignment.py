@@ -6,54 +6,35 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.assignment import (
+    NOTHING_DUE,
+    YOUR_PAPER,
+    due_lines,
+    no_paper_text,
+    paper_fields,
+)
 from bot.core.assignments import MyAssignment
 from bot.core.talks import Talk
 from bot.discord.client import SeminarBot
-from bot.discord.ui import add_field, embed, reply, safe, ts, when
-from cogs.common import services_of
-from cogs.seminar import deadline_label
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import add_field, add_fields, embed, reply, safe, ts
+from cogs.common import command_help, services_of
 
-ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
-
-
-def slot_text(slot: Talk | None) -> str:
-    if slot is None:
-        return "not scheduled yet — see `/talks` once it is"
-    return (
-        f"Day {slot.day_index + 1}, talk #{slot.position}: {when(slot.starts_at)} "
-        f"to {ts(slot.ends_at, 't')}. The whole programme: `/talks`."
-    )
+# The short fields, side by side.
+INLINE_FIELDS = frozenset({"Code", "Choice", "Venue"})
 
 
 def assignment_embed(mine: MyAssignment, slot: Talk | None = None) -> discord.Embed:
     paper = mine.paper
     if paper is None:
-        text = (
-            "The paper assignment is not published yet; you will get a DM when it is."
-            if mine.published_at is None
-            else "You have no paper in the published assignment. Please contact the organisers."
-        )
-        page = embed("Your paper", text)
+        page = embed(YOUR_PAPER, no_paper_text(mine))
     else:
         page = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
-        page.set_author(name="Your paper")
-        add_field(page, "Code", f"`{paper.code}`", inline=True)
-        if mine.rank is not None:
-            choice = f"your {ORDINALS.get(mine.rank, f'{mine.rank}th')} choice"
-        elif mine.pinned:
-            choice = "assigned by the organisers"
-        else:
-            choice = "not on your list (placed on a free paper)"
-        add_field(page, "Choice", choice, inline=True)
-        if paper.venue:
-            add_field(page, "Venue", safe(paper.venue, 200), inline=True)
-        if paper.url:
-            add_field(page, "Conference version", paper.url)
-        if paper.arxiv:
-            add_field(page, "arXiv (the report follows this longer version)", paper.arxiv)
-        add_field(page, "Talk slot", slot_text(slot))
-    due = [f"**{deadline_label(d.kind)}** — {when(d.due_at)}" for d in mine.upcoming]
-    add_field(page, "Due next", "\n".join(due) or "Nothing is due.")
+        page.set_author(name=YOUR_PAPER)
+        # A talk's end as a short time: its start just before has the date.
+        found = paper_fields(mine, paper, slot, DISCORD_STYLE, until=lambda unix: ts(unix, "t"))
+        add_fields(page, found, INLINE_FIELDS)
+    add_field(page, "Due next", "\n".join(due_lines(mine, DISCORD_STYLE)) or NOTHING_DUE)
     if mine.published_at is not None:
         page.set_footer(text="/paper shows who else presents a paper")
     return page
@@ -63,9 +44,7 @@ class Assignment(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="assignment", description="The paper you present, your talk slot, what is due next"
-    )
+    @app_commands.command(name="assignment", description=command_help("assignment"))
     @app_commands.guild_only()
     async def assignment(self, interaction: discord.Interaction) -> None:
         services = services_of(interaction)

@@ -6,20 +6,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.attend import checked_in_text
 from bot.discord.client import SeminarBot
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply, ts
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 class Attend(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="attend", description="Check in to the talk running now")
-    @app_commands.describe(
-        code="The code the presenter shows (e.g. K7RM4); open 10 min before "
-        "to 15 min after the talk"
-    )
+    @app_commands.command(name="attend", description=command_help("attend"))
+    @described("attend")
     @app_commands.guild_only()
     async def attend(
         self, interaction: discord.Interaction, code: app_commands.Range[str, 1, 20]
@@ -28,10 +27,10 @@ class Attend(commands.Cog):
             interaction.guild_id, interaction.user.id, code
         )
         talk = done.talk
+        who = DISCORD_STYLE.person(talk.presenter_id, "")
+        during = f"{ts(talk.starts_at, 't')}–{ts(talk.ends_at, 't')}"
         await reply(
-            interaction,
-            f"✅ Checked in to talk {talk.position}, `{talk.paper_code}` by <@{talk.presenter_id}> "
-            f"({ts(talk.starts_at, 't')}–{ts(talk.ends_at, 't')}), at {ts(done.at, 'T')}.",
+            interaction, checked_in_text(done, who, during, ts(done.at, "T"), DISCORD_STYLE)
         )
 
 

@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.mydata import (
+    CONFIRM_LABEL,
+    EXPORTED,
+    NOTHING_STORED,
+    deleted_text,
+    deletion_question,
+    export_file,
+)
 from bot.discord.client import SeminarBot
-from bot.discord.ui import ConfirmView, reply
-from cogs.common import services_of
-
-FILENAME = "mydata.json"
+from bot.discord.ui import ask, reply
+from cogs.common import command_help, described, services_of
 
 
 class MyData(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="mydata", description="Everything stored about you, as a file; or delete it"
-    )
-    @app_commands.describe(action="export: download it as JSON. delete: erase it (asks first)")
+    @app_commands.command(name="mydata", description=command_help("mydata"))
+    @described("mydata")
     @app_commands.guild_only()
     async def mydata(
         self, interaction: discord.Interaction, action: Literal["export", "delete"]
@@ -38,53 +41,24 @@ class MyData(commands.Cog):
         data = await services_of(interaction).personal_data.export(
             interaction.guild_id, interaction.user.id
         )
-        text = json.dumps(data, indent=2, ensure_ascii=False)
+        filename, content = export_file(data)
         await reply(
-            interaction,
-            "Everything this bot stores about you in this server's seminar. Your hand-in "
-            "PDFs are not included; you have them.",
-            file=discord.File(io.BytesIO(text.encode("utf-8")), filename=FILENAME),
+            interaction, EXPORTED, file=discord.File(io.BytesIO(content), filename=filename)
         )
 
     async def _delete(self, interaction: discord.Interaction) -> None:
         personal_data = services_of(interaction).personal_data
         summary = await personal_data.summary(interaction.guild_id, interaction.user.id)
         if summary.empty:
-            await reply(interaction, "Nothing is stored about you in this seminar.")
+            await reply(interaction, NOTHING_STORED)
             return
-        what = []
-        if summary.registered:
-            what.append("your registration (your place and paper are freed)")
-        what.append("your preferences and assignment")
-        if summary.submissions:
-            what.append(f"your {summary.submissions} handed-in file(s)")
-        if summary.has_grades:
-            what.append("your grades")
-        what.append("your reminder settings and delivery log")
 
-        async def confirmed(click: discord.Interaction) -> None:
-            result = await personal_data.delete(click.guild_id, click.user.id)
-            text = "Done: everything stored about you in this seminar is deleted."
-            if result.freed_paper:
-                text += " Your paper is free again; the organisers can see that."
-            if result.files_left:
-                text += (
-                    " Some files could not be removed from the server's disk; the "
-                    "organisers' logs say which."
-                )
-            await click.response.edit_message(content=text, view=None)
+        async def confirmed(click: discord.Interaction) -> str:
+            return deleted_text(await personal_data.delete(click.guild_id, click.user.id))
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=None,  # their own action; the service checks it again
-            confirm_label="Yes, delete everything",
-        )
-        await reply(
-            interaction,
-            "This deletes " + ", ".join(what) + ". It cannot be undone. Continue?",
-            view=view,
-        )
+        # still_allowed=None: their own action; the service checks it again.
+        question = deletion_question(summary)
+        await ask(interaction, question, CONFIRM_LABEL, confirmed, still_allowed=None)
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -6,32 +6,28 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.officehours import WEEKDAYS, OfficeHours
+from bot.commands.handlers.officehours import (
+    CANCELLED,
+    TITLE,
+    cancelled_lines,
+    office_hours_fields,
+    weekly_text,
+)
+from bot.core.officehours import OfficeHours
 from bot.discord.client import SeminarBot
-from bot.discord.ui import add_field, embed, reply, safe, when
-from cogs.common import services_of
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import add_field, add_fields, embed, reply
+from cogs.common import command_help, services_of
+
+# The short fields, side by side.
+INLINE_FIELDS = frozenset({"Term"})
 
 
-def office_hours_embed(hours: OfficeHours, title: str = "Office hours") -> discord.Embed:
-    page = embed(
-        title,
-        f"Every **{WEEKDAYS[hours.weekday].capitalize()}**, {hours.start_text} "
-        f"({hours.timezone}) for {hours.duration_minutes} min — {safe(hours.place, 200)}",
-    )
-    if hours.upcoming:
-        add_field(page, "Next", when(hours.upcoming[0]))
-    else:
-        add_field(page, "Next", "No more office hours this term.")
-    add_field(page, "Term", f"{hours.first.isoformat()} to {hours.last.isoformat()}", inline=True)
+def office_hours_embed(hours: OfficeHours, title: str = TITLE) -> discord.Embed:
+    page = embed(title, weekly_text(hours, DISCORD_STYLE))
+    add_fields(page, office_hours_fields(hours, DISCORD_STYLE), INLINE_FIELDS)
     if hours.cancelled:
-        add_field(
-            page,
-            "Cancelled",
-            "\n".join(
-                f"{day}" + (f" — {safe(reason, 150)}" if reason else "")
-                for day, reason in sorted(hours.cancelled.items())
-            ),
-        )
+        add_field(page, CANCELLED, "\n".join(cancelled_lines(hours, DISCORD_STYLE)))
     return page
 
 
@@ -39,9 +35,7 @@ class OfficeHoursInfo(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="officehours", description="The weekly office hours and the next one"
-    )
+    @app_commands.command(name="officehours", description=command_help("officehours"))
     @app_commands.guild_only()
     async def officehours(self, interaction: discord.Interaction) -> None:
         hours = await services_of(interaction).office_hours.show(interaction.guild_id)

@@ -8,11 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.common import paper_fields
+from bot.commands.handlers.papers import browse_heading, nothing_found
 from bot.core.models import Paper
-from bot.core.text import echo
 from bot.discord.client import SeminarBot
-from bot.discord.ui import Pager, add_field, embed, reply, safe
-from cogs.common import paper_autocomplete, services_of, topic_autocomplete
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import Pager, add_fields, embed, reply, safe
+from cogs.common import command_help, described, paper_autocomplete, services_of, topic_autocomplete
 
 PAGE_SIZE = 8
 
@@ -30,21 +32,13 @@ def paper_line(paper: Paper) -> str:
     return line
 
 
+# The short fields, side by side.
+INLINE_FIELDS = frozenset({"Code", "Venue", "Topic", "Presenters"})
+
+
 def paper_card(paper: Paper, presenters: list[str] | None = None) -> discord.Embed:
     card = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
-    add_field(card, "Code", f"`{paper.code}`", inline=True)
-    if paper.venue:
-        add_field(card, "Venue", safe(paper.venue, 200), inline=True)
-    if paper.topic:
-        add_field(card, "Topic", safe(paper.topic, 100), inline=True)
-    if paper.url:
-        add_field(card, "Conference version", paper.url)
-    if paper.arxiv:
-        add_field(card, "arXiv (the report follows this longer version)", paper.arxiv)
-    if paper.capacity > 1:
-        add_field(card, "Presenters", f"up to {paper.capacity}", inline=True)
-    if presenters:
-        add_field(card, "Presented by", ", ".join(presenters))
+    add_fields(card, paper_fields(paper, DISCORD_STYLE, presenters or ()), INLINE_FIELDS)
     return card
 
 
@@ -52,22 +46,17 @@ class Papers(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="papers", description="Browse the paper catalogue")
-    @app_commands.describe(topic="Only papers on this topic")
+    @app_commands.command(name="papers", description=command_help("papers"))
+    @described("papers")
     @app_commands.autocomplete(topic=topic_autocomplete)
     @app_commands.guild_only()
     async def papers(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         found = await services_of(interaction).papers.browse(interaction.guild_id, topic)
         if not found:
-            await reply(
-                interaction,
-                f"No papers on topic `{echo(topic, 60)}`."
-                if topic
-                else "The catalogue is empty so far.",
-            )
+            await reply(interaction, nothing_found(topic, DISCORD_STYLE))
             return
         chunks = [found[i : i + PAGE_SIZE] for i in range(0, len(found), PAGE_SIZE)]
-        heading = f"Papers on {safe(topic, 80)}" if topic else "Paper catalogue"
+        heading = browse_heading(topic, DISCORD_STYLE)
         pages = []
         for number, chunk in enumerate(chunks, start=1):
             page = embed(heading, "\n\n".join(paper_line(p) for p in chunk))
@@ -80,14 +69,14 @@ class Papers(commands.Cog):
         else:
             await reply(interaction, embed=pages[0], view=Pager(interaction.user.id, pages))
 
-    @app_commands.command(name="paper", description="One paper: authors, venue, links, presenter")
-    @app_commands.describe(paper="Code or title of the paper")
+    @app_commands.command(name="paper", description=command_help("paper"))
+    @described("paper")
     @app_commands.autocomplete(paper=paper_autocomplete)
     @app_commands.guild_only()
     async def paper(self, interaction: discord.Interaction, paper: str) -> None:
         card = await services_of(interaction).assignments.presenters(interaction.guild_id, paper)
         # Mentions in an embed never ping; Discord shows them as names.
-        presenters = [f"<@{student.user_id}>" for student in card.presenters]
+        presenters = [DISCORD_STYLE.person(s.user_id, s.display_name) for s in card.presenters]
         await reply(interaction, embed=paper_card(card.paper, presenters))
 
 

@@ -6,27 +6,27 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.prefs import (
+    CLEAR_LABEL,
+    CLEAR_QUESTION,
+    CLEARED,
+    NOTHING_RANKED,
+    SAVED,
+    YOURS,
+    ranking_lines,
+    ranking_notes,
+)
 from bot.core.preferences import Ranking
 from bot.discord.client import SeminarBot
-from bot.discord.ui import ConfirmView, embed, reply, safe, when
-from cogs.common import paper_autocomplete, services_of
-
-ORDINALS = ("1st", "2nd", "3rd", "4th", "5th")
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import add_fields, ask, embed, reply
+from cogs.common import command_help, described, paper_autocomplete, services_of
 
 
 def ranking_embed(ranking: Ranking, title: str) -> discord.Embed:
-    lines = [
-        f"**{ORDINALS[i]}** `{paper.code}` — {safe(paper.title, 150)}"
-        for i, paper in enumerate(ranking.papers)
-    ]
-    page = embed(title, "\n".join(lines) or "You have not ranked any papers yet.")
-    if ranking.updated_at is not None:
-        page.add_field(name="Last changed", value=when(ranking.updated_at))
-    if not ranking.complete:
-        page.add_field(
-            name="Incomplete",
-            value=f"Please rank at least {ranking.seminar.pref_count} papers with `/prefs set`.",
-        )
+    lines = ranking_lines(ranking, DISCORD_STYLE)
+    page = embed(title, "\n".join(lines) or NOTHING_RANKED)
+    add_fields(page, ranking_notes(ranking, DISCORD_STYLE))
     return page
 
 
@@ -38,14 +38,8 @@ class Prefs(
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(name="set", description="Replace your ranking (best first)")
-    @app_commands.describe(
-        first="Your favourite paper",
-        second="Your second choice",
-        third="Your third choice",
-        fourth="Your fourth choice (optional)",
-        fifth="Your fifth choice (optional)",
-    )
+    @app_commands.command(name="set", description=command_help("prefs set"))
+    @described("prefs set")
     @app_commands.autocomplete(
         first=paper_autocomplete,
         second=paper_autocomplete,
@@ -66,31 +60,26 @@ class Prefs(
         ranking = await services_of(interaction).preferences.set(
             interaction.guild_id, interaction.user.id, choices
         )
-        await reply(interaction, embed=ranking_embed(ranking, "Your ranking is saved"))
+        await reply(interaction, embed=ranking_embed(ranking, SAVED))
 
-    @app_commands.command(name="show", description="Your current ranking")
+    @app_commands.command(name="show", description=command_help("prefs show"))
     async def show(self, interaction: discord.Interaction) -> None:
         ranking = await services_of(interaction).preferences.show(
             interaction.guild_id, interaction.user.id
         )
-        await reply(interaction, embed=ranking_embed(ranking, "Your ranking"))
+        await reply(interaction, embed=ranking_embed(ranking, YOURS))
 
-    @app_commands.command(name="clear", description="Remove your ranking (asks to confirm)")
+    @app_commands.command(name="clear", description=command_help("prefs clear"))
     async def clear(self, interaction: discord.Interaction) -> None:
         preferences = services_of(interaction).preferences
         await preferences.show(interaction.guild_id, interaction.user.id)
 
         async def confirmed(click: discord.Interaction) -> str:
             await preferences.clear(click.guild_id, click.user.id)
-            return "Your ranking is cleared."
+            return CLEARED
 
-        view = ConfirmView(
-            interaction.user.id,
-            confirmed,
-            still_allowed=None,  # their own action; the service checks it again
-            confirm_label="Yes, clear it",
-        )
-        await reply(interaction, "Clear your whole ranking?", view=view)
+        # still_allowed=None: their own action; the service checks it again.
+        await ask(interaction, CLEAR_QUESTION, CLEAR_LABEL, confirmed, still_allowed=None)
 
 
 async def setup(bot: SeminarBot) -> None:

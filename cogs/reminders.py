@@ -8,15 +8,15 @@ from discord.ext import commands
 
 from bot.discord.client import SeminarBot
 from bot.discord.ui import reply
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 class Reminders(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="reminders", description="Turn reminder DMs on or off")
-    @app_commands.describe(dm="True: get deadline reminders by DM. False: channel posts only")
+    @app_commands.command(name="reminders", description=command_help("reminders"))
+    @described("reminders")
     @app_commands.guild_only()
     async def reminders(self, interaction: discord.Interaction, dm: bool) -> None:
         await services_of(interaction).announcements.set_dm_reminders(

@@ -6,27 +6,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.reminders import DEADLINE_NAMES
+from bot.commands.handlers.common import deadline_entry
+from bot.commands.handlers.deadlines import NONE_UPCOMING, UPCOMING
+from bot.commands.handlers.seminar import NO_DEADLINES, papers_text, places_text
 from bot.discord.client import SeminarBot
-from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, when
-from cogs.common import services_of
-
-
-def deadline_label(kind: str) -> str:
-    """A deadline's name as a heading: the reminders' own wording, capitalised."""
-    name = DEADLINE_NAMES.get(kind)
-    if name is None:
-        return kind.replace("-", " ").replace("_", " ").capitalize()
-    return name[:1].upper() + name[1:]
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe
+from cogs.common import command_help, services_of
 
 
 class SeminarInfo(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="seminar", description="The course page: organisers, timeline, assessment"
-    )
+    @app_commands.command(name="seminar", description=command_help("seminar"))
     @app_commands.guild_only()
     async def seminar(self, interaction: discord.Interaction) -> None:
         overview = await services_of(interaction).seminars.overview(interaction.guild_id)
@@ -36,22 +29,10 @@ class SeminarInfo(commands.Cog):
             add_field(page, "Organisers", f"<@&{seminar.organiser_role_id}>", inline=True)
         if seminar.contact:
             add_field(page, "Contact", safe(seminar.contact, 200), inline=True)
-        add_field(
-            page,
-            "Participants",
-            f"{overview.registered} of {seminar.capacity} places taken"
-            + (f", {overview.waitlisted} waiting" if overview.waitlisted else ""),
-            inline=True,
-        )
-        add_field(
-            page, "Papers", f"{overview.paper_count} in the catalogue — see `/papers`", inline=True
-        )
-        entries = [
-            f"**{deadline_label(d.kind)}** — {when(d.due_at)}"
-            + (f"\n  {safe(d.note, 200)}" if d.note else "")
-            for d in overview.deadlines
-        ]
-        add_field(page, "Timeline", join_within(entries, EMBED_FIELD_VALUE) or "No deadlines yet.")
+        add_field(page, "Participants", places_text(overview), inline=True)
+        add_field(page, "Papers", papers_text(overview, DISCORD_STYLE), inline=True)
+        entries = [deadline_entry(d, DISCORD_STYLE) for d in overview.deadlines]
+        add_field(page, "Timeline", join_within(entries, EMBED_FIELD_VALUE) or NO_DEADLINES)
         add_field(page, "Assessment", safe(seminar.assessment or "—", 500))
         if seminar.channel_id:
             add_field(page, "Announcements", f"<#{seminar.channel_id}>", inline=True)
@@ -60,27 +41,17 @@ class SeminarInfo(commands.Cog):
         )
         await reply(interaction, embed=page)
 
-    @app_commands.command(
-        name="deadlines", description="Upcoming deadlines and whether you have done them"
-    )
+    @app_commands.command(name="deadlines", description=command_help("deadlines"))
     @app_commands.guild_only()
     async def deadlines(self, interaction: discord.Interaction) -> None:
         _, statuses = await services_of(interaction).deadlines.for_user(
             interaction.guild_id, interaction.user.id
         )
         if not statuses:
-            await reply(interaction, "There are no upcoming deadlines.")
+            await reply(interaction, NONE_UPCOMING)
             return
-        lines = []
-        for status in statuses:
-            mark = {True: "✅ done", False: "⏳ not done yet", None: ""}[status.done]
-            line = f"**{deadline_label(status.deadline.kind)}** — {when(status.deadline.due_at)}"
-            if mark:
-                line += f" — {mark}"
-            if status.deadline.note:
-                line += f"\n  {safe(status.deadline.note, 200)}"
-            lines.append(line)
-        await reply(interaction, embed=embed("Upcoming deadlines", "\n".join(lines)))
+        lines = [deadline_entry(s.deadline, DISCORD_STYLE, s.done) for s in statuses]
+        await reply(interaction, embed=embed(UPCOMING, "\n".join(lines)))
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -11,38 +11,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.submit import KEEP_IT, receipt_fields, receipt_title
 from bot.core.errors import InvalidInput
-from bot.core.submissions import Receipt, human_duration, human_size
+from bot.core.submissions import Receipt
 from bot.discord.client import SeminarBot
-from bot.discord.ui import add_field, embed, reply, safe, when
-from cogs.common import services_of
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import add_fields, embed, reply
+from cogs.common import command_help, described, services_of
 
 log = logging.getLogger(__name__)
 
 
+# Of the receipt, only the file name sits beside another field.
+INLINE_FIELDS = frozenset({"File"})
+
+
 def receipt_embed(receipt: Receipt) -> discord.Embed:
-    handed_in = receipt.submission
-    page = embed(
-        f"Received: {handed_in.kind} (version {handed_in.version})",
-        "Keep this receipt. Handing in again keeps this version; the latest one counts.",
-    )
-    add_field(page, "Received at", when(handed_in.submitted_at))
-    add_field(page, "File", safe(handed_in.original_filename, 200), inline=True)
-    size = human_size(handed_in.size_bytes)
-    if handed_in.size_bytes >= 1024:
-        size += f" ({handed_in.size_bytes} bytes)"
-    add_field(page, "Size", size)
-    add_field(page, "SHA-256", f"`{handed_in.sha256}`")
-    if handed_in.due_at is None:
-        status = "✅ On time: no deadline is set for it yet."
-    elif handed_in.on_time:
-        status = f"✅ On time (deadline {when(handed_in.due_at)})."
-    else:
-        status = (
-            f"⚠️ **Late by {human_duration(receipt.late_by)}** "
-            f"(deadline was {when(handed_in.due_at)})."
-        )
-    add_field(page, "Status", status)
+    page = embed(receipt_title(receipt), KEEP_IT)
+    add_fields(page, receipt_fields(receipt, DISCORD_STYLE), INLINE_FIELDS)
     return page
 
 
@@ -50,8 +36,8 @@ class Submit(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="submit", description="Hand in your report or slides as a PDF")
-    @app_commands.describe(kind="What you hand in", file="Your PDF")
+    @app_commands.command(name="submit", description=command_help("submit"))
+    @described("submit")
     @app_commands.guild_only()
     async def submit(
         self,

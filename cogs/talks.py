@@ -6,10 +6,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands.handlers.talks import NONE_LEFT, programme_summary, programme_title
 from bot.core.talks import Programme, Talk
 from bot.discord.client import SeminarBot
 from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, reply, safe, ts
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 
 def talk_line(talk: Talk, title_length: int = 60) -> str:
@@ -47,18 +48,14 @@ def programme_embed(programme: Programme) -> discord.Embed:
 
 
 def _programme_page(programme: Programme, title_length: int) -> discord.Embed:
-    page = embed(
-        f"Block seminar — {programme.seminar.title}",
-        f"{len(programme.talks)} talks of {programme.talk_minutes} min, "
-        f"{programme.break_minutes} min between talks. Attendance is required on every day.",
-    )
+    page = embed(programme_title(programme), programme_summary(programme))
     for day in programme.days:
         name = f"Day {day.index + 1} — {ts(day.starts_at, 'D')}"
         lines = [talk_line(t, title_length) for t in day.talks]
         for part, value in enumerate(_chunks(lines, EMBED_FIELD_VALUE)):
             add_field(page, name if part == 0 else f"Day {day.index + 1} (continued)", value)
     if not programme.days:
-        add_field(page, "Talks", "No talks are left in the programme.")
+        add_field(page, "Talks", NONE_LEFT)
     page.set_footer(text="Times are shown in your own timezone. /assignment shows your slot.")
     return page
 
@@ -67,7 +64,7 @@ class Talks(commands.Cog):
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="talks", description="The block-seminar programme")
+    @app_commands.command(name="talks", description=command_help("talks"))
     @app_commands.guild_only()
     async def talks(self, interaction: discord.Interaction) -> None:
         programme = await services_of(interaction).talks.programme(interaction.guild_id)

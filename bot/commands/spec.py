@@ -46,8 +46,9 @@ from bot.commands.options import (
     Option,
     OptionType,
 )
-from bot.core.assignments import SEED_LIMIT, ExportKind
+from bot.core.assignments import SEED_LIMIT
 from bot.core.catalogue import CAPACITY_MAX, CAPACITY_MIN
+from bot.core.exports import ExportKind
 from bot.core.models import ALL_PLATFORMS, DEFAULT_TIMEZONE, Platform, SubmissionKind
 from bot.core.officehours import WEEKDAYS
 from bot.core.seminars import MAX_CAPACITY
@@ -439,14 +440,14 @@ COMMANDS: tuple[Command, ...] = (
             Option(
                 "reminders",
                 OptionType.OFFSETS,
-                "When to remind before it, e.g. 7d,1d,2h (default), or none",
+                "When to remind before it, e.g. 7d,1d,2h (default for a new one), or none",
                 default="7d,1d,2h",
                 example="7d,1d,2h",
             ),
             Option(
                 "note",
                 OptionType.TEXT,
-                "Shown with the deadline and in reminders",
+                "Shown with the deadline and in reminders (kept when left out)",
                 example="PDF, max. 8 pages",
             ),
         ),

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from bot.core.base import Service
 from bot.core.csvtext import to_csv
 from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, person
+from bot.core.exports import CsvExport, ExportKind
 from bot.core.models import (
     AssignmentRun,
     Deadline,
@@ -48,15 +48,6 @@ SEED_LIMIT = 2**53
 # Random seeds are kept short enough to read out and type.
 RANDOM_SEED_BELOW = 1_000_000_000
 UPCOMING_SHOWN = 3
-
-
-class ExportKind(StrEnum):
-    PARTICIPANTS = "participants"
-    PREFERENCES = "preferences"
-    ASSIGNMENT = "assignment"
-    SUBMISSIONS = "submissions"
-    GRADES = "grades"
-    ATTENDANCE = "attendance"
 
 
 # The exact columns of each export: adding one is a deliberate change (and a test's).
@@ -153,12 +144,6 @@ class PaperPresenters:
     paper: Paper
     presenters: list[Student]
     published: bool
-
-
-@dataclass(frozen=True)
-class CsvExport:
-    filename: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -428,7 +413,7 @@ class AssignmentService(Service):
             raise InvalidInput(f"Unknown export `{echo(what)}`; choose one of {choices}.") from None
         if kind not in EXPORT_COLUMNS:
             # Hand-ins, grades and attendance have their own services (and exports); the
-            # front end routes those there, so only a direct caller ends up here.
+            # bot.core.exports routes those there, so only a direct caller ends up here.
             raise InvalidInput(f"The {kind.value} export is not part of the paper assignment.")
         columns = EXPORT_COLUMNS[kind]
         rows: list[tuple[object, ...]]

@@ -6,7 +6,7 @@ import functools
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Any
 
 import discord
@@ -93,6 +93,18 @@ def add_field(target: discord.Embed, name: str, value: str, *, inline: bool = Fa
     if len(target) + len(name) + len(value) > EMBED_TOTAL:
         return
     target.add_field(name=name, value=value, inline=inline)
+
+
+def add_fields(
+    target: discord.Embed,
+    fields: Iterable[tuple[str, str]],
+    inline: bool | Collection[str] = False,
+) -> None:
+    """(name, value) pairs from the command layer as fields. Inline fields sit side by side:
+    all of them (True), none (False) or those named in `inline`."""
+    for name, value in fields:
+        side_by_side = inline if isinstance(inline, bool) else name in inline
+        add_field(target, name, value, inline=side_by_side)
 
 
 async def reply(
@@ -219,6 +231,22 @@ class ConfirmView(SeminarView):
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content="Cancelled. Nothing changed.", view=None)
+
+
+async def ask(
+    interaction: discord.Interaction,
+    question: str,
+    confirm_label: str,
+    on_confirm: Callable[[discord.Interaction], Awaitable[str | None]],
+    *,
+    still_allowed: Check | None,
+    embed: discord.Embed | None = None,
+) -> None:
+    """Ask `question` privately with Confirm / Cancel buttons only the asker can press."""
+    view = ConfirmView(
+        interaction.user.id, on_confirm, still_allowed=still_allowed, confirm_label=confirm_label
+    )
+    await reply(interaction, question, embed=embed, view=view)
 
 
 class Pager(SeminarView):

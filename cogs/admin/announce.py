@@ -5,12 +5,27 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.errors import DomainError
+from bot.commands.handlers.admin.announce import (
+    CANCEL_LABEL,
+    NONE_SCHEDULED,
+    SCHEDULED,
+    cancel_question,
+    cancelled_text,
+    entry_heading,
+    posted_text,
+)
 from bot.core.text import clip
-from bot.discord.ui import ConfirmView, embed, reply, safe
-from bot.discord.ui import when as show_time
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import ask, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import is_organiser, services_of, still_organiser
+from cogs.common import (
+    command_help,
+    described,
+    is_organiser,
+    services_of,
+    still_organiser,
+    unless_refused,
+)
 
 
 async def announcement_autocomplete(
@@ -20,14 +35,13 @@ async def announcement_autocomplete(
     # read unposted announcements by crafting the request.
     if not await is_organiser(interaction):
         return []
-    try:
-        found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
-    except DomainError:
-        return []
+    found = await unless_refused(
+        services_of(interaction).announcements.scheduled(interaction.guild_id)
+    )
     wanted = current.casefold()
     return [
         app_commands.Choice(name=clip(f"#{a.id} — {a.message}", 100), value=a.id)
-        for a in found
+        for a in found or ()
         if wanted in f"#{a.id} {a.message}".casefold()
     ][:25]
 
@@ -35,12 +49,8 @@ async def announcement_autocomplete(
 class AnnounceCommands(AdminMixin):
     announce = app_commands.Group(name="announce", description="Post and schedule announcements")
 
-    @announce.command(name="post", description="Post an announcement now or at a time")
-    @app_commands.describe(
-        message="The text (mentions in it never ping)",
-        when="Optional local time to post it, e.g. 2026-11-02 09:00 (seminar timezone)",
-        ping="Optional role to ping with it",
-    )
+    @announce.command(name="post", description=command_help("admin announce post"))
+    @described("admin announce post", ping="Optional role to ping with it")
     async def announce_post(
         self,
         interaction: discord.Interaction,
@@ -58,40 +68,33 @@ class AnnounceCommands(AdminMixin):
             when,
             ping.id if ping else None,
         )
-        where = f"<#{seminar.channel_id}>"
-        if when:
-            text = f"Scheduled #{announcement.id} for {show_time(announcement.post_at)} in {where}."
-        else:
-            text = f"Posting now in {where}."
+        text = posted_text(announcement, bool(when), f"<#{seminar.channel_id}>", DISCORD_STYLE)
         if ping is not None:
             text += f" It will ping {ping.mention}."
         await reply(interaction, text)
 
-    @announce.command(name="list", description="The scheduled announcements")
+    @announce.command(name="list", description=command_help("admin announce list"))
     async def announce_list(self, interaction: discord.Interaction) -> None:
         found = await services_of(interaction).announcements.scheduled(interaction.guild_id)
         if not found:
-            await reply(interaction, "No announcements are scheduled.")
+            await reply(interaction, NONE_SCHEDULED)
             return
         lines = [
-            f"**#{a.id}** {show_time(a.post_at)}"
-            + (f" · pings <@&{a.ping_role_id}>" if a.ping_role_id else "")
+            entry_heading(a, f"pings <@&{a.ping_role_id}>" if a.ping_role_id else "", DISCORD_STYLE)
             + f"\n{safe(a.message, 300)}"
             for a in found
         ]
-        await reply(interaction, embed=embed("Scheduled announcements", "\n\n".join(lines)))
+        await reply(interaction, embed=embed(SCHEDULED, "\n\n".join(lines)))
 
-    @announce.command(name="cancel", description="Cancel a scheduled announcement")
-    @app_commands.describe(announcement="The announcement to cancel")
+    @announce.command(name="cancel", description=command_help("admin announce cancel"))
+    @described("admin announce cancel", announcement="The announcement to cancel")
     @app_commands.autocomplete(announcement=announcement_autocomplete)
     async def announce_cancel(self, interaction: discord.Interaction, announcement: int) -> None:
         service = services_of(interaction).announcements
 
         async def confirmed(click: discord.Interaction) -> str:
             await service.cancel(click.guild_id, click.user.id, announcement)
-            return f"Cancelled announcement #{announcement}."
+            return cancelled_text(announcement)
 
-        view = ConfirmView(
-            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Cancel it"
-        )
-        await reply(interaction, f"Cancel scheduled announcement #{announcement}?", view=view)
+        question = cancel_question(announcement)
+        await ask(interaction, question, CANCEL_LABEL, confirmed, still_allowed=still_organiser)

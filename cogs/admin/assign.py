@@ -5,44 +5,35 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.assign import (
+    PUBLISH_LABEL,
+    REPRODUCIBLE,
+    already_published,
+    pinned_text,
+    placed_heading,
+    preview_fields,
+    preview_status,
+    preview_title,
+    publish_question,
+    published_text,
+    rank_lines,
+    unpinned_text,
+)
 from bot.core.assignments import SEED_LIMIT, RunSummary
-from bot.discord.ui import ConfirmView, add_field, embed, join_within, reply, safe
-from bot.discord.ui import when as show_time
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import add_field, add_fields, ask, embed, join_within, mention, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import paper_autocomplete, services_of, still_organiser
+from cogs.common import command_help, described, paper_autocomplete, services_of, still_organiser
 
-ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
-
-
-def ordinal(rank: int) -> str:
-    return ORDINALS.get(rank, f"{rank}th")
+# The short fields, side by side.
+INLINE_FIELDS = frozenset({"Moved vs published", "Pinned", "Options"})
 
 
 def preview_embed(run: RunSummary) -> discord.Embed:
     """The preview as organisers see it: statistics only, every number reproducible."""
-    status = {
-        "preview": "Nothing is public yet. `/admin assign publish` publishes this preview.",
-        "published": "This is the published assignment.",
-    }.get(run.status, "")
-    page = embed(f"Assignment preview #{run.run_id}", status)
-    lines = [f"{ordinal(rank)} choice: **{n}**" for rank, n in run.ranks if n or rank <= 3]
-    lines.append(f"Unranked (pinned or filled): **{run.histogram.get('unranked', 0)}**")
-    lines.append(f"Unassigned: **{run.histogram.get('unassigned', 0)}**")
-    add_field(page, f"{run.placed} of {run.students} students placed", "\n".join(lines))
-    moved = (
-        "nothing is published yet"
-        if run.moved is None
-        else f"**{run.moved}** student{'' if run.moved == 1 else 's'}"
-    )
-    add_field(page, "Moved vs published", moved, inline=True)
-    add_field(page, "Pinned", str(run.histogram.get("pinned", 0)), inline=True)
-    add_field(
-        page,
-        "Options",
-        f"seed `{run.seed}` · mode `{run.mode}` · fill `{str(run.fill).lower()}`",
-        inline=True,
-    )
-    add_field(page, "Input hash", f"`{run.input_hash}`")
+    page = embed(preview_title(run), preview_status(run, DISCORD_STYLE))
+    add_field(page, placed_heading(run), "\n".join(rank_lines(run, DISCORD_STYLE)))
+    add_fields(page, preview_fields(run, DISCORD_STYLE), INLINE_FIELDS)
     if run.unassigned:
         add_field(
             page,
@@ -55,7 +46,7 @@ def preview_embed(run: RunSummary) -> discord.Embed:
                 1000,
             ),
         )
-    page.set_footer(text="Same seed + same input hash = same result.")
+    page.set_footer(text=REPRODUCIBLE)
     return page
 
 
@@ -64,12 +55,8 @@ class AssignCommands(AdminMixin):
         name="assign", description="Compute, pin and publish the paper assignment"
     )
 
-    @assign.command(name="run", description="Compute an optimal assignment and preview it")
-    @app_commands.describe(
-        seed="Tie-break seed, to reproduce a run (default: a random one, shown in the preview)",
-        mode="linear: fewest total rank (default); fair: fewer students on a low choice",
-        fill="Also place students who ranked nothing on leftover papers (default: no)",
-    )
+    @assign.command(name="run", description=command_help("admin assign run"))
+    @described("admin assign run")
     @app_commands.choices(
         mode=[
             app_commands.Choice(name="linear (default)", value="linear"),
@@ -90,8 +77,8 @@ class AssignCommands(AdminMixin):
         )
         await reply(interaction, embed=preview_embed(run))
 
-    @assign.command(name="set", description="Pin a student to a paper (kept by later runs)")
-    @app_commands.describe(member="The student to pin", paper="The paper they will present")
+    @assign.command(name="set", description=command_help("admin assign set"))
+    @described("admin assign set")
     @app_commands.autocomplete(paper=paper_autocomplete)
     async def assign_set(
         self, interaction: discord.Interaction, member: discord.Member, paper: str
@@ -99,69 +86,39 @@ class AssignCommands(AdminMixin):
         change = await services_of(interaction).assignments.pin(
             interaction.guild_id, interaction.user.id, member.id, paper
         )
-        text = (
-            f"Pinned <@{change.student.user_id}> to `{change.paper.code}` — "
-            f"{safe(change.paper.title, 200)}."
-        )
-        if change.replaced is not None:
-            text += f" (Their pin to `{change.replaced.code}` is replaced.)"
-        text += " Later runs keep them there; `/admin assign run` shows the effect."
-        await reply(interaction, text)
+        await reply(interaction, pinned_text(change, DISCORD_STYLE))
 
-    @assign.command(name="clear", description="Remove a student's pin")
-    @app_commands.describe(member="The student whose pin to remove")
+    @assign.command(name="clear", description=command_help("admin assign clear"))
+    @described("admin assign clear")
     async def assign_clear(self, interaction: discord.Interaction, member: discord.Member) -> None:
         paper = await services_of(interaction).assignments.unpin(
             interaction.guild_id, interaction.user.id, member.id
         )
-        await reply(
-            interaction,
-            f"Removed <@{member.id}>'s pin to `{paper.code}`. The next run may place them "
-            "anywhere.",
-        )
+        await reply(interaction, unpinned_text(paper, DISCORD_STYLE, mention(member.id)))
 
-    @assign.command(
-        name="publish", description="Publish the preview: a channel post and a DM to each student"
-    )
+    @assign.command(name="publish", description=command_help("admin assign publish"))
     async def assign_publish(self, interaction: discord.Interaction) -> None:
         assignments = services_of(interaction).assignments
         run = await assignments.preview(interaction.guild_id)
         if run.status == "published":
-            await reply(
-                interaction,
-                f"Preview #{run.run_id} is already published; nothing is sent again. "
-                "`/admin assign run` computes a new preview.",
-            )
+            await reply(interaction, already_published(run, DISCORD_STYLE))
             return
-        channel = run.seminar.channel_id
+        channel = f"<#{run.seminar.channel_id}>" if run.seminar.channel_id else None
 
         async def confirmed(click: discord.Interaction) -> str:
             result = await assignments.publish(click.guild_id, click.user.id)
-            if result.already:
-                return f"Preview #{result.run.run_id} was already published; nothing sent again."
-            where = f"a post in <#{channel}> and " if channel else ""
-            return (
-                f"Published preview #{result.run.run_id}: {result.placed} students placed. "
-                f"On their way: {where}{result.notified} DM"
-                f"{'' if result.notified == 1 else 's'}. `/admin status` shows the deliveries."
-            )
+            return published_text(result, channel, DISCORD_STYLE)
 
         warning = (
             ""
             if channel
             else "\n⚠️ No announcement channel is set (`/admin setup channel:`), so only DMs go out."
         )
-        view = ConfirmView(
-            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Publish"
-        )
-        await reply(
+        await ask(
             interaction,
-            f"Publish preview #{run.run_id} (seed `{run.seed}`, computed "
-            f"{show_time(run.created_at)}): {run.placed} of {run.students} students placed, "
-            f"{len(run.unassigned)} unassigned? Every student whose paper is new or changed "
-            "gets a DM with it"
-            + (f", and the list is posted in <#{channel}>." if channel else ".")
-            + warning,
+            publish_question(run, channel, DISCORD_STYLE) + warning,
+            PUBLISH_LABEL,
+            confirmed,
+            still_allowed=still_organiser,
             embed=preview_embed(run),
-            view=view,
         )

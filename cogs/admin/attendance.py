@@ -9,30 +9,33 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.attendance import (
+    MISSED_HEADING,
+    NOBODY_MISSED,
+    REFUSAL_NAMES,
+    codes_hint,
+    excused_text,
+    overview_title,
+    recorded_text,
+    refused_heading,
+    rule_text,
+)
 from bot.core.attendance import Overview, TalkAttendance
-from bot.core.errors import DomainError
-from bot.core.models import RefusalReason
 from bot.core.text import clip
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import EMBED_FIELD_VALUE, add_field, embed, join_within, reply, safe, ts
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
-
-REFUSAL_NAMES = {
-    RefusalReason.WRONG_CODE: "wrong code",
-    RefusalReason.CLOSED: "no window open",
-    RefusalReason.AGAIN: "already recorded",
-    RefusalReason.OWN_TALK: "own talk",
-    RefusalReason.RATE_LIMITED: "rate-limited",
-}
+from cogs.common import command_help, described, services_of, unless_refused
 
 
 async def talk_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Talks whose number, paper code or title contains what was typed (at most 25)."""
-    try:
-        overview = await services_of(interaction).attendance.overview(interaction.guild_id)
-    except DomainError:
+    overview = await unless_refused(
+        services_of(interaction).attendance.overview(interaction.guild_id)
+    )
+    if overview is None:
         return []
     wanted = current.strip().lstrip("#").casefold()
     found = []
@@ -76,20 +79,14 @@ def _talk_field(item: TalkAttendance) -> tuple[str, str]:
 
 
 def overview_embed(overview: Overview) -> discord.Embed:
-    rule = (
-        "Attendance of every talk is **required**: a missed talk (not excused) holds back "
-        "the final grade."
-        if overview.required
-        else "Attendance is recorded but **not required** for the grade."
-    )
-    page = embed(f"Attendance — {overview.seminar.title}", rule)
+    page = embed(overview_title(overview), rule_text(overview, DISCORD_STYLE))
     missed = [s for s in overview.students if s.missed]
     add_field(
         page,
-        "Missed talks (not excused)",
+        MISSED_HEADING,
         join_within([f"<@{s.account_id}>: {s.missed}" for s in missed], EMBED_FIELD_VALUE)
         if missed
-        else "Nobody so far.",
+        else NOBODY_MISSED,
     )
     refused = overview.refused
     if refused:
@@ -97,18 +94,14 @@ def overview_embed(overview: Overview) -> discord.Embed:
             f"{ts(a.at, 't')} <@{a.account_id}> `{safe(a.code, 12)}` {REFUSAL_NAMES[a.reason]}"
             for a in reversed(refused)
         ]
-        add_field(
-            page, f"Refused check-ins ({len(refused)}, newest first)", join_within(recent, 1000)
-        )
+        add_field(page, refused_heading(overview), join_within(recent, 1000))
     before = len(page.fields)
     for item in overview.talks:
         add_field(page, *_talk_field(item))
     left_out = len(overview.talks) - (len(page.fields) - before)
     more = f"{left_out} talks did not fit here. " if left_out else ""
-    page.set_footer(
-        text=f"{more}Codes: show one on the talk's slide or say it. /admin export "
-        "what:attendance gives everything as CSV."
-    )
+    # An embed footer shows no markdown: the command stays plain text there.
+    page.set_footer(text=more + codes_hint(DISCORD_STYLE.command("admin export")))
     return page
 
 
@@ -117,19 +110,13 @@ class AttendanceCommands(AdminMixin):
         name="attendance", description="Attendance of the block seminar's talks"
     )
 
-    @attendance.command(
-        name="show", description="Per talk who checked in and who is missing; the codes"
-    )
+    @attendance.command(name="show", description=command_help("admin attendance show"))
     async def attendance_show(self, interaction: discord.Interaction) -> None:
         overview = await services_of(interaction).attendance.overview(interaction.guild_id)
         await reply(interaction, embed=overview_embed(overview))
 
-    @attendance.command(name="set", description="Correct one student's attendance of one talk")
-    @app_commands.describe(
-        member="The participant",
-        talk="The talk: its number in /talks or its paper code",
-        present="true: was there; false: was not (a later code check-in cannot change it)",
-    )
+    @attendance.command(name="set", description=command_help("admin attendance set"))
+    @described("admin attendance set")
     @app_commands.autocomplete(talk=talk_autocomplete)
     async def attendance_set(
         self,
@@ -141,20 +128,11 @@ class AttendanceCommands(AdminMixin):
         found, _ = await services_of(interaction).attendance.set(
             interaction.guild_id, interaction.user.id, member.id, talk, present
         )
-        await reply(
-            interaction,
-            f"Recorded <@{member.id}> as **{'present' if present else 'absent'}** at talk "
-            f"{found.position} (`{found.paper_code}`).",
-        )
+        who = DISCORD_STYLE.person(member.id, member.display_name)
+        await reply(interaction, recorded_text(who, found, present, DISCORD_STYLE))
 
-    @attendance.command(
-        name="excuse", description="Excuse one absence: it no longer holds back the grade"
-    )
-    @app_commands.describe(
-        member="The participant",
-        talk="The talk: its number in /talks or its paper code",
-        reason="Why the absence is excused (kept in the audit log)",
-    )
+    @attendance.command(name="excuse", description=command_help("admin attendance excuse"))
+    @described("admin attendance excuse")
     @app_commands.autocomplete(talk=talk_autocomplete)
     async def attendance_excuse(
         self,
@@ -166,9 +144,5 @@ class AttendanceCommands(AdminMixin):
         found, excuse = await services_of(interaction).attendance.excuse(
             interaction.guild_id, interaction.user.id, member.id, talk, reason
         )
-        # The reason as stored (cleaned), not as typed: a NUL typed in it was echoed.
-        await reply(
-            interaction,
-            f"Excused <@{member.id}>'s absence from talk {found.position} "
-            f"(`{found.paper_code}`): {safe(excuse.reason, 300)}",
-        )
+        who = DISCORD_STYLE.person(member.id, member.display_name)
+        await reply(interaction, excused_text(who, found, excuse, DISCORD_STYLE))

@@ -5,16 +5,12 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.grading import (
-    STEPS,
-    GradeOutcome,
-    GradeState,
-    format_grade,
-    weighted_hundredths,
-)
+from bot.commands.handlers.admin.grade import grades_text
+from bot.core.grading import STEPS, format_grade
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 async def grade_autocomplete(
@@ -28,53 +24,9 @@ async def grade_autocomplete(
     ]
 
 
-def describe_outcome(result: GradeOutcome) -> str:
-    parts = (
-        f"report **{format_grade(result.report) or '—'}**, "
-        f"presentation **{format_grade(result.presentation) or '—'}**"
-    )
-    if result.state is GradeState.FAILED:
-        failed = [
-            name
-            for name, value in (("report", result.report), ("presentation", result.presentation))
-            if value is not None and value > 40
-        ]
-        which = " and ".join(failed)
-        return f"{parts}.\n❌ The seminar is **failed** (final 5.0): the {which} failed."
-    if result.state is GradeState.PENDING:
-        grades = [name for name in result.missing if name != "attendance"]
-        text = f"{parts}.\nNo final grade yet: the {' and '.join(grades)} grade is missing."
-        if result.talks_missed:
-            text += f" Attendance is incomplete too ({_talks(result.talks_missed)} missed)."
-        return text
-    if result.state is GradeState.ATTENDANCE_INCOMPLETE:
-        return (
-            f"{parts}.\n⚠️ **Attendance incomplete**: {_talks(result.talks_missed)} missed and "
-            "not excused, so no final grade. `/admin attendance show` lists them; "
-            "`/admin attendance excuse` or `/admin attendance set` settles each."
-        )
-    assert result.report is not None and result.presentation is not None
-    mean = weighted_hundredths(result.report, result.presentation)
-    return (
-        f"{parts}.\nFinal grade **{format_grade(result.final)}** "
-        f"(0.4 × {format_grade(result.report)} + 0.6 × {format_grade(result.presentation)} "
-        f"= {mean // 100}.{mean % 100:02d}, rounded to the nearest step)."
-    )
-
-
-def _talks(count: int) -> str:
-    return f"{count} talk{'' if count == 1 else 's'}"
-
-
 class GradeCommands(AdminMixin):
-    @app_commands.command(
-        name="grade", description="Record grades: report 40 % + presentation 60 %, both needed"
-    )
-    @app_commands.describe(
-        member="The participant",
-        report="German scale: 1.0 1.3 1.7 2.0 2.3 2.7 3.0 3.3 3.7 4.0 5.0",
-        presentation="German scale: 1.0 1.3 1.7 2.0 2.3 2.7 3.0 3.3 3.7 4.0 5.0",
-    )
+    @app_commands.command(name="grade", description=command_help("admin grade"))
+    @described("admin grade")
     @app_commands.autocomplete(report=grade_autocomplete, presentation=grade_autocomplete)
     async def grade(
         self,
@@ -90,4 +42,4 @@ class GradeCommands(AdminMixin):
             report=report,
             presentation=presentation,
         )
-        await reply(interaction, f"Grades for <@{member.id}>: {describe_outcome(change.outcome)}")
+        await reply(interaction, grades_text(change, DISCORD_STYLE))

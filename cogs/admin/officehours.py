@@ -7,10 +7,11 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from bot.discord.ui import reply, safe
-from bot.discord.ui import when as show_time
+from bot.commands.handlers.admin.officehours import SAVED, cancelled_text
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 from cogs.officehours import office_hours_embed
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -19,15 +20,8 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 class OfficeHoursCommands(AdminMixin):
     officehours = app_commands.Group(name="officehours", description="Weekly office hours")
 
-    @officehours.command(name="set", description="Set the weekly office-hour slot")
-    @app_commands.describe(
-        weekday="Day of the week",
-        start="Local start time, e.g. 14:00 (seminar timezone)",
-        duration="Length in minutes (default 120)",
-        place="Room or link",
-        first="First date, e.g. 2026-10-20",
-        last="Last date, e.g. 2027-02-09",
-    )
+    @officehours.command(name="set", description=command_help("admin officehours set"))
+    @described("admin officehours set")
     async def officehours_set(
         self,
         interaction: discord.Interaction,
@@ -48,24 +42,14 @@ class OfficeHoursCommands(AdminMixin):
             first=first,
             last=last,
         )
-        await reply(
-            interaction,
-            "Office hours saved. The channel is reminded the day before and 15 minutes before "
-            "each one.",
-            embed=office_hours_embed(hours),
-        )
+        await reply(interaction, SAVED, embed=office_hours_embed(hours))
 
-    @officehours.command(name="cancel", description="Cancel one occurrence (announced)")
-    @app_commands.describe(date="The date to cancel, e.g. 2026-11-03", reason="Shown to students")
+    @officehours.command(name="cancel", description=command_help("admin officehours cancel"))
+    @described("admin officehours cancel")
     async def officehours_cancel(
         self, interaction: discord.Interaction, date: str, reason: str = ""
     ) -> None:
         _, start = await services_of(interaction).office_hours.cancel(
             interaction.guild_id, interaction.user.id, date, reason
         )
-        await reply(
-            interaction,
-            f"Cancelled the office hours of {show_time(start)}"
-            + (f" ({safe(reason, 200)})" if reason else "")
-            + ". The cancellation is announced in the channel.",
-        )
+        await reply(interaction, cancelled_text(start, reason, DISCORD_STYLE))

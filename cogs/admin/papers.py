@@ -10,35 +10,35 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.papers import (
+    REMOVE_LABEL,
+    codes,
+    import_summary,
+    refused_line,
+    removal_question,
+    removed_text,
+    too_big,
+)
 from bot.core.errors import InvalidInput
 from bot.core.models import PaperFields
 from bot.core.text import echo
 from bot.discord.client import SeminarBot
-from bot.discord.ui import ConfirmView, add_field, embed, reply, safe
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import add_field, ask, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import paper_autocomplete, services_of, still_organiser
+from cogs.common import command_help, described, paper_autocomplete, services_of, still_organiser
 from cogs.papers import paper_card
 
 log = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-FIELD_HELP = {
-    "code": "Short unique code, e.g. wei-ma-2019",
-    "title": "Paper title",
-    "authors": "Authors, separated by ;",
-    "venue": "Venue, e.g. NeurIPS 2019",
-    "url": "Link to the conference version",
-    "arxiv": "arXiv id or link (the longer version the report follows)",
-    "topic": "Topic, used to group papers",
-    "capacity": "How many students can present it (default 1)",
-}
 
 
 class PaperCommands(AdminMixin):
     paper = app_commands.Group(name="paper", description="Manage the paper catalogue")
 
-    @paper.command(name="add", description="Add a paper to the catalogue")
-    @app_commands.describe(**FIELD_HELP)
+    @paper.command(name="add", description=command_help("admin paper add"))
+    @described("admin paper add")
     async def paper_add(
         self,
         interaction: discord.Interaction,
@@ -57,8 +57,8 @@ class PaperCommands(AdminMixin):
         )
         await reply(interaction, "Paper added.", embed=paper_card(added))
 
-    @paper.command(name="edit", description="Change fields of a paper")
-    @app_commands.describe(paper="The paper to change", **FIELD_HELP)
+    @paper.command(name="edit", description=command_help("admin paper edit"))
+    @described("admin paper edit")
     @app_commands.autocomplete(paper=paper_autocomplete)
     async def paper_edit(
         self,
@@ -88,8 +88,8 @@ class PaperCommands(AdminMixin):
         )
         await reply(interaction, "Paper updated.", embed=paper_card(edited))
 
-    @paper.command(name="remove", description="Remove a paper (asks to confirm)")
-    @app_commands.describe(paper="The paper to remove")
+    @paper.command(name="remove", description=command_help("admin paper remove"))
+    @described("admin paper remove")
     @app_commands.autocomplete(paper=paper_autocomplete)
     async def paper_remove(self, interaction: discord.Interaction, paper: str) -> None:
         papers = services_of(interaction).papers
@@ -97,35 +97,18 @@ class PaperCommands(AdminMixin):
 
         async def confirmed(click: discord.Interaction) -> str:
             removal = await papers.remove(click.guild_id, click.user.id, found.code)
-            note = (
-                f" {removal.rankings_touched} student(s) had ranked it; their rankings "
-                "are now one paper shorter."
-                if removal.rankings_touched
-                else ""
-            )
-            return f"Removed `{removal.paper.code}`.{note}"
+            return removed_text(removal, DISCORD_STYLE)
 
-        view = ConfirmView(
-            interaction.user.id, confirmed, still_allowed=still_organiser, confirm_label="Remove it"
-        )
-        await reply(
-            interaction,
-            f"Remove `{found.code}` — {safe(found.title, 200)} from the catalogue?",
-            view=view,
-        )
+        question = removal_question(found, DISCORD_STYLE)
+        await ask(interaction, question, REMOVE_LABEL, confirmed, still_allowed=still_organiser)
 
-    @paper.command(name="import", description="Add or update many papers from a CSV or BibTeX file")
-    @app_commands.describe(
-        file="CSV (code,title,authors,venue,url,arxiv,topic,capacity) or BibTeX (.bib)"
-    )
+    @paper.command(name="import", description=command_help("admin paper import"))
+    @described("admin paper import")
     async def paper_import(
         self, interaction: discord.Interaction, file: discord.Attachment
     ) -> None:
         if file.size > MAX_IMPORT_BYTES:
-            raise InvalidInput(
-                f"That file is {file.size // 1024} KiB; catalogues can be at most "
-                f"{MAX_IMPORT_BYTES // 1024} KiB."
-            )
+            raise InvalidInput(too_big(file.size, MAX_IMPORT_BYTES))
         await interaction.response.defer(ephemeral=True, thinking=True)
         timeout = cast(SeminarBot, interaction.client).settings.download_timeout_seconds
         try:
@@ -147,18 +130,12 @@ class PaperCommands(AdminMixin):
         report = await services_of(interaction).papers.import_file(
             interaction.guild_id, interaction.user.id, file.filename, data
         )
-        changed = len(report.added) + len(report.updated)
-        summary = (
-            f"**{len(report.added)}** added, **{len(report.updated)}** updated, "
-            f"**{len(report.unchanged)}** unchanged, **{len(report.refused)}** refused."
-        )
-        if not changed and report.refused:
-            summary += "\nNothing was changed."
+        summary = import_summary(report, DISCORD_STYLE)
         page = embed(f"Import of {safe(file.filename, 100)}", summary)
         if report.added:
-            add_field(page, "Added", ", ".join(f"`{c}`" for c in report.added))
+            add_field(page, "Added", codes(report.added, DISCORD_STYLE))
         if report.updated:
-            add_field(page, "Updated", ", ".join(f"`{c}`" for c in report.updated))
+            add_field(page, "Updated", codes(report.updated, DISCORD_STYLE))
         if report.derived:
             add_field(
                 page,
@@ -179,11 +156,6 @@ class PaperCommands(AdminMixin):
             add_field(
                 page,
                 "Refused",
-                "\n".join(
-                    f"line {row.line}"
-                    + (f" (`{echo(row.code, 40)}`)" if row.code else "")
-                    + f": {safe(row.reason, 200)}"
-                    for row in report.refused
-                ),
+                "\n".join(refused_line(row, DISCORD_STYLE) for row in report.refused),
             )
         await reply(interaction, embed=page)

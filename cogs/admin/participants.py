@@ -5,44 +5,38 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.models import ParticipantStatus, SubmissionKind
-from bot.discord.ui import embed, reply, safe
+from bot.commands.handlers.admin.participants import (
+    NOBODY,
+    participant_line,
+    participants_title,
+)
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import embed, mention, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, services_of
 
 # Lines run to ~130 characters with a paper; an embed description holds 4096.
 PAGE_LINES = 30
 
 
 class ParticipantCommands(AdminMixin):
-    @app_commands.command(name="participants", description="Participants with their status")
+    @app_commands.command(name="participants", description=command_help("admin participants"))
     async def participants(self, interaction: discord.Interaction) -> None:
         overview = await services_of(interaction).registration.overview(interaction.guild_id)
-        seminar = overview.seminar
-        lines = []
-        for row in overview.rows:
-            person = f"<@{row.participant.user_id}> ({safe(row.participant.display_name, 40)})"
-            if row.participant.status is ParticipantStatus.WAITLISTED:
-                lines.append(f"⏳ {person} — waitlist #{row.waitlist_position}")
-                continue
-            prefs = (
-                f"prefs {row.ranked}/{seminar.pref_count} ✅"
-                if row.ranked >= seminar.pref_count
-                else f"prefs {row.ranked}/{seminar.pref_count} ❌"
-            )
-            handed_in = ", ".join(
-                f"{kind} {'✅' if kind in row.handed_in else '❌'}"
-                for kind in (SubmissionKind.REPORT, SubmissionKind.SLIDES)
-            )
-            paper = f", paper `{row.paper}`" if row.paper else ""
-            lines.append(f"• {person} — {prefs}, {handed_in}{paper}")
-        registered = sum(
-            1 for r in overview.rows if r.participant.status is ParticipantStatus.REGISTERED
-        )
-        title = f"Participants: {registered}/{seminar.capacity}"
-        if not lines:
-            await reply(interaction, "Nobody has joined yet.")
+        if not overview.rows:
+            await reply(interaction, NOBODY)
             return
+        lines = [
+            # The name beside the mention: a member who left shows as an unknown user.
+            participant_line(
+                row,
+                overview.seminar,
+                f"{mention(row.participant.user_id)} ({safe(row.participant.display_name, 40)})",
+                DISCORD_STYLE,
+            )
+            for row in overview.rows
+        ]
+        title = participants_title(overview)
         # One embed description holds 4096 characters; long lists go in several.
         pages = [lines[i : i + PAGE_LINES] for i in range(0, len(lines), PAGE_LINES)]
         for number, chunk in enumerate(pages, start=1):

@@ -5,26 +5,22 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.setup import (
+    PROMOTED,
+    promoted_text,
+    settings_fields,
+    setup_title,
+)
 from bot.core.errors import InvalidInput
-from bot.discord.ui import add_field, embed, reply, safe
+from bot.discord.style import DISCORD_STYLE
+from bot.discord.ui import add_field, add_fields, embed, reply, safe
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 
 
 class SetupCommands(AdminMixin):
-    @app_commands.command(name="setup", description="Create or update this server's seminar")
-    @app_commands.describe(
-        title="Seminar title (required the first time)",
-        term="Term, e.g. Winter 2026/27",
-        channel="Channel for announcements and reminders",
-        organiser_role="Role whose members may use /admin",
-        timezone="IANA timezone for times you type, e.g. Europe/Berlin (default)",
-        capacity="Maximum number of participants (default 20)",
-        pref_count="How many papers each student must rank (1-5, default 3)",
-        contact="Who students should contact, e.g. an e-mail address",
-        attendance_required="Whether a missed talk (not excused) holds back the final grade "
-        "(default true)",
-    )
+    @app_commands.command(name="setup", description=command_help("admin setup"))
+    @described("admin setup")
     async def setup_(
         self,
         interaction: discord.Interaction,
@@ -59,39 +55,20 @@ class SetupCommands(AdminMixin):
             attendance_required=attendance_required,
         )
         seminar = result.seminar
-        page = embed(
-            ("Seminar created: " if result.created else "Seminar updated: ") + seminar.title,
-            safe(seminar.term, 200),
-        )
-        add_field(page, "Timezone", seminar.timezone, inline=True)
-        add_field(page, "Capacity", str(seminar.capacity), inline=True)
-        add_field(page, "Papers to rank", str(seminar.pref_count), inline=True)
-        add_field(
-            page,
-            "Announcements",
-            f"<#{seminar.channel_id}>" if seminar.channel_id else "not set (use `channel:`)",
-            inline=True,
-        )
-        add_field(
-            page,
-            "Organiser role",
-            f"<@&{seminar.organiser_role_id}>"
-            if seminar.organiser_role_id
-            else "Manage Server only",
-            inline=True,
-        )
-        add_field(
-            page,
-            "Attendance of all talks",
-            "required for a final grade" if seminar.attendance_required else "not required",
-            inline=True,
-        )
-        if seminar.contact:
-            add_field(page, "Contact", safe(seminar.contact, 200), inline=True)
+        page = embed(setup_title(result), safe(seminar.term, 200))
+        place_fields = [
+            (
+                "Announcements",
+                f"<#{seminar.channel_id}>" if seminar.channel_id else "not set (use `channel:`)",
+            ),
+            (
+                "Organiser role",
+                f"<@&{seminar.organiser_role_id}>"
+                if seminar.organiser_role_id
+                else "Manage Server only",
+            ),
+        ]
+        add_fields(page, settings_fields(seminar, DISCORD_STYLE, place_fields), inline=True)
         if result.promoted:
-            add_field(
-                page,
-                "Moved up from the waitlist",
-                ", ".join(f"<@{p.user_id}>" for p in result.promoted),
-            )
+            add_field(page, PROMOTED, promoted_text(result, DISCORD_STYLE))
         await reply(interaction, embed=page)

@@ -5,24 +5,20 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.commands.handlers.admin.talks import scheduled_text
 from bot.core.talks import BREAK_MINUTES, PER_DAY, TALK_MINUTES
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import reply
 from cogs.admin.base import AdminMixin
-from cogs.common import services_of
+from cogs.common import command_help, described, services_of
 from cogs.talks import programme_embed
 
 
 class TalkCommands(AdminMixin):
     talks = app_commands.Group(name="talks", description="The block-seminar programme")
 
-    @talks.command(name="schedule", description="Build the programme from the published assignment")
-    @app_commands.describe(
-        start="First day's start, e.g. 2027-02-15 09:00 (seminar timezone); later days "
-        "start at the same time",
-        talk_minutes="Length of one talk in minutes",
-        break_minutes="Minutes between two talks",
-        per_day="Talks per day",
-    )
+    @talks.command(name="schedule", description=command_help("admin talks schedule"))
+    @described("admin talks schedule")
     async def talks_schedule(
         self,
         interaction: discord.Interaction,
@@ -39,12 +35,8 @@ class TalkCommands(AdminMixin):
             break_minutes,
             per_day,
         )
-        again = " (replacing the previous one)" if programme.revision > 1 else ""
         await reply(
             interaction,
-            f"Programme scheduled{again}: {len(programme.talks)} talks over "
-            f"{len(programme.days)} day{'' if len(programme.days) == 1 else 's'}. Presenters "
-            "are reminded a day and an hour before their talk, everyone the day before each "
-            "block day. `/talks` shows it to everyone.",
+            scheduled_text(programme, DISCORD_STYLE),
             embed=programme_embed(programme),
         )

@@ -152,7 +152,7 @@ async def test_publish_asks_then_publishes_once(
     assert await click(view, "Publish", confirm)
     done = edit(confirm)["content"]
     assert done.startswith("Published preview #")
-    assert f"a post in <#{CHANNEL}> and 3 DMs" in done
+    assert f"a post in <#{CHANNEL}> and 3 direct messages" in done
     # The bot itself sends nothing from the command: the reminder engine does.
     confirm.followup.send.assert_not_awaited()
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.commands.context import Style
 from bot.discord.client import SeminarBot
+from bot.discord.style import DISCORD_STYLE
 from bot.discord.ui import EMBED_FIELDS, MESSAGE_LIMIT, add_field, embed, reply, safe, when
 from tests.cogs.helpers import LIVE_MENTIONS, assert_harmless, mock_interaction
 
@@ -68,3 +70,18 @@ def test_assert_harmless_sees_live_mentions() -> None:
     assert_harmless("`@everyone` in a code span is shown literally")
     with pytest.raises(AssertionError):
         assert_harmless("plain @everyone")
+
+
+def test_the_discord_style_writes_markdown_mentions_and_slash_commands() -> None:
+    assert DISCORD_STYLE.bold("x") == "**x**"
+    assert DISCORD_STYLE.code("a `b`") == "`a 'b'`"
+    assert DISCORD_STYLE.person(123, "alice") == "<@123>"
+    assert DISCORD_STYLE.command("prefs set") == "/prefs set"
+    assert DISCORD_STYLE.when(1_800_000_000) == when(1_800_000_000)
+    shown = DISCORD_STYLE.escape("**hi** @everyone")
+    assert shown.startswith("\\*\\*hi\\*\\*") and not any(m in shown for m in LIVE_MENTIONS)
+
+
+def test_the_discord_style_is_a_command_layer_style() -> None:
+    style: Style = DISCORD_STYLE  # mypy checks the Protocol
+    assert style.bold("x") == "**x**"

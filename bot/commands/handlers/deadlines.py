@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from bot.commands.context import Answer, Call
-from bot.commands.handlers.common import deadline_label
+from bot.commands.handlers.common import deadline_entry
+
+NONE_UPCOMING = "There are no upcoming deadlines."
+UPCOMING = "Upcoming deadlines"
 
 
 async def show(call: Call) -> Answer:
     style = call.style
     _, statuses = await call.services.deadlines.for_user(call.place_id, call.account_id)
     if not statuses:
-        return Answer("There are no upcoming deadlines.")
-    lines = []
-    for status in statuses:
-        mark = {True: "✅ done", False: "⏳ not done yet", None: ""}[status.done]
-        deadline = status.deadline
-        line = f"• {style.bold(deadline_label(deadline.kind))} — {style.when(deadline.due_at)}"
-        if mark:
-            line += f" — {mark}"
-        if deadline.note:
-            line += f"\n  {style.escape(deadline.note)}"
-        lines.append(line)
-    return Answer("\n".join(lines), title="Upcoming deadlines")
+        return Answer(NONE_UPCOMING)
+    lines = [f"• {deadline_entry(s.deadline, style, s.done)}" for s in statuses]
+    return Answer("\n".join(lines), title=UPCOMING)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call
+from bot.commands.context import Answer, Call, Style
 from bot.commands.handlers.common import paper_card, paper_line
 from bot.core.text import echo
+
+
+def nothing_found(topic: str | None, style: Style) -> str:
+    if topic:
+        return f"No papers on topic {style.code(echo(topic, 60))}."
+    return "The catalogue is empty so far."
+
+
+def browse_heading(topic: str | None, style: Style) -> str:
+    return f"Papers on {style.escape(topic)}" if topic else "Paper catalogue"
 
 
 async def browse(call: Call) -> Answer:
@@ -12,10 +22,8 @@ async def browse(call: Call) -> Answer:
     topic = call.invocation.optional_text("topic")
     found = await call.services.papers.browse(call.place_id, topic)
     if not found:
-        if topic:
-            return Answer(f"No papers on topic {style.code(echo(topic, 60))}.")
-        return Answer("The catalogue is empty so far.")
-    heading = f"Papers on {style.escape(topic)}" if topic else "Paper catalogue"
+        return Answer(nothing_found(topic, style))
+    heading = browse_heading(topic, style)
     body = "\n".join(paper_line(paper, style) for paper in found)
     footer = (
         f"{len(found)} paper{'' if len(found) == 1 else 's'} · "

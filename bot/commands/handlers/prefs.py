@@ -7,22 +7,40 @@ from bot.commands.handlers.common import ordinal
 from bot.core.preferences import Ranking
 
 RANKS = ("first", "second", "third", "fourth", "fifth")
+SAVED = "Your ranking is saved"
+YOURS = "Your ranking"
+NOTHING_RANKED = "You have not ranked any papers yet."
+CLEAR_QUESTION = "Clear your whole ranking?"
+CLEAR_LABEL = "Yes, clear it"
+CLEARED = "Your ranking is cleared."
 
 
-def ranking_text(ranking: Ranking, style: Style) -> str:
-    lines = [
+def ranking_lines(ranking: Ranking, style: Style) -> list[str]:
+    return [
         f"{style.bold(ordinal(rank))} {style.code(paper.code)} — {style.escape(paper.title)}"
         for rank, paper in enumerate(ranking.papers, start=1)
     ]
-    if not lines:
-        lines.append("You have not ranked any papers yet.")
+
+
+def ranking_notes(ranking: Ranking, style: Style) -> list[tuple[str, str]]:
+    """When it last changed and whether it is still short, as (name, value) pairs."""
+    notes = []
     if ranking.updated_at is not None:
-        lines.append(f"Last changed: {style.when(ranking.updated_at)}")
+        notes.append(("Last changed", style.when(ranking.updated_at)))
     if not ranking.complete:
-        lines.append(
-            f"Incomplete: please rank at least {ranking.seminar.pref_count} papers with "
-            f"{style.code(style.command('prefs set'))}."
+        notes.append(
+            (
+                "Incomplete",
+                f"Please rank at least {ranking.seminar.pref_count} papers with "
+                f"{style.code(style.command('prefs set'))}.",
+            )
         )
+    return notes
+
+
+def ranking_text(ranking: Ranking, style: Style) -> str:
+    lines = ranking_lines(ranking, style) or [NOTHING_RANKED]
+    lines.extend(f"{name}: {value}" for name, value in ranking_notes(ranking, style))
     return "\n".join(lines)
 
 
@@ -30,12 +48,12 @@ async def set_(call: Call) -> Answer:
     values = call.invocation.values
     choices = [str(values[name]) for name in RANKS if name in values]
     ranking = await call.services.preferences.set(call.place_id, call.account_id, choices)
-    return Answer(ranking_text(ranking, call.style), title="Your ranking is saved")
+    return Answer(ranking_text(ranking, call.style), title=SAVED)
 
 
 async def show(call: Call) -> Answer:
     ranking = await call.services.preferences.show(call.place_id, call.account_id)
-    return Answer(ranking_text(ranking, call.style), title="Your ranking")
+    return Answer(ranking_text(ranking, call.style), title=YOURS)
 
 
 async def clear(call: Call) -> Answer:
@@ -45,7 +63,6 @@ async def clear(call: Call) -> Answer:
 
     async def confirmed() -> Answer:
         await preferences.clear(place, account)
-        return Answer("Your ranking is cleared.")
+        return Answer(CLEARED)
 
-    question = "Clear your whole ranking?"
-    return Answer(question, confirm=Confirmation(question, "Yes, clear it", confirmed))
+    return Answer(CLEAR_QUESTION, confirm=Confirmation(CLEAR_QUESTION, CLEAR_LABEL, confirmed))

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call
-from bot.commands.handlers.common import deadline_label, field
+from bot.commands.context import Answer, Call, Style
+from bot.commands.handlers.common import deadline_entry, field
 from bot.core.errors import NotFound
+from bot.core.seminars import Overview as SeminarOverview
+
+NO_DEADLINES = "No deadlines yet."
+
+
+def places_text(overview: SeminarOverview) -> str:
+    places = f"{overview.registered} of {overview.seminar.capacity} places taken"
+    if overview.waitlisted:
+        places += f", {overview.waitlisted} waiting"
+    return places
+
+
+def papers_text(overview: SeminarOverview, style: Style) -> str:
+    return f"{overview.paper_count} in the catalogue — see {style.code(style.command('papers'))}"
 
 
 async def show(call: Call) -> Answer:
@@ -16,28 +30,12 @@ async def show(call: Call) -> Answer:
         lines.append(style.escape(seminar.term))
     if seminar.contact:
         lines.append(field(style, "Contact", style.escape(seminar.contact)))
-    places = f"{overview.registered} of {seminar.capacity} places taken"
-    if overview.waitlisted:
-        places += f", {overview.waitlisted} waiting"
-    lines.append(field(style, "Participants", places))
-    lines.append(
-        field(
-            style,
-            "Papers",
-            f"{overview.paper_count} in the catalogue — see {style.code(style.command('papers'))}",
-        )
-    )
+    lines.append(field(style, "Participants", places_text(overview)))
+    lines.append(field(style, "Papers", papers_text(overview, style)))
     lines.append("")
     lines.append(style.bold("Timeline"))
-    if overview.deadlines:
-        for deadline in overview.deadlines:
-            lines.append(
-                f"• {style.bold(deadline_label(deadline.kind))} — {style.when(deadline.due_at)}"
-            )
-            if deadline.note:
-                lines.append(f"  {style.escape(deadline.note)}")
-    else:
-        lines.append("No deadlines yet.")
+    entries = [f"• {deadline_entry(deadline, style)}" for deadline in overview.deadlines]
+    lines.extend(entries or [NO_DEADLINES])
     lines.append("")
     lines.append(field(style, "Assessment", style.escape(seminar.assessment or "—")))
     try:

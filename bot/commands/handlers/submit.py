@@ -13,7 +13,16 @@ from bot.core.submissions import Receipt, human_duration, human_size
 log = logging.getLogger(__name__)
 
 
-def receipt_text(receipt: Receipt, style: Style) -> str:
+KEEP_IT = "Keep this receipt. Handing in again keeps this version; the latest one counts."
+
+
+def receipt_title(receipt: Receipt) -> str:
+    handed_in = receipt.submission
+    return f"Received: {handed_in.kind} (version {handed_in.version})"
+
+
+def receipt_fields(receipt: Receipt, style: Style) -> list[tuple[str, str]]:
+    """The receipt as (name, value) pairs: lines here, embed fields on Discord."""
     handed_in = receipt.submission
     size = human_size(handed_in.size_bytes)
     if handed_in.size_bytes >= 1024:
@@ -27,16 +36,18 @@ def receipt_text(receipt: Receipt, style: Style) -> str:
             f"⚠️ {style.bold('Late by ' + human_duration(receipt.late_by))} "
             f"(deadline was {style.when(handed_in.due_at)})."
         )
-    return "\n".join(
-        [
-            "Keep this receipt. Handing in again keeps this version; the latest one counts.",
-            field(style, "Received at", style.when(handed_in.submitted_at)),
-            field(style, "File", style.escape(handed_in.original_filename)),
-            field(style, "Size", size),
-            field(style, "SHA-256", style.code(handed_in.sha256)),
-            field(style, "Status", status),
-        ]
-    )
+    return [
+        ("Received at", style.when(handed_in.submitted_at)),
+        ("File", style.escape(handed_in.original_filename)),
+        ("Size", size),
+        ("SHA-256", style.code(handed_in.sha256)),
+        ("Status", status),
+    ]
+
+
+def receipt_text(receipt: Receipt, style: Style) -> str:
+    lines = [field(style, name, value) for name, value in receipt_fields(receipt, style)]
+    return "\n".join([KEEP_IT, *lines])
 
 
 async def submit(call: Call) -> Answer:
@@ -60,8 +71,4 @@ async def submit(call: Call) -> Answer:
             "I could not download your file, so nothing was stored. Please send `/submit` again."
         ) from exc
     receipt = await submissions.finish(upload, attachment.filename, data)
-    handed_in = receipt.submission
-    return Answer(
-        receipt_text(receipt, call.style),
-        title=f"Received: {handed_in.kind} (version {handed_in.version})",
-    )
+    return Answer(receipt_text(receipt, call.style), title=receipt_title(receipt))

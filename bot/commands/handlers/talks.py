@@ -19,12 +19,23 @@ def talk_line(talk: Talk, style: Style, zone: ZoneInfo, name: str) -> str:
     )
 
 
+NONE_LEFT = "No talks are left in the programme."
+
+
+def programme_title(programme: Programme) -> str:
+    return f"Block seminar — {programme.seminar.title}"
+
+
+def programme_summary(programme: Programme) -> str:
+    return (
+        f"{len(programme.talks)} talks of {programme.talk_minutes} min, "
+        f"{programme.break_minutes} min between talks. Attendance is required on every day."
+    )
+
+
 def programme_text(programme: Programme, style: Style, names: Mapping[int, str]) -> str:
     seminar = programme.seminar
-    lines = [
-        f"{len(programme.talks)} talks of {programme.talk_minutes} min, "
-        f"{programme.break_minutes} min between talks. Attendance is required on every day.",
-    ]
+    lines = [programme_summary(programme)]
     for day in programme.days:
         lines.append("")
         lines.append(style.bold(f"Day {day.index + 1}") + f" — {style.when(day.starts_at)}")
@@ -33,7 +44,7 @@ def programme_text(programme: Programme, style: Style, names: Mapping[int, str])
             for talk in day.talks
         )
     if not programme.days:
-        lines.append("No talks are left in the programme.")
+        lines.append(NONE_LEFT)
     lines.append("")
     lines.append(
         f"Talk times are in {seminar.timezone}. {style.code(style.command('assignment'))} "
@@ -46,7 +57,7 @@ async def show(call: Call) -> Answer:
     programme = await call.services.talks.programme(call.place_id)
     return Answer(
         programme_text(programme, call.style, await presenter_names(call)),
-        title=f"Block seminar — {programme.seminar.title}",
+        title=programme_title(programme),
     )
 
 

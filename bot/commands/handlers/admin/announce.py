@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call, Confirmation, UsageError
+from bot.commands.context import Answer, Call, Confirmation, Style, UsageError
 from bot.core.errors import NotFound
-from bot.core.models import Platform
+from bot.core.models import Announcement, Platform
 
+NONE_SCHEDULED = "No announcements are scheduled."
+SCHEDULED = "Scheduled announcements"
+CANCEL_LABEL = "Cancel it"
 # Off Discord there are no roles: `ping:room` notifies the whole seminar room.
 ROOM_PINGS = ("room", "everyone", "all", "yes", "true")
+
+
+def posted_text(announcement: Announcement, scheduled: bool, where: str, style: Style) -> str:
+    """`where` is the seminar's channel as the front end names it."""
+    if scheduled:
+        return f"Scheduled #{announcement.id} for {style.when(announcement.post_at)} in {where}."
+    return f"Posting now in {where}."
+
+
+def entry_heading(announcement: Announcement, ping: str, style: Style) -> str:
+    """One scheduled announcement's first line; `ping` says whom it pings, if anyone."""
+    return f"{style.bold(f'#{announcement.id}')} {style.when(announcement.post_at)}" + (
+        f" · {ping}" if ping else ""
+    )
+
+
+def cancel_question(number: int) -> str:
+    return f"Cancel scheduled announcement #{number}?"
+
+
+def cancelled_text(number: int) -> str:
+    return f"Cancelled announcement #{number}."
 
 
 async def post(call: Call) -> Answer:
@@ -28,13 +53,7 @@ async def post(call: Call) -> Answer:
     _, announcement = await call.services.announcements.post(
         call.place_id, call.account_id, invocation.text("message"), when, ping_id
     )
-    if when:
-        text = (
-            f"Scheduled #{announcement.id} for {style.when(announcement.post_at)} in the "
-            "seminar's channel."
-        )
-    else:
-        text = "Posting now in the seminar's channel."
+    text = posted_text(announcement, bool(when), "the seminar's channel", style)
     if ping_id is not None:
         text += " It will notify everyone there."
     return Answer(text)
@@ -44,14 +63,13 @@ async def list_(call: Call) -> Answer:
     style = call.style
     found = await call.services.announcements.scheduled(call.place_id)
     if not found:
-        return Answer("No announcements are scheduled.")
+        return Answer(NONE_SCHEDULED)
     lines = [
-        f"{style.bold(f'#{a.id}')} {style.when(a.post_at)}"
-        + (" · with a ping" if a.ping_role_id else "")
+        entry_heading(a, "with a ping" if a.ping_role_id else "", style)
         + f"\n  {style.escape(a.message)}"
         for a in found
     ]
-    return Answer("\n".join(lines), title="Scheduled announcements")
+    return Answer("\n".join(lines), title=SCHEDULED)
 
 
 async def cancel(call: Call) -> Answer:
@@ -67,7 +85,7 @@ async def cancel(call: Call) -> Answer:
 
     async def confirmed() -> Answer:
         await service.cancel(place, account, number)
-        return Answer(f"Cancelled announcement #{number}.")
+        return Answer(cancelled_text(number))
 
-    question = f"Cancel scheduled announcement #{number}?"
-    return Answer(question, confirm=Confirmation(question, "Cancel it", confirmed))
+    question = cancel_question(number)
+    return Answer(question, confirm=Confirmation(question, CANCEL_LABEL, confirmed))

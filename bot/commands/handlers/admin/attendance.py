@@ -1,7 +1,7 @@
 """`/admin attendance show|set|excuse`: who was at which talk, the codes, corrections.
 
-The same information as the Discord cog; as plain text every name fits, so the
-overview lists who checked in too.
+The same information as the Discord cog, which takes its wording from here; as plain
+text every name fits, so the overview lists who checked in too.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from bot.commands.context import Answer, Call, Style
 from bot.core.attendance import Overview, TalkAttendance
-from bot.core.models import RefusalReason
+from bot.core.models import Excuse, RefusalReason, TalkCode
 
 REFUSAL_NAMES = {
     RefusalReason.WRONG_CODE: "wrong code",
@@ -19,6 +19,8 @@ REFUSAL_NAMES = {
     RefusalReason.OWN_TALK: "own talk",
     RefusalReason.RATE_LIMITED: "rate-limited",
 }
+MISSED_HEADING = "Missed talks (not excused)"
+NOBODY_MISSED = "Nobody so far."
 # The newest refused attempts shown; the rest are counted.
 REFUSALS_SHOWN = 10
 
@@ -43,24 +45,33 @@ def _talk_lines(item: TalkAttendance, style: Style, names: Mapping[int, str]) ->
     return lines
 
 
+def overview_title(overview: Overview) -> str:
+    return f"Attendance — {overview.seminar.title}"
+
+
+def rule_text(overview: Overview, style: Style) -> str:
+    """Whether a missed talk holds back the grade: the first thing the overview says."""
+    if overview.required:
+        return (
+            f"Attendance of every talk is {style.bold('required')}: a missed talk (not "
+            "excused) holds back the final grade."
+        )
+    return f"Attendance is recorded but {style.bold('not required')} for the grade."
+
+
 def overview_text(overview: Overview, style: Style) -> str:
     names = {s.account_id: s.display_name for s in overview.students}
-    lines = [
-        "Attendance of every talk is required: a missed talk (not excused) holds back the "
-        "final grade."
-        if overview.required
-        else "Attendance is recorded but not required for the grade."
-    ]
+    lines = [rule_text(overview, style)]
     missed = [s for s in overview.students if s.missed]
     lines.append("")
-    lines.append(style.bold("Missed talks (not excused)"))
+    lines.append(style.bold(MISSED_HEADING))
     if missed:
         lines.extend(f"• {style.person(s.account_id, s.display_name)}: {s.missed}" for s in missed)
     else:
-        lines.append("Nobody so far.")
+        lines.append(NOBODY_MISSED)
     if overview.refused:
         lines.append("")
-        lines.append(style.bold(f"Refused check-ins ({len(overview.refused)}, newest first)"))
+        lines.append(style.bold(refused_heading(overview)))
         for attempt in list(reversed(overview.refused))[:REFUSALS_SHOWN]:
             lines.append(
                 f"• {style.when(attempt.at)} "
@@ -71,18 +82,42 @@ def overview_text(overview: Overview, style: Style) -> str:
         lines.append("")
         lines.extend(_talk_lines(item, style, names))
     lines.append("")
-    lines.append(
-        f"Show a talk's code on its slide or say it. {style.code(style.command('admin export'))} "
-        "with what:attendance gives everything as CSV."
-    )
+    lines.append(codes_hint(style.code(style.command("admin export"))))
     return "\n".join(lines)
+
+
+def refused_heading(overview: Overview) -> str:
+    return f"Refused check-ins ({len(overview.refused)}, newest first)"
+
+
+def codes_hint(export_command: str) -> str:
+    """The overview's last words; `export_command` as the front end shows it."""
+    return (
+        f"Show a talk's code on its slide or say it. {export_command} with what:attendance "
+        "gives everything as CSV."
+    )
+
+
+def recorded_text(who: str, talk: TalkCode, present: bool, style: Style) -> str:
+    """`who` is the member as the front end shows them (`style.person`)."""
+    return (
+        f"Recorded {who} as {style.bold('present' if present else 'absent')} at talk "
+        f"{talk.position} ({style.code(talk.paper_code)})."
+    )
+
+
+def excused_text(who: str, talk: TalkCode, excuse: Excuse, style: Style) -> str:
+    # The reason as stored (cleaned), not as typed: a NUL typed in it was echoed.
+    return (
+        f"Excused {who}'s absence from talk {talk.position} "
+        f"({style.code(talk.paper_code)}): {style.escape(excuse.reason)}. It no "
+        "longer holds back a final grade."
+    )
 
 
 async def show(call: Call) -> Answer:
     overview = await call.services.attendance.overview(call.place_id)
-    return Answer(
-        overview_text(overview, call.style), title=f"Attendance — {overview.seminar.title}"
-    )
+    return Answer(overview_text(overview, call.style), title=overview_title(overview))
 
 
 async def set_present(call: Call) -> Answer:
@@ -94,10 +129,7 @@ async def set_present(call: Call) -> Answer:
         call.place_id, call.account_id, member, invocation.text("talk"), present
     )
     who = call.style.person(member, await _name(call, member))
-    return Answer(
-        f"Recorded {who} as {call.style.bold('present' if present else 'absent')} at talk "
-        f"{talk.position} ({call.style.code(talk.paper_code)})."
-    )
+    return Answer(recorded_text(who, talk, present, call.style))
 
 
 async def excuse(call: Call) -> Answer:
@@ -108,11 +140,7 @@ async def excuse(call: Call) -> Answer:
         call.place_id, call.account_id, member, invocation.text("talk"), invocation.text("reason")
     )
     who = call.style.person(member, await _name(call, member))
-    return Answer(
-        f"Excused {who}'s absence from talk {talk.position} "
-        f"({call.style.code(talk.paper_code)}): {call.style.escape(found.reason)}. It no "
-        "longer holds back a final grade."
-    )
+    return Answer(excused_text(who, talk, found, call.style))
 
 
 async def _name(call: Call, account_id: int) -> str:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call, Confirmation
+from bot.commands.context import Answer, Call, Confirmation, Style
 from bot.commands.handlers.common import deadline_label
+from bot.core.deadlines import DeadlineChange
+from bot.core.models import Deadline
 from bot.core.timeutil import format_offsets
 
+REMOVE_LABEL = "Remove it"
 
-async def set_(call: Call) -> Answer:
-    style = call.style
-    invocation = call.invocation
-    change = await call.services.deadlines.set(
-        call.place_id,
-        call.account_id,
-        invocation.text("kind"),
-        invocation.text("when"),
-        # Left out: a moved deadline keeps its reminders and note (a new one gets
-        # the defaults).
-        invocation.optional_text("reminders"),
-        invocation.optional_text("note"),
-    )
+
+def set_text(change: DeadlineChange, style: Style) -> str:
     deadline = change.deadline
     verb = "set" if change.created else "moved"
     lines = [
@@ -31,7 +23,34 @@ async def set_(call: Call) -> Answer:
         lines.append(f"Note: {style.escape(deadline.note)}")
     if change.in_past:
         lines.append("⚠️ This time is already in the past, so no reminders will be sent.")
-    return Answer("\n".join(lines))
+    return "\n".join(lines)
+
+
+def removal_question(found: Deadline, style: Style) -> str:
+    return (
+        f"Remove the {style.bold(deadline_label(found.kind))} deadline "
+        f"({style.when(found.due_at)}) and its pending reminders?"
+    )
+
+
+def removed_text(removed: Deadline, style: Style) -> str:
+    label = style.bold(deadline_label(removed.kind))
+    return f"Removed the {label} deadline and its pending reminders."
+
+
+async def set_(call: Call) -> Answer:
+    invocation = call.invocation
+    change = await call.services.deadlines.set(
+        call.place_id,
+        call.account_id,
+        invocation.text("kind"),
+        invocation.text("when"),
+        # Left out: a moved deadline keeps its reminders and note (a new one gets
+        # the defaults).
+        invocation.optional_text("reminders"),
+        invocation.optional_text("note"),
+    )
+    return Answer(set_text(change, call.style))
 
 
 async def remove(call: Call) -> Answer:
@@ -41,14 +60,7 @@ async def remove(call: Call) -> Answer:
     found = await deadlines.get(place, call.invocation.text("kind"))
 
     async def confirmed() -> Answer:
-        removed = await deadlines.remove(place, account, found.kind)
-        return Answer(
-            f"Removed the {style.bold(deadline_label(removed.kind))} deadline and its "
-            "pending reminders."
-        )
+        return Answer(removed_text(await deadlines.remove(place, account, found.kind), style))
 
-    question = (
-        f"Remove the {style.bold(deadline_label(found.kind))} deadline "
-        f"({style.when(found.due_at)}) and its pending reminders?"
-    )
-    return Answer(question, confirm=Confirmation(question, "Remove it", confirmed))
+    question = removal_question(found, style)
+    return Answer(question, confirm=Confirmation(question, REMOVE_LABEL, confirmed))

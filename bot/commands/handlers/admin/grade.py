@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from bot.commands.context import Answer, Call, Style
 from bot.commands.handlers.common import plural
-from bot.core.grading import GradeOutcome, GradeState, format_grade, weighted_hundredths
+from bot.core.grading import (
+    GradeChange,
+    GradeOutcome,
+    GradeState,
+    format_grade,
+    weighted_hundredths,
+)
 
 
 def describe_outcome(result: GradeOutcome, style: Style) -> str:
@@ -46,7 +52,6 @@ def describe_outcome(result: GradeOutcome, style: Style) -> str:
 
 
 async def grade(call: Call) -> Answer:
-    style = call.style
     invocation = call.invocation
     member = invocation.integer("member")
     assert member is not None  # required; resolved by the layer
@@ -57,5 +62,9 @@ async def grade(call: Call) -> Answer:
         report=invocation.optional_text("report"),
         presentation=invocation.optional_text("presentation"),
     )
+    return Answer(grades_text(change, call.style))
+
+
+def grades_text(change: GradeChange, style: Style) -> str:
     who = style.person(change.user_id, change.display_name)
-    return Answer(f"Grades for {who}: {describe_outcome(change.outcome, style)}")
+    return f"Grades for {who}: {describe_outcome(change.outcome, style)}"

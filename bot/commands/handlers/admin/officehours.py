@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call
-from bot.commands.handlers.officehours import office_hours_text
+from bot.commands.context import Answer, Call, Style
+from bot.commands.handlers.officehours import TITLE, office_hours_text
+
+SAVED = "Office hours saved. The channel is reminded the day before and 15 minutes before each one."
+
+
+def cancelled_text(start: int, reason: str, style: Style) -> str:
+    return (
+        f"Cancelled the office hours of {style.when(start)}"
+        + (f" ({style.escape(reason)})" if reason else "")
+        + ". The cancellation is announced in the channel."
+    )
 
 
 async def set_(call: Call) -> Answer:
@@ -18,21 +28,12 @@ async def set_(call: Call) -> Answer:
         first=invocation.text("first"),
         last=invocation.text("last"),
     )
-    return Answer(
-        "Office hours saved. The channel is reminded the day before and 15 minutes before "
-        "each one.\n" + office_hours_text(hours, call.style),
-        title="Office hours",
-    )
+    return Answer(f"{SAVED}\n{office_hours_text(hours, call.style)}", title=TITLE)
 
 
 async def cancel(call: Call) -> Answer:
-    style = call.style
     reason = call.invocation.text("reason")
     _, start = await call.services.office_hours.cancel(
         call.place_id, call.account_id, call.invocation.text("date"), reason
     )
-    return Answer(
-        f"Cancelled the office hours of {style.when(start)}"
-        + (f" ({style.escape(reason)})" if reason else "")
-        + ". The cancellation is announced in the channel."
-    )
+    return Answer(cancelled_text(start, reason, call.style))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.commands.context import Answer, Call, Confirmation
-from bot.commands.handlers.common import paper_card
+from bot.commands.context import Answer, Call, Confirmation, Style
+from bot.commands.handlers.common import field, paper_card
+from bot.core.catalogue import RefusedRow
 from bot.core.errors import InvalidInput
-from bot.core.models import PaperFields
+from bot.core.models import Paper, PaperFields
+from bot.core.papers import ImportReport, PaperRemoval
 from bot.core.text import echo, printable
 
+REMOVE_LABEL = "Remove it"
 FIELDS = ("code", "title", "authors", "venue", "url", "arxiv", "topic")
 
 
@@ -46,17 +49,50 @@ async def remove(call: Call) -> Answer:
     found = await papers.get(place, call.invocation.text("paper"))
 
     async def confirmed() -> Answer:
-        removal = await papers.remove(place, account, found.code)
-        note = (
-            f" {removal.rankings_touched} student(s) had ranked it; their rankings are now "
-            "one paper shorter."
-            if removal.rankings_touched
-            else ""
-        )
-        return Answer(f"Removed {style.code(removal.paper.code)}.{note}")
+        return Answer(removed_text(await papers.remove(place, account, found.code), style))
 
-    question = f"Remove {style.code(found.code)} — {style.escape(found.title)} from the catalogue?"
-    return Answer(question, confirm=Confirmation(question, "Remove it", confirmed))
+    question = removal_question(found, style)
+    return Answer(question, confirm=Confirmation(question, REMOVE_LABEL, confirmed))
+
+
+def removal_question(found: Paper, style: Style) -> str:
+    return f"Remove {style.code(found.code)} — {style.escape(found.title)} from the catalogue?"
+
+
+def removed_text(removal: PaperRemoval, style: Style) -> str:
+    note = (
+        f" {removal.rankings_touched} student(s) had ranked it; their rankings are now "
+        "one paper shorter."
+        if removal.rankings_touched
+        else ""
+    )
+    return f"Removed {style.code(removal.paper.code)}.{note}"
+
+
+def too_big(size: int, limit: int) -> str:
+    return f"That file is {size // 1024} KiB; catalogues can be at most {limit // 1024} KiB."
+
+
+def import_summary(report: ImportReport, style: Style) -> str:
+    changed = len(report.added) + len(report.updated)
+    summary = (
+        f"{style.bold(str(len(report.added)))} added, "
+        f"{style.bold(str(len(report.updated)))} updated, "
+        f"{style.bold(str(len(report.unchanged)))} unchanged, "
+        f"{style.bold(str(len(report.refused)))} refused."
+    )
+    if not changed and report.refused:
+        summary += "\nNothing was changed."
+    return summary
+
+
+def codes(found: list[str], style: Style) -> str:
+    return ", ".join(style.code(code) for code in found)
+
+
+def refused_line(row: RefusedRow, style: Style) -> str:
+    code = f" ({style.code(echo(row.code, 40))})" if row.code else ""
+    return f"line {row.line}{code}: {style.escape(row.reason)}"
 
 
 async def import_(call: Call) -> Answer:
@@ -65,9 +101,7 @@ async def import_(call: Call) -> Answer:
     assert file is not None  # the layer refuses a missing required file
     limit = call.limits.max_import_bytes
     if file.size > limit:
-        raise InvalidInput(
-            f"That file is {file.size // 1024} KiB; catalogues can be at most {limit // 1024} KiB."
-        )
+        raise InvalidInput(too_big(file.size, limit))
     try:
         data = await asyncio.wait_for(file.read(), timeout=call.limits.download_timeout_seconds)
     except (OSError, TimeoutError) as exc:
@@ -75,27 +109,12 @@ async def import_(call: Call) -> Answer:
     report = await call.services.papers.import_file(
         call.place_id, call.account_id, file.filename, data
     )
-    changed = len(report.added) + len(report.updated)
-    lines = [
-        f"{style.bold(str(len(report.added)))} added, "
-        f"{style.bold(str(len(report.updated)))} updated, "
-        f"{style.bold(str(len(report.unchanged)))} unchanged, "
-        f"{style.bold(str(len(report.refused)))} refused."
-    ]
-    if not changed and report.refused:
-        lines.append("Nothing was changed.")
+    lines = [import_summary(report, style)]
     if report.added:
-        lines.append(style.bold("Added") + ": " + ", ".join(style.code(c) for c in report.added))
+        lines.append(field(style, "Added", codes(report.added, style)))
     if report.updated:
-        lines.append(
-            style.bold("Updated") + ": " + ", ".join(style.code(c) for c in report.updated)
-        )
+        lines.append(field(style, "Updated", codes(report.updated, style)))
     if report.refused:
         lines.append(style.bold("Refused"))
-        lines.extend(
-            f"• line {row.line}"
-            + (f" ({style.code(echo(row.code, 40))})" if row.code else "")
-            + f": {style.escape(row.reason)}"
-            for row in report.refused
-        )
+        lines.extend(f"• {refused_line(row, style)}" for row in report.refused)
     return Answer("\n".join(lines), title=f"Import of {printable(file.filename)}")

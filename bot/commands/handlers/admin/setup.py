@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call
+from collections.abc import Sequence
+
+from bot.commands.context import Answer, Call, Style
 from bot.commands.handlers.common import field
-from bot.core.models import Platform
+from bot.core.models import Platform, Seminar
+from bot.core.seminars import SetupResult
 
 
 async def setup(call: Call) -> Answer:
@@ -28,33 +31,46 @@ async def setup(call: Call) -> Answer:
         attendance_required=_optional_flag(invocation.values.get("attendance_required")),
     )
     seminar = result.seminar
-    lines = []
-    if seminar.term:
-        lines.append(style.escape(seminar.term))
-    lines.append(field(style, "Timezone", seminar.timezone))
-    lines.append(field(style, "Capacity", str(seminar.capacity)))
-    lines.append(field(style, "Papers to rank", str(seminar.pref_count)))
-    lines.append(
-        field(
-            style,
-            "Attendance of all talks",
-            "required for a final grade" if seminar.attendance_required else "not required",
-        )
-    )
-    if seminar.contact:
-        lines.append(field(style, "Contact", style.escape(seminar.contact)))
+    lines = [style.escape(seminar.term)] if seminar.term else []
+    lines.extend(field(style, name, value) for name, value in settings_fields(seminar, style))
     if not discord:
         lines.append("Announcements and reminders are posted here.")
     if result.promoted:
-        lines.append(
-            field(
-                style,
-                "Moved up from the waitlist",
-                ", ".join(style.person(p.user_id, p.display_name) for p in result.promoted),
-            )
-        )
+        lines.append(field(style, PROMOTED, promoted_text(result, style)))
+    return Answer("\n".join(lines), title=setup_title(result))
+
+
+PROMOTED = "Moved up from the waitlist"
+
+
+def setup_title(result: SetupResult) -> str:
     verb = "Seminar created: " if result.created else "Seminar updated: "
-    return Answer("\n".join(lines), title=verb + seminar.title)
+    return verb + result.seminar.title
+
+
+def settings_fields(
+    seminar: Seminar, style: Style, place_fields: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """The seminar's settings as (name, value) pairs; `place_fields` are the front end's own
+    (Discord: channel and organiser role), shown after the numbers."""
+    found = [
+        ("Timezone", seminar.timezone),
+        ("Capacity", str(seminar.capacity)),
+        ("Papers to rank", str(seminar.pref_count)),
+        *place_fields,
+        (
+            "Attendance of all talks",
+            "required for a final grade" if seminar.attendance_required else "not required",
+        ),
+    ]
+    if seminar.contact:
+        found.append(("Contact", style.escape(seminar.contact)))
+    return found
+
+
+def promoted_text(result: SetupResult, style: Style) -> str:
+    """Who a larger capacity moved up from the waitlist."""
+    return ", ".join(style.person(p.user_id, p.display_name) for p in result.promoted)
 
 
 def _optional_flag(value: object) -> bool | None:

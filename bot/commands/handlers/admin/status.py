@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call
+from bot.commands.context import Answer, Call, Style
 from bot.commands.handlers.common import field
+from bot.core.status import Status
 
 
 def describe_job(key: str) -> str:
@@ -18,38 +19,58 @@ def describe_job(key: str) -> str:
     }.get(kind, kind)
 
 
-def recipient_label(recipient: str) -> str:
+TITLE = "Seminar bot status"
+
+
+def recipient_label(recipient: str, style: Style) -> str:
     if recipient.startswith("user:"):
-        return f"member {recipient.removeprefix('user:')}"
+        return style.person(int(recipient.removeprefix("user:")), "")
     return "the seminar channel"
 
 
-async def show(call: Call) -> Answer:
-    style = call.style
-    status = await call.services.status.status(call.place_id)
-    lines = [
-        field(style, "Pending", str(status.pending)),
-        field(style, "Sent late", str(status.sent_late)),
-        field(style, "Missed", str(status.missed_count)),
-        field(style, "Failed deliveries", str(status.failed)),
-        field(style, "DMs closed (posted in channel)", str(status.dms_closed)),
+def count_fields(status: Status) -> list[tuple[str, str]]:
+    return [
+        ("Pending", str(status.pending)),
+        ("Sent late", str(status.sent_late)),
+        ("Missed", str(status.missed_count)),
+        ("Failed deliveries", str(status.failed)),
+        ("DMs closed (posted in channel)", str(status.dms_closed)),
     ]
+
+
+def job_lists(status: Status, style: Style) -> list[tuple[str, list[str]]]:
+    """What is due next, what was missed and what failed: (heading, lines), only where any."""
+    found = []
     if status.next_up:
-        lines.append(style.bold("Next up"))
-        lines.extend(f"• {style.when(o.due_at)} — {describe_job(o.key)}" for o in status.next_up)
-    if status.missed:
-        lines.append(style.bold("Missed (bot was offline past the deadline)"))
-        lines.extend(f"• {style.when(due)} — {describe_job(key)}" for key, due in status.missed)
-    if status.problems:
-        lines.append(style.bold("Delivery problems"))
-        lines.extend(
-            f"• {recipient_label(p.recipient)} — {p.status}: {style.escape(p.error)}"
-            for p in status.problems
+        found.append(
+            ("Next up", [f"{style.when(o.due_at)} — {describe_job(o.key)}" for o in status.next_up])
         )
+    if status.missed:
+        found.append(
+            (
+                "Missed (bot was offline past the deadline)",
+                [f"{style.when(due)} — {describe_job(key)}" for key, due in status.missed],
+            )
+        )
+    if status.problems:
+        found.append(
+            (
+                "Delivery problems",
+                [
+                    f"{recipient_label(p.recipient, style)} — {p.status}: {style.escape(p.error)}"
+                    for p in status.problems
+                ],
+            )
+        )
+    return found
+
+
+def advice_fields(status: Status, style: Style) -> list[tuple[str, str]]:
+    """What an organiser should re-run, as (name, value) pairs, only where needed."""
+    found = []
     if status.assignment_changes:
-        lines.append(
-            field(
-                style,
+        found.append(
+            (
                 "Paper assignment",
                 f"A re-run is advised: {status.assignment_changes} change"
                 f"{'' if status.assignment_changes == 1 else 's'} since publication "
@@ -58,16 +79,32 @@ async def show(call: Call) -> Answer:
             )
         )
     if status.talks_dropped:
-        lines.append(
-            field(
-                style,
+        found.append(
+            (
                 "Block-seminar programme",
                 f"{status.talks_dropped} presenter{'' if status.talks_dropped == 1 else 's'} "
                 "left since it was scheduled; their slots are gaps. Re-schedule with "
                 f"{style.code(style.command('admin talks schedule'))} to close them.",
             )
         )
+    return found
+
+
+def engine_fields(status: Status, style: Style) -> list[tuple[str, str]]:
+    found = []
     if status.last_start is not None:
-        lines.append(field(style, "Last start", style.when(status.last_start)))
-    lines.append(field(style, "Database size", f"{status.database_bytes / 1024:.0f} KiB"))
-    return Answer("\n".join(lines), title="Seminar bot status")
+        found.append(("Last start", style.when(status.last_start)))
+    found.append(("Database size", f"{status.database_bytes / 1024:.0f} KiB"))
+    return found
+
+
+async def show(call: Call) -> Answer:
+    style = call.style
+    status = await call.services.status.status(call.place_id)
+    lines = [field(style, name, value) for name, value in count_fields(status)]
+    for heading, entries in job_lists(status, style):
+        lines.append(style.bold(heading))
+        lines.extend(f"• {entry}" for entry in entries)
+    for name, value in [*advice_fields(status, style), *engine_fields(status, style)]:
+        lines.append(field(style, name, value))
+    return Answer("\n".join(lines), title=TITLE)

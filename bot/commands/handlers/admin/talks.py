@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Answer, Call
+from bot.commands.context import Answer, Call, Style
 from bot.commands.handlers.talks import presenter_names, programme_text
+from bot.core.talks import Programme
 
 
 async def schedule(call: Call) -> Answer:
@@ -21,13 +22,20 @@ async def schedule(call: Call) -> Answer:
         break_minutes,
         per_day,
     )
+    names = await presenter_names(call)
+    return Answer(
+        f"{scheduled_text(programme, call.style)}\n\n"
+        + programme_text(programme, call.style, names),
+        title="Block-seminar programme",
+    )
+
+
+def scheduled_text(programme: Programme, style: Style) -> str:
     days = len(programme.days)
     again = " (replacing the previous one)" if programme.revision > 1 else ""
-    talks = call.style.code(call.style.command("talks"))
-    return Answer(
+    talks = style.code(style.command("talks"))
+    return (
         f"Programme scheduled{again}: {len(programme.talks)} talks over {days} "
         f"day{'' if days == 1 else 's'}. Presenters are reminded a day and an hour before "
         f"their talk, everyone the day before each block day. {talks} shows it to everyone."
-        "\n\n" + programme_text(programme, call.style, await presenter_names(call)),
-        title="Block-seminar programme",
     )
