@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -11,7 +13,7 @@ from discord.ext import commands
 from bot.core.models import Paper
 from bot.core.text import echo
 from bot.discord.client import SeminarBot
-from bot.discord.ui import Pager, add_field, embed, reply, safe
+from bot.discord.ui import LazyPages, Pager, add_field, embed, reply, safe
 from cogs.common import paper_autocomplete, services_of, topic_autocomplete
 
 PAGE_SIZE = 8
@@ -28,6 +30,31 @@ def paper_line(paper: Paper) -> str:
     if extras:
         line += "\n" + " · ".join(extras)
     return line
+
+
+@dataclass(frozen=True)
+class CataloguePages:
+    """The catalogue as /papers pages: each page's paper lines, and how many papers."""
+
+    bodies: tuple[str, ...]
+    papers: int
+
+
+def catalogue_pages(found: Sequence[Paper]) -> CataloguePages:
+    """Kept by the paper service until the catalogue changes (`PaperService.rendered`)."""
+    bodies = tuple(
+        "\n\n".join(paper_line(paper) for paper in found[start : start + PAGE_SIZE])
+        for start in range(0, len(found), PAGE_SIZE)
+    )
+    return CataloguePages(bodies, len(found))
+
+
+def catalogue_page(heading: str, pages: CataloguePages, index: int) -> discord.Embed:
+    page = embed(heading, pages.bodies[index])
+    page.set_footer(
+        text=f"Page {index + 1}/{len(pages.bodies)} · {pages.papers} papers · /paper for details"
+    )
+    return page
 
 
 def paper_card(paper: Paper, presenters: list[str] | None = None) -> discord.Embed:
@@ -57,8 +84,10 @@ class Papers(commands.Cog):
     @app_commands.autocomplete(topic=topic_autocomplete)
     @app_commands.guild_only()
     async def papers(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        found = await services_of(interaction).papers.browse(interaction.guild_id, topic)
-        if not found:
+        rendered = await services_of(interaction).papers.rendered(
+            interaction.guild_id, topic, "discord-pages", catalogue_pages
+        )
+        if rendered is None:
             await reply(
                 interaction,
                 f"No papers on topic `{echo(topic, 60)}`."
@@ -66,15 +95,11 @@ class Papers(commands.Cog):
                 else "The catalogue is empty so far.",
             )
             return
-        chunks = [found[i : i + PAGE_SIZE] for i in range(0, len(found), PAGE_SIZE)]
+        # The topic as typed, so outside the kept rendering.
         heading = f"Papers on {safe(topic, 80)}" if topic else "Paper catalogue"
-        pages = []
-        for number, chunk in enumerate(chunks, start=1):
-            page = embed(heading, "\n\n".join(paper_line(p) for p in chunk))
-            page.set_footer(
-                text=f"Page {number}/{len(chunks)} · {len(found)} papers · /paper for details"
-            )
-            pages.append(page)
+        pages = LazyPages(
+            len(rendered.bodies), functools.partial(catalogue_page, heading, rendered)
+        )
         if len(pages) == 1:
             await reply(interaction, embed=pages[0])
         else:

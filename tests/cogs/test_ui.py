@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 
 from bot.discord.client import SeminarBot
-from bot.discord.ui import EMBED_FIELDS, MESSAGE_LIMIT, add_field, embed, reply, safe, when
+from bot.discord.ui import (
+    EMBED_FIELDS,
+    MESSAGE_LIMIT,
+    LazyPages,
+    add_field,
+    embed,
+    reply,
+    safe,
+    when,
+)
 from tests.cogs.helpers import LIVE_MENTIONS, assert_harmless, mock_interaction
 
 
@@ -68,3 +78,21 @@ def test_assert_harmless_sees_live_mentions() -> None:
     assert_harmless("`@everyone` in a code span is shown literally")
     with pytest.raises(AssertionError):
         assert_harmless("plain @everyone")
+
+
+def test_lazy_pages_are_made_when_first_asked_for_and_kept() -> None:
+    made: list[int] = []
+
+    def render(index: int) -> discord.Embed:
+        made.append(index)
+        return embed(f"Page {index + 1}")
+
+    pages = LazyPages(3, render)
+    assert len(pages) == 3 and made == []
+    assert pages[0].title == "Page 1" and made == [0]
+    assert pages[0] is pages[0] and pages[-1] is pages[2] and made == [0, 2]
+    assert [page.title for page in pages] == ["Page 1", "Page 2", "Page 3"]
+    assert [page.title for page in pages[1:]] == ["Page 2", "Page 3"]
+    assert made == [0, 2, 1]
+    with pytest.raises(IndexError):
+        pages[3]
