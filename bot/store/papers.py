@@ -79,8 +79,9 @@ async def rendered(
     `browse` finds nothing. `key` names the rendering: equal keys must render alike.
 
     Kept per topic as SQLite compares it (ASCII case folded), and only for a topic
-    some paper has, so what a student types cannot grow the memory."""
-    if not _on_topic(await catalogue(db, seminar_id), topic):
+    some paper has, so what a student types cannot grow the memory. The whole
+    catalogue (the usual /papers) is one lookup in memory."""
+    if topic and not _on_topic(await catalogue(db, seminar_id), topic):
         return None
     folded = topic.translate(_ASCII_FOLD) if topic else None
 
