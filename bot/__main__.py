@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -103,6 +104,10 @@ async def serve(front_ends: list[FrontEnd], engine: ReminderScheduler) -> None:
         for front_end in front_ends:
             await front_end.start()
         await engine.start()
+        # Modules, commands and caches made so far live as long as the process: moved
+        # out of the collector's sight, a full collection no longer walks them (it
+        # took 50-150 ms at a time in a burst of interactions, bench/README.md).
+        gc.freeze()
         serving = [
             asyncio.create_task(front_end.serve(), name=f"serve-{front_end.platform}")
             for front_end in front_ends

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -13,7 +15,7 @@ from bot.commands.handlers.papers import browse_heading, nothing_found
 from bot.core.models import Paper
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import Pager, add_fields, embed, reply, safe
+from bot.discord.ui import LazyPages, Pager, add_fields, embed, reply, safe
 from cogs.common import command_help, described, paper_autocomplete, services_of, topic_autocomplete
 
 PAGE_SIZE = 8
@@ -36,6 +38,31 @@ def paper_line(paper: Paper) -> str:
 INLINE_FIELDS = frozenset({"Code", "Venue", "Topic", "Presenters"})
 
 
+@dataclass(frozen=True)
+class CataloguePages:
+    """The catalogue as /papers pages: each page's paper lines, and how many papers."""
+
+    bodies: tuple[str, ...]
+    papers: int
+
+
+def catalogue_pages(found: Sequence[Paper]) -> CataloguePages:
+    """Kept by the paper service until the catalogue changes (`PaperService.rendered`)."""
+    bodies = tuple(
+        "\n\n".join(paper_line(paper) for paper in found[start : start + PAGE_SIZE])
+        for start in range(0, len(found), PAGE_SIZE)
+    )
+    return CataloguePages(bodies, len(found))
+
+
+def catalogue_page(heading: str, pages: CataloguePages, index: int) -> discord.Embed:
+    page = embed(heading, pages.bodies[index])
+    page.set_footer(
+        text=f"Page {index + 1}/{len(pages.bodies)} · {pages.papers} papers · /paper for details"
+    )
+    return page
+
+
 def paper_card(paper: Paper, presenters: list[str] | None = None) -> discord.Embed:
     card = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
     add_fields(card, paper_fields(paper, DISCORD_STYLE, presenters or ()), INLINE_FIELDS)
@@ -51,19 +78,17 @@ class Papers(commands.Cog):
     @app_commands.autocomplete(topic=topic_autocomplete)
     @app_commands.guild_only()
     async def papers(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        found = await services_of(interaction).papers.browse(interaction.guild_id, topic)
-        if not found:
+        rendered = await services_of(interaction).papers.rendered(
+            interaction.guild_id, topic, "discord-pages", catalogue_pages
+        )
+        if rendered is None:
             await reply(interaction, nothing_found(topic, DISCORD_STYLE))
             return
-        chunks = [found[i : i + PAGE_SIZE] for i in range(0, len(found), PAGE_SIZE)]
+        # The topic as typed, so outside the kept rendering.
         heading = browse_heading(topic, DISCORD_STYLE)
-        pages = []
-        for number, chunk in enumerate(chunks, start=1):
-            page = embed(heading, "\n\n".join(paper_line(p) for p in chunk))
-            page.set_footer(
-                text=f"Page {number}/{len(chunks)} · {len(found)} papers · /paper for details"
-            )
-            pages.append(page)
+        pages = LazyPages(
+            len(rendered.bodies), functools.partial(catalogue_page, heading, rendered)
+        )
         if len(pages) == 1:
             await reply(interaction, embed=pages[0])
         else:

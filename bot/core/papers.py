@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core.base import Service
 from bot.core.catalogue import (
@@ -21,6 +22,7 @@ from bot.core.text import echo
 from bot.store import assignments, audit, papers
 
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,22 @@ class PaperService(Service):
     async def browse(self, guild_id: int | None, topic: str | None = None) -> list[Paper]:
         seminar = await self.seminar(guild_id)
         return await papers.browse(self.db, seminar.id, topic)
+
+    async def rendered(
+        self,
+        guild_id: int | None,
+        topic: str | None,
+        key: Hashable,
+        render: Callable[[Sequence[Paper]], T],
+    ) -> T | None:
+        """`render` over what `browse` finds, or None if it finds nothing.
+
+        The rendering is kept until the catalogue changes, so a front end renders
+        it once per change, not on every /papers. `key` names the rendering (equal
+        keys must render alike); the topic's case is not part of it, so `render`
+        must not show the topic as typed (add that to what it returns)."""
+        seminar = await self.seminar(guild_id)
+        return await papers.rendered(self.db, seminar.id, topic, key, render)
 
     async def topics(self, guild_id: int | None) -> list[str]:
         seminar = await self.seminar(guild_id)

@@ -7,7 +7,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from typing import Any
+from typing import Any, overload
 
 import discord
 
@@ -249,12 +249,45 @@ async def ask(
     await reply(interaction, question, embed=embed, view=view)
 
 
+class LazyPages(Sequence[discord.Embed]):
+    """`count` embeds, each made by `render(index)` when it is first asked for.
+
+    A Pager's reader sees the first page and most never click on: the others
+    are made only if shown."""
+
+    def __init__(self, count: int, render: Callable[[int], discord.Embed]) -> None:
+        self._count = count
+        self._render = render
+        self._made: dict[int, discord.Embed] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> discord.Embed: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[discord.Embed]: ...
+
+    def __getitem__(self, index: int | slice) -> discord.Embed | Sequence[discord.Embed]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        page = self._made.get(index)
+        if page is None:
+            page = self._made[index] = self._render(index)
+        return page
+
+
 class Pager(SeminarView):
-    """Previous / Next through pre-rendered embeds, for one reader."""
+    """Previous / Next through embeds, for one reader; `pages` may be `LazyPages`."""
 
     def __init__(self, owner_id: int, pages: Sequence[discord.Embed], timeout: float = 300):
         super().__init__(owner_id, timeout)
-        self.pages = list(pages)
+        self.pages = pages
         self.index = 0
         self._sync()
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TypeVar
 
 from bot.core.models import Paper, PaperFields
 from bot.store.database import Database, Row, Transaction
 from bot.store.reader import Reader
+
+T = TypeVar("T")
 
 _COLUMNS = "id, seminar_id, code, title, authors, venue, url, arxiv, topic, capacity, position"
 
@@ -55,11 +58,39 @@ async def catalogue_index(db: Database, seminar_id: int) -> Mapping[str, Paper]:
 
 async def browse(db: Database, seminar_id: int, topic: str | None = None) -> list[Paper]:
     """`list_all` served from the cached catalogue."""
-    papers = await catalogue(db, seminar_id)
+    return list(_on_topic(await catalogue(db, seminar_id), topic))
+
+
+def _on_topic(papers: tuple[Paper, ...], topic: str | None) -> tuple[Paper, ...]:
     if not topic:
-        return list(papers)
+        return papers
     wanted = topic.translate(_ASCII_FOLD)
-    return [paper for paper in papers if paper.topic.translate(_ASCII_FOLD) == wanted]
+    return tuple(paper for paper in papers if paper.topic.translate(_ASCII_FOLD) == wanted)
+
+
+async def rendered(
+    db: Database,
+    seminar_id: int,
+    topic: str | None,
+    key: Hashable,
+    render: Callable[[Sequence[Paper]], T],
+) -> T | None:
+    """`render(browse(...))`, from memory until the papers table changes; None if
+    `browse` finds nothing. `key` names the rendering: equal keys must render alike.
+
+    Kept per topic as SQLite compares it (ASCII case folded), and only for a topic
+    some paper has, so what a student types cannot grow the memory. The whole
+    catalogue (the usual /papers) is one lookup in memory."""
+    if topic and not _on_topic(await catalogue(db, seminar_id), topic):
+        return None
+    folded = topic.translate(_ASCII_FOLD) if topic else None
+
+    async def load() -> T | None:
+        # Read again inside `cached`, which keeps nothing that a concurrent write changed.
+        found = _on_topic(await catalogue(db, seminar_id), topic)
+        return render(found) if found else None
+
+    return await db.cached(("catalogue-rendered", seminar_id, folded, key), ("papers",), load)
 
 
 async def by_code(db: Reader, seminar_id: int, code: str) -> Paper | None:

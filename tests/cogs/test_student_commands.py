@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, Mock
 
 import pytest
 
@@ -247,6 +247,30 @@ async def test_papers_are_paged_for_their_reader(
     reader = mock_interaction(bot, user=student(101))
     assert await click(pager, "Next ▶", reader)
     assert "`paper-08`" in edit(reader)["embed"].description
+    for expected in ("Page 3/3", "Page 3/3", "Page 2/3", "Page 1/3", "Page 1/3"):
+        label = "Next ▶" if expected == "Page 3/3" else "◀ Previous"
+        reader = mock_interaction(bot, user=student(101))
+        assert await click(pager, label, reader)
+        shown = edit(reader)
+        assert expected in shown["embed"].footer.text and shown["view"] is pager
+    assert pager.previous.disabled and not pager.next.disabled
+
+
+async def test_papers_render_the_catalogue_once_per_change(
+    bot: SeminarBot, services: Services, seminar: Seminar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(10):
+        await add_paper(services, f"paper-{n:02d}", f"Title {n}")
+    cog_module = bot.extensions["cogs.papers"]  # discord.py's own copy of the module
+    lines = Mock(side_effect=cog_module.paper_line)
+    monkeypatch.setattr(cog_module, "paper_line", lines)
+    first = text_of(only_reply(await run(bot, "papers", 101)))
+    assert lines.call_count == 10
+    assert text_of(only_reply(await run(bot, "papers", 102))) == first
+    assert lines.call_count == 10
+    await add_paper(services, "paper-10", "Title 10")
+    assert "11 papers" in text_of(only_reply(await run(bot, "papers", 101)))
+    assert lines.call_count == 21
 
 
 async def test_papers_by_topic(bot: SeminarBot, services: Services, seminar: Seminar) -> None:

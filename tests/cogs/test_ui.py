@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 
 from bot.commands.context import Style
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import EMBED_FIELDS, MESSAGE_LIMIT, add_field, embed, reply, safe, when
+from bot.discord.ui import (
+    EMBED_FIELDS,
+    MESSAGE_LIMIT,
+    LazyPages,
+    add_field,
+    embed,
+    reply,
+    safe,
+    when,
+)
 from tests.cogs.helpers import LIVE_MENTIONS, assert_harmless, mock_interaction
 
 
@@ -85,3 +95,21 @@ def test_the_discord_style_writes_markdown_mentions_and_slash_commands() -> None
 def test_the_discord_style_is_a_command_layer_style() -> None:
     style: Style = DISCORD_STYLE  # mypy checks the Protocol
     assert style.bold("x") == "**x**"
+
+
+def test_lazy_pages_are_made_when_first_asked_for_and_kept() -> None:
+    made: list[int] = []
+
+    def render(index: int) -> discord.Embed:
+        made.append(index)
+        return embed(f"Page {index + 1}")
+
+    pages = LazyPages(3, render)
+    assert len(pages) == 3 and made == []
+    assert pages[0].title == "Page 1" and made == [0]
+    assert pages[0] is pages[0] and pages[-1] is pages[2] and made == [0, 2]
+    assert [page.title for page in pages] == ["Page 1", "Page 2", "Page 3"]
+    assert [page.title for page in pages[1:]] == ["Page 2", "Page 3"]
+    assert made == [0, 2, 1]
+    with pytest.raises(IndexError):
+        pages[3]

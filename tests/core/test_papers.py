@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from bot.core.errors import Conflict, InvalidInput, NotFound
-from bot.core.models import PaperFields, Seminar
+from bot.core.models import Paper, PaperFields, Seminar
 from bot.core.services import Services
 from bot.store import audit
+from bot.store.database import Database
 from tests.core.helpers import GUILD, ORGANISER, add_paper, audit_actions, join_all
 
 WEI_MA = PaperFields(
@@ -139,6 +142,47 @@ async def test_browse_by_topic_and_topics_in_catalogue_order(
     assert [p.code for p in await services.papers.browse(GUILD, "kernels")] == ["k1", "k2"]
     assert await services.papers.browse(GUILD, "Nothing") == []
     assert len(await services.papers.browse(GUILD)) == 4
+
+
+async def test_a_rendered_catalogue_is_kept_until_the_catalogue_changes(
+    services: Services, seminar: Seminar, db: Database
+) -> None:
+    await add_paper(services, "k1", topic="Kernels")
+    await add_paper(services, "o1", topic="Optimization")
+    renders: list[list[str]] = []
+
+    def render(found: Sequence[Paper]) -> tuple[str, ...]:
+        renders.append([paper.code for paper in found])
+        return tuple(paper.code for paper in found)
+
+    first = await services.papers.rendered(GUILD, None, "codes", render)
+    assert first == ("k1", "o1")
+    assert await services.papers.rendered(GUILD, None, "codes", render) is first
+    # Another rendering and each topic are kept apart; a topic in any ASCII case is one.
+    assert await services.papers.rendered(GUILD, None, "other", render) == ("k1", "o1")
+    assert await services.papers.rendered(GUILD, "KERNELS", "codes", render) == ("k1",)
+    assert await services.papers.rendered(GUILD, "kernels", "codes", render) == ("k1",)
+    assert renders == [["k1", "o1"], ["k1", "o1"], ["k1"]]
+    # No papers on a topic: nothing rendered, nothing kept for what a student typed.
+    assert await services.papers.rendered(GUILD, "Nothing", "codes", render) is None
+    kept = [key for key in db._memo if key[0] == "catalogue-rendered"]
+    assert kept and not any("nothing" in str(key) for key in kept)
+    assert len(renders) == 3
+    # Any change to the papers table, by a service or by hand, renders again.
+    await add_paper(services, "k2", topic="Kernels")
+    assert await services.papers.rendered(GUILD, "Kernels", "codes", render) == ("k1", "k2")
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE papers SET code = 'k9' WHERE code = 'k1'")
+    assert await services.papers.rendered(GUILD, None, "codes", render) == ("k9", "o1", "k2")
+    assert len(renders) == 5
+
+
+async def test_an_empty_catalogue_renders_nothing(services: Services, seminar: Seminar) -> None:
+    def render(found: Sequence[Paper]) -> int:
+        raise AssertionError("nothing to render")
+
+    assert await services.papers.rendered(GUILD, None, "codes", render) is None
+    assert await services.papers.rendered(GUILD, "Kernels", "codes", render) is None
 
 
 async def test_suggest_matches_code_or_title_code_prefix_first_at_most_25(

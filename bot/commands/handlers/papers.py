@@ -20,13 +20,20 @@ def browse_heading(topic: str | None, style: Style) -> str:
 async def browse(call: Call) -> Answer:
     style = call.style
     topic = call.invocation.optional_text("topic")
-    found = await call.services.papers.browse(call.place_id, topic)
-    if not found:
+    # Kept per class of style: paper lines use only its markup (bold, code, escape),
+    # never the reader's timezone or command spelling.
+    rendered = await call.services.papers.rendered(
+        call.place_id,
+        topic,
+        ("plain-lines", type(style)),
+        lambda found: (len(found), "\n".join(paper_line(paper, style) for paper in found)),
+    )
+    if rendered is None:
         return Answer(nothing_found(topic, style))
+    count, body = rendered
     heading = browse_heading(topic, style)
-    body = "\n".join(paper_line(paper, style) for paper in found)
     footer = (
-        f"{len(found)} paper{'' if len(found) == 1 else 's'} · "
+        f"{count} paper{'' if count == 1 else 's'} · "
         f"{style.code(style.command('paper'))} for details"
     )
     return Answer(f"{body}\n\n{footer}", title=heading)
