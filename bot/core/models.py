@@ -396,6 +396,40 @@ class AssignedPaper:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """A published run as its notice needs it (its published_at is never None)."""
+
+    run_id: int
+    seminar_id: int
+    seminar_title: str
+    # The run published before it; None for the first publication.
+    based_on: int | None
+    published_at: int
+
+
+@dataclass(frozen=True)
+class PublishedPresenter:
+    """A student with their paper in a published run (the channel post's listing)."""
+
+    paper_code: str
+    paper_title: str
+    user_id: int
+
+
+@dataclass(frozen=True)
+class NewlyAssigned:
+    """A student a publication gave a paper (or a different one), for their DM."""
+
+    user_id: int
+    paper_code: str
+    paper_title: str
+    authors: str
+    url: str
+    arxiv: str
+    rank: int | None
+
+
+@dataclass(frozen=True)
 class ParticipantSummary:
     """A registered or waitlisted participant for the organisers' participant list."""
 
@@ -466,6 +500,20 @@ class DeadlineSchedule:
     @property
     def offsets(self) -> list[int]:
         return [int(part) for part in self.reminder_offsets.split(",") if part]
+
+
+@dataclass(frozen=True)
+class TalkSlotSchedule:
+    """A talk slot as the planner sees it: its talk's and its block day's times."""
+
+    slot_id: int
+    seminar_id: int
+    day_index: int  # 0-based block day
+    starts_at: int
+    revision: int  # the programme's; re-scheduling bumps it
+    # Day 1's start: every block day starts at its wall time (block_day_start).
+    first_start: int
+    timezone: str
 
 
 @dataclass(frozen=True)

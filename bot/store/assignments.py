@@ -8,9 +8,12 @@ from collections.abc import Iterable, Mapping
 from bot.core.models import (
     AssignedPaper,
     AssignmentRun,
+    NewlyAssigned,
     ParticipantStatus,
     ParticipantSummary,
+    Publication,
     PublishedPlacement,
+    PublishedPresenter,
     RankedChoice,
     RunPlacement,
     Student,
@@ -206,8 +209,9 @@ async def published_run(db: Reader, seminar_id: int) -> AssignmentRun | None:
     return None if row is None else _run(row)
 
 
-async def run_by_id(db: Reader, run_id: int) -> Row | None:
-    return await db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE id = ?", (run_id,))
+async def run_by_id(db: Reader, run_id: int) -> AssignmentRun | None:
+    row = await db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE id = ?", (run_id,))
+    return None if row is None else _run(row)
 
 
 async def run_rows(db: Reader, run_id: int) -> list[RunPlacement]:
@@ -339,44 +343,70 @@ async def presenter_count(db: Reader, paper_id: int) -> int:
 # -- the publication notice (read by the reminder engine) --------------------------------
 
 
-async def published_runs(db: Reader, window: Window = EVERYTHING) -> list[Row]:
-    """(id, seminar_id, published_at) of every seminar's published run (in the window)."""
-    where, params = window.where("published_at", "seminar_id")
-    return await db.fetch_all(
-        "SELECT id, seminar_id, published_at FROM assignment_runs "
-        f"WHERE status = 'published' AND {where}",
-        params,
+_PUBLICATIONS = (
+    "SELECT r.id, r.seminar_id, s.title, r.based_on, r.published_at FROM assignment_runs r "
+    "JOIN seminars s ON s.id = r.seminar_id WHERE r.status = 'published'"
+)
+
+
+def _publication(row: Row) -> Publication:
+    return Publication(
+        run_id=row["id"],
+        seminar_id=row["seminar_id"],
+        seminar_title=row["title"],
+        based_on=row["based_on"],
+        published_at=row["published_at"],
     )
 
 
-async def publication_header(db: Reader, run_id: int) -> Row | None:
-    """(title, based_on, published_at) of a published run and its seminar."""
-    return await db.fetch_one(
-        "SELECT s.title, r.based_on, r.published_at FROM assignment_runs r "
-        "JOIN seminars s ON s.id = r.seminar_id WHERE r.id = ? AND r.status = 'published'",
-        (run_id,),
-    )
+async def published_runs(db: Reader, window: Window = EVERYTHING) -> list[Publication]:
+    """Every seminar's published run (published in the window)."""
+    where, params = window.where("r.published_at", "r.seminar_id")
+    rows = await db.fetch_all(f"{_PUBLICATIONS} AND {where}", params)
+    return [_publication(row) for row in rows]
 
 
-async def publication_listing(db: Reader, run_id: int) -> list[Row]:
-    """(code, title, user_id) of the run's published assignment, in catalogue order."""
-    return await db.fetch_all(
+async def publication_header(db: Reader, run_id: int) -> Publication | None:
+    """This run if it is the published one; None once it is superseded."""
+    row = await db.fetch_one(f"{_PUBLICATIONS} AND r.id = ?", (run_id,))
+    return None if row is None else _publication(row)
+
+
+async def publication_listing(db: Reader, run_id: int) -> list[PublishedPresenter]:
+    """The run's published assignment, in catalogue order."""
+    rows = await db.fetch_all(
         "SELECT pa.code, pa.title, a.user_id FROM assignments a "
         "JOIN papers pa ON pa.id = a.paper_id WHERE a.run_id = ? "
         "ORDER BY pa.position, a.user_id",
         (run_id,),
     )
+    return [
+        PublishedPresenter(paper_code=row["code"], paper_title=row["title"], user_id=row["user_id"])
+        for row in rows
+    ]
 
 
-async def newly_assigned(db: Reader, run_id: int) -> list[Row]:
-    """(user_id, code, title, authors, url, arxiv, rank) of the students this publication
-    gave a paper (or a different one) who are still registered."""
-    return await db.fetch_all(
+async def newly_assigned(db: Reader, run_id: int) -> list[NewlyAssigned]:
+    """The students this publication gave a paper (or a different one) who are still
+    registered, by user id."""
+    rows = await db.fetch_all(
         "SELECT a.user_id, pa.code, pa.title, pa.authors, pa.url, pa.arxiv, a.rank "
         "FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
         "WHERE a.run_id = ? AND a.since_run = ? ORDER BY a.user_id",
         (run_id, run_id),
     )
+    return [
+        NewlyAssigned(
+            user_id=row["user_id"],
+            paper_code=row["code"],
+            paper_title=row["title"],
+            authors=row["authors"],
+            url=row["url"],
+            arxiv=row["arxiv"],
+            rank=row["rank"],
+        )
+        for row in rows
+    ]
 
 
 # -- exports ----------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class ReminderContent:
         """Only the presenter; the channel is where a closed DM falls back to."""
         slot = await talk_store.slot_by_id(self.db, occurrence.ref_id)
         people = await store.registered_users(self.db, occurrence.seminar_id)
-        wanted = None if slot is None else slot["user_id"]
+        wanted = None if slot is None else slot.user_id
         dms = [p.user_id for p in people if p.user_id == wanted and p.dm]
         # The hour-before DM carries the talk's check-in code; only the DM does: a
         # closed DM's fallback mention in the channel must not show it to everyone.
@@ -90,9 +90,9 @@ class ReminderContent:
     ) -> Audience:
         """DMs to the students this publication gave a paper (or a different one)."""
         header = await assignment_store.publication_header(self.db, occurrence.ref_id)
-        seminar = "" if header is None else literal(clip(header["title"], 200))
+        seminar = "" if header is None else literal(clip(header.seminar_title, 200))
         personal = {
-            row["user_id"]: assignment_dm(seminar, row)
-            for row in await assignment_store.newly_assigned(self.db, occurrence.ref_id)
+            new.user_id: assignment_dm(seminar, new)
+            for new in await assignment_store.newly_assigned(self.db, occurrence.ref_id)
         }
         return Audience(channel_id, list(personal), personal)

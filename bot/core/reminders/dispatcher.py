@@ -131,8 +131,8 @@ class Dispatcher:
             changed = None if hours is None else hours.updated_at
         elif occurrence.source in (Source.TALK, Source.BLOCK_DAY):
             # Scheduled (or re-scheduled) closer than a day before: never promised.
-            row = await talk_store.schedule_of(self.db, occurrence.seminar_id)
-            changed = None if row is None else row["updated_at"]
+            schedule = await talk_store.schedule(self.db, occurrence.seminar_id)
+            changed = None if schedule is None else schedule.updated_at
         else:
             return False  # an announcement is never due before it was written
         if changed is None or occurrence.due_at >= changed:

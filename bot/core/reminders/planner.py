@@ -13,11 +13,10 @@ import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.models import DeadlineSchedule, OfficeHoursSchedule, Platform
+from bot.core.models import DeadlineSchedule, OfficeHoursSchedule, Platform, TalkSlotSchedule
 from bot.core.reminders.occurrences import (
     Occurrence,
     Source,
@@ -133,21 +132,21 @@ class ReminderPlanner:
                 "the office hours",
                 functools.partial(_office_hours_plan, hours, cancelled, now),
             )
-        for row in await assignment_store.published_runs(self.db, window):
+        for publication in await assignment_store.published_runs(self.db, window):
             found.append(
                 posted_once(
                     Source.PUBLICATION,
-                    row["id"],
-                    row["seminar_id"],
-                    row["published_at"],
+                    publication.run_id,
+                    publication.seminar_id,
+                    publication.published_at,
                     PUBLICATION_USEFUL_FOR,
                 )
             )
-        by_seminar: dict[int, list[Any]] = {}
-        for row in await talk_store.slots_for_reminders(self.db, window=window):
-            by_seminar.setdefault(row["seminar_id"], []).append(row)
-        for seminar_id, rows in by_seminar.items():
-            add(seminar_id, "the programme", functools.partial(_talk_plan, rows, zones))
+        by_seminar: dict[int, list[TalkSlotSchedule]] = {}
+        for slot in await talk_store.slots_for_reminders(self.db, window=window):
+            by_seminar.setdefault(slot.seminar_id, []).append(slot)
+        for seminar_id, slots in by_seminar.items():
+            add(seminar_id, "the programme", functools.partial(_talk_plan, slots, zones))
         for notice in await store.all_notices(self.db, window):
             found.append(
                 posted_once(
@@ -186,15 +185,15 @@ class ReminderPlanner:
             return announcement is not None and announcement.post_at == occurrence.due_at
         if occurrence.source is Source.PUBLICATION:
             # A newer publication supersedes this one (and sends its own notice).
-            row = await assignment_store.run_by_id(self.db, occurrence.ref_id)
+            run = await assignment_store.run_by_id(self.db, occurrence.ref_id)
             return (
-                row is not None
-                and row["status"] == "published"
-                and row["published_at"] == occurrence.due_at
+                run is not None
+                and run.status == "published"
+                and run.published_at == occurrence.due_at
             )
         if occurrence.source in (Source.TALK, Source.BLOCK_DAY):
-            rows = await talk_store.slots_for_reminders(self.db, occurrence.seminar_id)
-            return occurrence in _talk_plan(rows, {})
+            slots = await talk_store.slots_for_reminders(self.db, occurrence.seminar_id)
+            return occurrence in _talk_plan(slots, {})
         if occurrence.source is Source.NOTICE:
             return await store.notice(self.db, occurrence.ref_id) is not None
         hours = await store.office_hours_of(self.db, occurrence.seminar_id)
@@ -258,22 +257,22 @@ def _office_hours_plan(
     return office_hour_occurrences(hours.seminar_id, hours.revision, starts, now, tz)
 
 
-def _talk_plan(rows: Iterable[Any], zones: dict[str, ZoneInfo]) -> list[Occurrence]:
-    """Every talk and block-day occurrence the programme rows imply.
+def _talk_plan(slots: Iterable[TalkSlotSchedule], zones: dict[str, ZoneInfo]) -> list[Occurrence]:
+    """Every talk and block-day occurrence the programme's slots imply.
 
     A block day's time comes from the schedule, not from its first remaining
     talk, so a drop-out never moves (and re-sends) the day's reminder.
     """
     found: list[Occurrence] = []
     days: dict[tuple[int, int, str], dict[int, int]] = {}
-    for row in rows:
-        tz = _zone(zones, row["timezone"])
+    for slot in slots:
+        tz = _zone(zones, slot.timezone)
         found.extend(
-            talk_occurrences(row["id"], row["seminar_id"], row["revision"], row["starts_at"], tz)
+            talk_occurrences(slot.slot_id, slot.seminar_id, slot.revision, slot.starts_at, tz)
         )
-        starts = days.setdefault((row["seminar_id"], row["revision"], row["timezone"]), {})
-        if row["day_index"] not in starts:
-            starts[row["day_index"]] = block_day_start(row["first_start"], row["day_index"], tz)
+        starts = days.setdefault((slot.seminar_id, slot.revision, slot.timezone), {})
+        if slot.day_index not in starts:
+            starts[slot.day_index] = block_day_start(slot.first_start, slot.day_index, tz)
     for (seminar_id, revision, zone_name), starts in days.items():
         found.extend(block_day_occurrences(seminar_id, revision, starts, _zone(zones, zone_name)))
     return found
