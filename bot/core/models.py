@@ -265,7 +265,10 @@ class MirroredEvent:
 
 @dataclass(frozen=True)
 class Announcement:
+    """A scheduled announcement (the reminder engine posts it at `post_at`)."""
+
     id: int
+    seminar_id: int
     message: str
     ping_role_id: int | None
     post_at: int
@@ -273,7 +276,10 @@ class Announcement:
 
 @dataclass(frozen=True)
 class OfficeHoursRule:
-    """The weekly office hours as set; dates are local (YYYY-MM-DD) in the seminar's zone."""
+    """The weekly office hours as set; dates are local (YYYY-MM-DD) in the seminar's zone.
+
+    The dates stay text: one that does not parse fails inside the reminder planner,
+    which then skips only these office hours' reminders."""
 
     seminar_id: int
     weekday: int  # 0 = Monday
@@ -284,6 +290,7 @@ class OfficeHoursRule:
     last_date: str
     revision: int
     updated_at: int
+    timezone: str  # the seminar's
 
 
 @dataclass(frozen=True)
@@ -523,34 +530,6 @@ class DeadlineWording:
     kind: str
     note: str
     seminar_title: str
-
-
-@dataclass(frozen=True)
-class LiveAnnouncement:
-    """A scheduled announcement that has not been cancelled."""
-
-    id: int
-    seminar_id: int
-    post_at: int
-    message: str
-    ping_role_id: int | None
-
-
-@dataclass(frozen=True)
-class OfficeHoursSchedule:
-    """A seminar's weekly office hours, with the seminar's zone."""
-
-    seminar_id: int
-    weekday: int
-    start_minute: int
-    duration_minutes: int
-    place: str
-    # Local calendar dates (YYYY-MM-DD) in `timezone`.
-    first_date: str
-    last_date: str
-    revision: int
-    updated_at: int
-    timezone: str
 
 
 @dataclass(frozen=True)

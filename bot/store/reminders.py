@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.core.models import (
+    Announcement,
     AudienceSettings,
     DeadlineSchedule,
     DeadlineWording,
     Delivery,
     JobRun,
-    LiveAnnouncement,
-    OfficeHoursSchedule,
     Platform,
     ReminderRecipient,
     StoredNotice,
@@ -100,42 +99,13 @@ _LIVE_ANNOUNCEMENTS = (
 )
 
 
-async def live_announcements(db: Reader, window: Window = EVERYTHING) -> list[LiveAnnouncement]:
+async def live_announcements(db: Reader, window: Window = EVERYTHING) -> list[Announcement]:
     where, params = window.where("post_at", "seminar_id")
-    return await _all(db, LiveAnnouncement, f"{_LIVE_ANNOUNCEMENTS} AND {where}", params)
+    return await _all(db, Announcement, f"{_LIVE_ANNOUNCEMENTS} AND {where}", params)
 
 
-async def live_announcement(db: Reader, announcement_id: int) -> LiveAnnouncement | None:
-    return await _one(db, LiveAnnouncement, f"{_LIVE_ANNOUNCEMENTS} AND id = ?", (announcement_id,))
-
-
-_OFFICE_HOURS = (
-    "SELECT o.seminar_id, o.weekday, o.start_minute, o.duration_minutes, o.place, "
-    "o.first_date, o.last_date, o.revision, o.updated_at, s.timezone "
-    "FROM office_hours o JOIN seminars s ON s.id = o.seminar_id"
-)
-
-
-async def all_office_hours(db: Reader, seminar_id: int | None = None) -> list[OfficeHoursSchedule]:
-    if seminar_id is None:
-        return await _all(db, OfficeHoursSchedule, _OFFICE_HOURS)
-    return await _all(
-        db, OfficeHoursSchedule, f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,)
-    )
-
-
-async def office_hours_of(db: Reader, seminar_id: int) -> OfficeHoursSchedule | None:
-    return await _one(
-        db, OfficeHoursSchedule, f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,)
-    )
-
-
-async def cancelled_dates(db: Reader, seminar_id: int) -> dict[str, str]:
-    rows = await db.fetch_all(
-        "SELECT local_date, reason FROM office_hour_cancellations WHERE seminar_id = ?",
-        (seminar_id,),
-    )
-    return {row["local_date"]: row["reason"] for row in rows}
+async def live_announcement(db: Reader, announcement_id: int) -> Announcement | None:
+    return await _one(db, Announcement, f"{_LIVE_ANNOUNCEMENTS} AND id = ?", (announcement_id,))
 
 
 _NOTICES = "SELECT id, seminar_id, account_id, template, created_at FROM notices"

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.models import DeadlineSchedule, OfficeHoursSchedule, Platform, TalkSlotSchedule
+from bot.core.models import DeadlineSchedule, OfficeHoursRule, Platform, TalkSlotSchedule
 from bot.core.reminders.occurrences import (
     Occurrence,
     Source,
@@ -28,6 +28,7 @@ from bot.core.reminders.occurrences import (
     posted_once,
     talk_occurrences,
 )
+from bot.store import announcements as announcement_store
 from bot.store import assignments as assignment_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
@@ -125,8 +126,8 @@ class ReminderPlanner:
                     ANNOUNCEMENT_USEFUL_FOR,
                 )
             )
-        for hours in await store.all_office_hours(self.db, seminar_id):
-            cancelled = await store.cancelled_dates(self.db, hours.seminar_id)
+        for hours in await announcement_store.all_office_hours(self.db, seminar_id):
+            cancelled = await _cancelled_dates(self.db, hours.seminar_id)
             add(
                 hours.seminar_id,
                 "the office hours",
@@ -196,13 +197,18 @@ class ReminderPlanner:
             return occurrence in _talk_plan(slots, {})
         if occurrence.source is Source.NOTICE:
             return await store.notice(self.db, occurrence.ref_id) is not None
-        hours = await store.office_hours_of(self.db, occurrence.seminar_id)
+        hours = await announcement_store.office_hours(self.db, occurrence.seminar_id)
         if hours is None or f":r{hours.revision}:" not in occurrence.key:
             return False
-        cancelled = await store.cancelled_dates(self.db, occurrence.seminar_id)
+        cancelled = await _cancelled_dates(self.db, occurrence.seminar_id)
         tz = ZoneInfo(hours.timezone)
         local_day = datetime.fromtimestamp(occurrence.event_at, tz).date().isoformat()
         return local_day not in cancelled
+
+
+async def _cancelled_dates(db: Database, seminar_id: int) -> set[str]:
+    """The local dates (YYYY-MM-DD) whose office hour is cancelled."""
+    return {c.local_date for c in await announcement_store.cancellations(db, seminar_id)}
 
 
 def _by_time(occurrence: Occurrence) -> tuple[int, str]:
@@ -243,7 +249,7 @@ def _deadline_plan(
 
 
 def _office_hours_plan(
-    hours: OfficeHoursSchedule, cancelled: Iterable[str], now: int
+    hours: OfficeHoursRule, cancelled: Iterable[str], now: int
 ) -> list[Occurrence]:
     tz = ZoneInfo(hours.timezone)
     starts = office_hour_starts(

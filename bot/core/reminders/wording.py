@@ -15,6 +15,7 @@ from bot.core.models import DeadlineKind, NewlyAssigned
 from bot.core.reminders.occurrences import Occurrence, Source
 from bot.core.reminders.outbox import Notice, literal
 from bot.core.text import clip
+from bot.store import announcements as announcement_store
 from bot.store import assignments as assignment_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
@@ -84,7 +85,7 @@ async def _stored_notice(db: Database, occurrence: Occurrence, prefix: str) -> N
 
 
 async def _office_hours_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
-    hours = await store.office_hours_of(db, occurrence.seminar_id)
+    hours = await announcement_store.office_hours(db, occurrence.seminar_id)
     if hours is None:
         return None
     soon = _how_soon(occurrence)
