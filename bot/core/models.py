@@ -307,20 +307,6 @@ class UserSettings:
 
 
 @dataclass(frozen=True)
-class DeliveryRecord:
-    """One logged delivery of a message the bot sent on its own, to one member."""
-
-    job_key: str
-    due_at: int
-    status: str  # claimed, sent, dm_closed or failed
-    late: bool
-    attempts: int
-    error: str | None
-    claimed_at: int
-    sent_at: int | None
-
-
-@dataclass(frozen=True)
 class AuditEntry:
     id: int
     actor_id: int
@@ -573,7 +559,10 @@ class Delivery:
     status: str
     attempts: int
     error: str | None
-    due_at: int
+    due_at: int  # the occurrence's, as it was computed when claimed
+    late: bool
+    claimed_at: int
+    sent_at: int | None
 
 
 @dataclass(frozen=True)

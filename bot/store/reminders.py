@@ -188,7 +188,26 @@ async def finish_job(
     )
 
 
-_DELIVERIES = "SELECT id, job_key, recipient, status, attempts, error, due_at FROM deliveries"
+# The delivery log's rows as `delivery` reads them (/mydata reads them too).
+DELIVERIES = (
+    "SELECT id, job_key, recipient, status, attempts, error, due_at, late, claimed_at, "
+    "sent_at FROM deliveries"
+)
+
+
+def delivery(row: Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        job_key=row["job_key"],
+        recipient=row["recipient"],
+        status=row["status"],
+        attempts=row["attempts"],
+        error=row["error"],
+        due_at=row["due_at"],
+        late=bool(row["late"]),
+        claimed_at=row["claimed_at"],
+        sent_at=row["sent_at"],
+    )
 
 
 async def claim(
@@ -206,20 +225,17 @@ async def claim(
         "claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
         (seminar_id, job_key, recipient, due_at, int(late), now),
     )
-    row = await _one(
-        tx,
-        Delivery,
-        f"{_DELIVERIES} WHERE job_key = ? AND recipient = ? AND due_at = ?",
+    row = await tx.fetch_one(
+        f"{DELIVERIES} WHERE job_key = ? AND recipient = ? AND due_at = ?",
         (job_key, recipient, due_at),
     )
     assert row is not None
-    return row
+    return delivery(row)
 
 
 async def deliveries_of(db: Reader, job_key: str, due_at: int) -> list[Delivery]:
-    return await _all(
-        db, Delivery, f"{_DELIVERIES} WHERE job_key = ? AND due_at = ?", (job_key, due_at)
-    )
+    rows = await db.fetch_all(f"{DELIVERIES} WHERE job_key = ? AND due_at = ?", (job_key, due_at))
+    return [delivery(row) for row in rows]
 
 
 async def mark(
@@ -316,13 +332,12 @@ async def missed_jobs(db: Reader, seminar_id: int, limit: int = 10) -> list[JobR
 
 
 async def problem_deliveries(db: Reader, seminar_id: int, limit: int = 10) -> list[Delivery]:
-    return await _all(
-        db,
-        Delivery,
-        f"{_DELIVERIES} WHERE seminar_id = ? "
+    rows = await db.fetch_all(
+        f"{DELIVERIES} WHERE seminar_id = ? "
         "AND status IN ('failed', 'dm_closed') ORDER BY claimed_at DESC LIMIT ?",
         (seminar_id, limit),
     )
+    return [delivery(row) for row in rows]
 
 
 async def seminar_audience_settings(db: Reader, seminar_id: int) -> AudienceSettings | None:
