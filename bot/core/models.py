@@ -244,15 +244,6 @@ class ProgrammeDay:
 
 
 @dataclass(frozen=True)
-class SeminarRef:
-    """Enough of a seminar to find it again (background jobs that sweep every seminar)."""
-
-    id: int
-    guild_id: int
-    title: str
-
-
-@dataclass(frozen=True)
 class MirroredEvent:
     """A Discord scheduled event the bot made for a seminar (office hours, a block day)."""
 
@@ -316,15 +307,6 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
-class PresentedPaper:
-    """The paper a member presents in the published assignment."""
-
-    paper_code: str
-    paper_title: str
-    rank: int | None  # where they ranked it; None if they did not
-
-
-@dataclass(frozen=True)
 class PinnedPaper:
     """The paper an organiser pinned a member to."""
 
@@ -381,45 +363,18 @@ class RunPlacement:
 
 @dataclass(frozen=True)
 class AssignedPaper:
-    """A student's paper in the published assignment."""
+    """A student's paper in the published assignment (one row of it), with what
+    their notice and /mydata show of the paper."""
 
+    user_id: int
     paper_id: int
-    rank: int | None
-    run_id: int
-
-
-@dataclass(frozen=True)
-class Publication:
-    """A published run as its notice needs it (its published_at is never None)."""
-
-    run_id: int
-    seminar_id: int
-    seminar_title: str
-    # The run published before it; None for the first publication.
-    based_on: int | None
-    published_at: int
-
-
-@dataclass(frozen=True)
-class PublishedPresenter:
-    """A student with their paper in a published run (the channel post's listing)."""
-
-    paper_code: str
-    paper_title: str
-    user_id: int
-
-
-@dataclass(frozen=True)
-class NewlyAssigned:
-    """A student a publication gave a paper (or a different one), for their DM."""
-
-    user_id: int
     paper_code: str
     paper_title: str
     authors: str
     url: str
     arxiv: str
-    rank: int | None
+    rank: int | None  # where they ranked it; None if they did not
+    run_id: int  # the publication it stands in
 
 
 @dataclass(frozen=True)
@@ -527,14 +482,6 @@ class StoredNotice:
     account_id: int
     template: str
     created_at: int
-
-
-@dataclass(frozen=True)
-class AudienceSettings:
-    """What a seminar's reminders need to pick their audience."""
-
-    channel_id: int | None
-    pref_count: int
 
 
 @dataclass(frozen=True)

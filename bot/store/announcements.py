@@ -7,8 +7,9 @@ from bot.core.models import (
     MirroredEvent,
     OfficeHourCancellation,
     OfficeHoursRule,
-    SeminarRef,
+    Seminar,
 )
+from bot.store import seminars
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
 
@@ -176,12 +177,10 @@ async def forget_scheduled_event(tx: Transaction, seminar_id: int, purpose: str)
     )
 
 
-async def seminars_with_office_hours(db: Reader) -> list[SeminarRef]:
+async def seminars_with_office_hours(db: Reader) -> list[Seminar]:
     """Seminars with office hours or an office-hours event to clean up."""
-    rows = await db.fetch_all(
-        "SELECT s.id, s.guild_id, s.title FROM seminars s "
-        "JOIN office_hours o ON o.seminar_id = s.id "
-        "UNION SELECT s.id, s.guild_id, s.title FROM seminars s JOIN scheduled_events e "
-        "ON e.seminar_id = s.id AND e.purpose = 'officehours'"
+    return await seminars.with_ids_from(
+        db,
+        "SELECT seminar_id FROM office_hours UNION "
+        "SELECT seminar_id FROM scheduled_events WHERE purpose = 'officehours'",
     )
-    return [SeminarRef(row["id"], row["guild_id"], row["title"]) for row in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.models import AuditEntry, Delivery, PinnedPaper, PresentedPaper, UserSettings
+from bot.core.models import AuditEntry, Delivery, PinnedPaper, UserSettings
 from bot.store.database import Transaction
 from bot.store.reader import Reader
 from bot.store.reminders import DELIVERIES, delivery
@@ -54,16 +54,6 @@ async def delete_user_rows(tx: Transaction, seminar_id: int, user_id: int) -> No
     # A cache of Discord's DM channel id, shared by every server; the bot
     # fetches it again when it next needs it.
     await tx.execute("DELETE FROM dm_channels WHERE user_id = ?", (user_id,))
-
-
-async def published_assignment(db: Reader, seminar_id: int, user_id: int) -> PresentedPaper | None:
-    """The paper this member presents, once published."""
-    row = await db.fetch_one(
-        "SELECT pa.code, pa.title, a.rank FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
-        "WHERE a.seminar_id = ? AND a.user_id = ?",
-        (seminar_id, user_id),
-    )
-    return None if row is None else PresentedPaper(row["code"], row["title"], row["rank"])
 
 
 async def pin(db: Reader, seminar_id: int, user_id: int) -> PinnedPaper | None:

@@ -8,7 +8,6 @@ from typing import TypeVar
 
 from bot.core.models import (
     Announcement,
-    AudienceSettings,
     DeadlineSchedule,
     DeadlineWording,
     Delivery,
@@ -338,15 +337,6 @@ async def problem_deliveries(db: Reader, seminar_id: int, limit: int = 10) -> li
         (seminar_id, limit),
     )
     return [delivery(row) for row in rows]
-
-
-async def seminar_audience_settings(db: Reader, seminar_id: int) -> AudienceSettings | None:
-    return await _one(
-        db,
-        AudienceSettings,
-        "SELECT channel_id, pref_count FROM seminars WHERE id = ?",
-        (seminar_id,),
-    )
 
 
 async def deadline_kind(db: Reader, deadline_id: int) -> str | None:

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from bot.core.models import (
     MirroredEvent,
     ProgrammeDay,
-    SeminarRef,
+    Seminar,
     Talk,
     TalkSchedule,
     TalkSlotSchedule,
 )
+from bot.store import seminars
 from bot.store.announcements import EVENT_COLUMNS, mirrored_event
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
@@ -156,15 +157,13 @@ async def days_of(db: Reader, seminar_id: int) -> list[ProgrammeDay]:
     ]
 
 
-async def seminars_with_programme(db: Reader) -> list[SeminarRef]:
+async def seminars_with_programme(db: Reader) -> list[Seminar]:
     """Seminars with a programme or a block-day event to clean up."""
-    rows = await db.fetch_all(
-        "SELECT s.id, s.guild_id, s.title FROM seminars s "
-        "JOIN talk_schedules t ON t.seminar_id = s.id "
-        "UNION SELECT s.id, s.guild_id, s.title FROM seminars s JOIN scheduled_events e "
-        "ON e.seminar_id = s.id AND e.purpose LIKE 'blockday:%'"
+    return await seminars.with_ids_from(
+        db,
+        "SELECT seminar_id FROM talk_schedules UNION "
+        "SELECT seminar_id FROM scheduled_events WHERE purpose LIKE 'blockday:%'",
     )
-    return [SeminarRef(row["id"], row["guild_id"], row["title"]) for row in rows]
 
 
 async def block_day_events(db: Reader, seminar_id: int) -> list[MirroredEvent]:
@@ -206,8 +205,3 @@ async def slots_for_reminders(
         )
         for row in rows
     ]
-
-
-async def seminar_title(db: Reader, seminar_id: int) -> str:
-    value = await db.fetch_value("SELECT title FROM seminars WHERE id = ?", (seminar_id,))
-    return "" if value is None else str(value)

@@ -18,6 +18,7 @@ from bot.core.text import clip
 from bot.store import assignments as assignment_store
 from bot.store import attendance as attendance_store
 from bot.store import reminders as store
+from bot.store import seminars as seminar_store
 from bot.store import talks as talk_store
 from bot.store.database import Database
 
@@ -45,7 +46,7 @@ class ReminderContent:
         return await notice_for(self.db, occurrence, late=late, offline=offline)
 
     async def audience(self, occurrence: Occurrence) -> Audience:
-        seminar = await store.seminar_audience_settings(self.db, occurrence.seminar_id)
+        seminar = await seminar_store.by_id(self.db, occurrence.seminar_id)
         if seminar is None:
             return Audience(None, [])
         channel_id = seminar.channel_id
@@ -89,10 +90,9 @@ class ReminderContent:
         self, occurrence: Occurrence, channel_id: int | None
     ) -> Audience:
         """DMs to the students this publication gave a paper (or a different one)."""
-        header = await assignment_store.publication_header(self.db, occurrence.ref_id)
-        seminar = "" if header is None else literal(clip(header.seminar_title, 200))
+        seminar = literal(clip(await seminar_store.title_of(self.db, occurrence.seminar_id), 200))
         personal = {
-            new.user_id: assignment_dm(seminar, new)
-            for new in await assignment_store.newly_assigned(self.db, occurrence.ref_id)
+            assigned.user_id: assignment_dm(seminar, assigned)
+            for assigned in await assignment_store.newly_assigned(self.db, occurrence.ref_id)
         }
         return Audience(channel_id, list(personal), personal)

@@ -133,13 +133,15 @@ class ReminderPlanner:
                 "the office hours",
                 functools.partial(_office_hours_plan, hours, cancelled, now),
             )
-        for publication in await assignment_store.published_runs(self.db, window):
+        for run in await assignment_store.published_runs(self.db, window):
+            if run.published_at is None:
+                continue  # publishing sets both at once: no notice without a time
             found.append(
                 posted_once(
                     Source.PUBLICATION,
-                    publication.run_id,
-                    publication.seminar_id,
-                    publication.published_at,
+                    run.id,
+                    run.seminar_id,
+                    run.published_at,
                     PUBLICATION_USEFUL_FOR,
                 )
             )

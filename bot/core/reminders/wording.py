@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.core.errors import person
-from bot.core.models import DeadlineKind, NewlyAssigned
+from bot.core.models import AssignedPaper, DeadlineKind
 from bot.core.reminders.occurrences import Occurrence, Source
 from bot.core.reminders.outbox import Notice, literal
 from bot.core.text import clip
 from bot.store import announcements as announcement_store
 from bot.store import assignments as assignment_store
 from bot.store import reminders as store
+from bot.store import seminars as seminar_store
 from bot.store import talks as talk_store
 from bot.store.database import Database
 
@@ -98,12 +99,13 @@ async def _office_hours_notice(db: Database, occurrence: Occurrence, prefix: str
 
 async def _publication_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
     """The channel post: every paper with its presenters (mentions, never pings)."""
-    header = await assignment_store.publication_header(db, occurrence.ref_id)
-    if header is None:
-        return None
-    what = "updated" if header.based_on is not None else "published"
+    run = await assignment_store.run_by_id(db, occurrence.ref_id)
+    if run is None or run.status != "published":
+        return None  # superseded: the newer publication sends its own notice
+    what = "updated" if run.based_on is not None else "published"
+    title = await seminar_store.title_of(db, occurrence.seminar_id)
     text = (
-        f"{prefix}📋 The paper assignment for **{literal(clip(header.seminar_title, 200))}** "
+        f"{prefix}📋 The paper assignment for **{literal(clip(title, 200))}** "
         f"is {what}. Your own paper, its links and what is due next: `/assignment`."
     )
     per_paper: dict[str, list[str]] = {}
@@ -128,7 +130,7 @@ async def talk_notice(db: Database, occurrence: Occurrence, prefix: str) -> Noti
     talk = await talk_store.slot_by_id(db, occurrence.ref_id)
     if talk is None:
         return None
-    title = await talk_store.seminar_title(db, occurrence.seminar_id)
+    title = await seminar_store.title_of(db, occurrence.seminar_id)
     soon = _how_soon(occurrence)
     return Notice(
         f"{prefix}🎤 Your talk in **{literal(clip(title, 200))}** is {soon}: "
@@ -155,7 +157,7 @@ async def _block_day_notice(db: Database, occurrence: Occurrence, prefix: str) -
         for talk in await talk_store.talks(db, occurrence.seminar_id)
         if talk.day_index == occurrence.ref_id
     ]
-    title = await talk_store.seminar_title(db, occurrence.seminar_id)
+    title = await seminar_store.title_of(db, occurrence.seminar_id)
     if schedule is None or not talks:
         return None
     text = (
@@ -174,22 +176,22 @@ async def _block_day_notice(db: Database, occurrence: Occurrence, prefix: str) -
     return Notice(text, {"start": occurrence.event_at}, people=people)
 
 
-def assignment_dm(seminar_title: str, new: NewlyAssigned) -> Notice:
+def assignment_dm(seminar_title: str, assigned: AssignedPaper) -> Notice:
     """A student's DM about the paper a publication gave them (`seminar_title` is
     already literal)."""
     text = (
-        f"📋 Your paper in **{seminar_title}**: **{literal(clip(new.paper_title, 300))}** "
-        f"(`{literal(new.paper_code)}`)"
+        f"📋 Your paper in **{seminar_title}**: **{literal(clip(assigned.paper_title, 300))}** "
+        f"(`{literal(assigned.paper_code)}`)"
     )
-    if new.rank is not None:
-        text += f", your choice #{new.rank}"
+    if assigned.rank is not None:
+        text += f", your choice #{assigned.rank}"
     text += "."
-    if new.authors:
-        text += f"\n{literal(clip(new.authors, 300))}"
-    if new.url:
-        text += f"\nConference version: {literal(new.url)}"
-    if new.arxiv:
-        text += f"\narXiv: {literal(new.arxiv)}"
+    if assigned.authors:
+        text += f"\n{literal(clip(assigned.authors, 300))}"
+    if assigned.url:
+        text += f"\nConference version: {literal(assigned.url)}"
+    if assigned.arxiv:
+        text += f"\narXiv: {literal(assigned.arxiv)}"
     text += "\nWhat is due next: `/assignment`."
     return Notice(text)
 
