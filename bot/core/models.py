@@ -465,15 +465,6 @@ class TalkSlotSchedule:
 
 
 @dataclass(frozen=True)
-class DeadlineWording:
-    """What a deadline reminder says: its kind, the organiser's note, the seminar."""
-
-    kind: str
-    note: str
-    seminar_title: str
-
-
-@dataclass(frozen=True)
 class StoredNotice:
     """A one-off message to one account (a waitlist promotion), sent by the engine."""
 

@@ -9,7 +9,6 @@ from typing import TypeVar
 from bot.core.models import (
     Announcement,
     DeadlineSchedule,
-    DeadlineWording,
     Delivery,
     JobRun,
     Platform,
@@ -337,21 +336,6 @@ async def problem_deliveries(db: Reader, seminar_id: int, limit: int = 10) -> li
         (seminar_id, limit),
     )
     return [delivery(row) for row in rows]
-
-
-async def deadline_kind(db: Reader, deadline_id: int) -> str | None:
-    value = await db.fetch_value("SELECT kind FROM deadlines WHERE id = ?", (deadline_id,))
-    return None if value is None else str(value)
-
-
-async def deadline_wording(db: Reader, deadline_id: int) -> DeadlineWording | None:
-    return await _one(
-        db,
-        DeadlineWording,
-        "SELECT d.kind, d.note, s.title AS seminar_title FROM deadlines d JOIN seminars s "
-        "ON s.id = d.seminar_id WHERE d.id = ?",
-        (deadline_id,),
-    )
 
 
 async def deadline_updated_at(db: Reader, deadline_id: int) -> int | None:

@@ -17,6 +17,7 @@ from bot.core.reminders.wording import assignment_dm, notice_for, talk_notice, w
 from bot.core.text import clip
 from bot.store import assignments as assignment_store
 from bot.store import attendance as attendance_store
+from bot.store import deadlines as deadline_store
 from bot.store import reminders as store
 from bot.store import seminars as seminar_store
 from bot.store import talks as talk_store
@@ -63,7 +64,8 @@ class ReminderContent:
             return Audience(channel_id, [] if notice is None else [notice.account_id], post=False)
         if occurrence.source is not Source.DEADLINE:
             return Audience(channel_id, [])
-        kind = await store.deadline_kind(self.db, occurrence.ref_id)
+        deadline = await deadline_store.by_id(self.db, occurrence.ref_id)
+        kind = None if deadline is None else deadline.kind
         people = await store.registered_users(self.db, occurrence.seminar_id)
         if kind == DeadlineKind.PREFERENCES:
             people = [p for p in people if p.ranked < seminar.pref_count]

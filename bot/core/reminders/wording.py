@@ -17,6 +17,7 @@ from bot.core.reminders.outbox import Notice, literal
 from bot.core.text import clip
 from bot.store import announcements as announcement_store
 from bot.store import assignments as assignment_store
+from bot.store import deadlines as deadline_store
 from bot.store import reminders as store
 from bot.store import seminars as seminar_store
 from bot.store import talks as talk_store
@@ -54,12 +55,12 @@ async def notice_for(
 
 
 async def _deadline_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
-    deadline = await store.deadline_wording(db, occurrence.ref_id)
+    deadline = await deadline_store.by_id(db, occurrence.ref_id)
     if deadline is None:
         return None
     kind = deadline.kind
     name = DEADLINE_NAMES.get(kind, literal(clip(kind, 40)))
-    title = literal(clip(deadline.seminar_title, 200))
+    title = literal(clip(await seminar_store.title_of(db, occurrence.seminar_id), 200))
     text = f"{prefix}⏰ Reminder for **{title}**: the **{name}** deadline is {{due}}."
     if deadline.note:
         text += f"\n{literal(clip(deadline.note, 500))}"
