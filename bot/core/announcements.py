@@ -49,7 +49,13 @@ class AnnouncementService(Service):
                 now,
             )
         self.schedule_changed.fire()
-        return seminar, Announcement(announcement_id, text, ping_role_id, post_at)
+        return seminar, Announcement(
+            id=announcement_id,
+            seminar_id=seminar.id,
+            message=text,
+            ping_role_id=ping_role_id,
+            post_at=post_at,
+        )
 
     async def scheduled(self, guild_id: int | None) -> list[Announcement]:
         seminar = await self.seminar(guild_id)

@@ -244,15 +244,6 @@ class ProgrammeDay:
 
 
 @dataclass(frozen=True)
-class SeminarRef:
-    """Enough of a seminar to find it again (background jobs that sweep every seminar)."""
-
-    id: int
-    guild_id: int
-    title: str
-
-
-@dataclass(frozen=True)
 class MirroredEvent:
     """A Discord scheduled event the bot made for a seminar (office hours, a block day)."""
 
@@ -265,7 +256,10 @@ class MirroredEvent:
 
 @dataclass(frozen=True)
 class Announcement:
+    """A scheduled announcement (the reminder engine posts it at `post_at`)."""
+
     id: int
+    seminar_id: int
     message: str
     ping_role_id: int | None
     post_at: int
@@ -273,7 +267,10 @@ class Announcement:
 
 @dataclass(frozen=True)
 class OfficeHoursRule:
-    """The weekly office hours as set; dates are local (YYYY-MM-DD) in the seminar's zone."""
+    """The weekly office hours as set; dates are local (YYYY-MM-DD) in the seminar's zone.
+
+    The dates stay text: one that does not parse fails inside the reminder planner,
+    which then skips only these office hours' reminders."""
 
     seminar_id: int
     weekday: int  # 0 = Monday
@@ -284,6 +281,7 @@ class OfficeHoursRule:
     last_date: str
     revision: int
     updated_at: int
+    timezone: str  # the seminar's
 
 
 @dataclass(frozen=True)
@@ -300,35 +298,12 @@ class UserSettings:
 
 
 @dataclass(frozen=True)
-class DeliveryRecord:
-    """One logged delivery of a message the bot sent on its own, to one member."""
-
-    job_key: str
-    due_at: int
-    status: str  # claimed, sent, dm_closed or failed
-    late: bool
-    attempts: int
-    error: str | None
-    claimed_at: int
-    sent_at: int | None
-
-
-@dataclass(frozen=True)
 class AuditEntry:
     id: int
     actor_id: int
     action: str
     detail: str  # JSON
     at: int
-
-
-@dataclass(frozen=True)
-class PresentedPaper:
-    """The paper a member presents in the published assignment."""
-
-    paper_code: str
-    paper_title: str
-    rank: int | None  # where they ranked it; None if they did not
 
 
 @dataclass(frozen=True)
@@ -388,11 +363,18 @@ class RunPlacement:
 
 @dataclass(frozen=True)
 class AssignedPaper:
-    """A student's paper in the published assignment."""
+    """A student's paper in the published assignment (one row of it), with what
+    their notice and /mydata show of the paper."""
 
+    user_id: int
     paper_id: int
-    rank: int | None
-    run_id: int
+    paper_code: str
+    paper_title: str
+    authors: str
+    url: str
+    arxiv: str
+    rank: int | None  # where they ranked it; None if they did not
+    run_id: int  # the publication it stands in
 
 
 @dataclass(frozen=True)
@@ -469,39 +451,16 @@ class DeadlineSchedule:
 
 
 @dataclass(frozen=True)
-class DeadlineWording:
-    """What a deadline reminder says: its kind, the organiser's note, the seminar."""
+class TalkSlotSchedule:
+    """A talk slot as the planner sees it: its talk's and its block day's times."""
 
-    kind: str
-    note: str
-    seminar_title: str
-
-
-@dataclass(frozen=True)
-class LiveAnnouncement:
-    """A scheduled announcement that has not been cancelled."""
-
-    id: int
+    slot_id: int
     seminar_id: int
-    post_at: int
-    message: str
-    ping_role_id: int | None
-
-
-@dataclass(frozen=True)
-class OfficeHoursSchedule:
-    """A seminar's weekly office hours, with the seminar's zone."""
-
-    seminar_id: int
-    weekday: int
-    start_minute: int
-    duration_minutes: int
-    place: str
-    # Local calendar dates (YYYY-MM-DD) in `timezone`.
-    first_date: str
-    last_date: str
-    revision: int
-    updated_at: int
+    day_index: int  # 0-based block day
+    starts_at: int
+    revision: int  # the programme's; re-scheduling bumps it
+    # Day 1's start: every block day starts at its wall time (block_day_start).
+    first_start: int
     timezone: str
 
 
@@ -514,14 +473,6 @@ class StoredNotice:
     account_id: int
     template: str
     created_at: int
-
-
-@dataclass(frozen=True)
-class AudienceSettings:
-    """What a seminar's reminders need to pick their audience."""
-
-    channel_id: int | None
-    pref_count: int
 
 
 @dataclass(frozen=True)
@@ -546,7 +497,10 @@ class Delivery:
     status: str
     attempts: int
     error: str | None
-    due_at: int
+    due_at: int  # the occurrence's, as it was computed when claimed
+    late: bool
+    claimed_at: int
+    sent_at: int | None
 
 
 @dataclass(frozen=True)

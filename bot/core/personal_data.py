@@ -30,6 +30,7 @@ from bot.core.registration import remove_participant
 from bot.core.submissions import user_folder
 from bot.core.timeutil import iso_instant
 from bot.store import (
+    assignments,
     attendance,
     audit,
     grades,
@@ -166,7 +167,7 @@ class PersonalDataService(FileBackedService):
         Previews an organiser has not published are left out, like grades not
         yet released: they are not decisions yet (and are deleted with the rest).
         """
-        published = await store.published_assignment(self.db, seminar.id, user_id)
+        published = await assignments.assignment_of(self.db, seminar.id, user_id)
         pinned = await store.pin(self.db, seminar.id, user_id)
         slot = await talks.slot_of(self.db, seminar.id, user_id)
         return {
@@ -307,7 +308,7 @@ class PersonalDataService(FileBackedService):
         async with self.db.transaction() as tx:
             handed_in = await submissions.of_user(tx, seminar.id, user_id)
             participant = await participants.get(tx, seminar.id, user_id)
-            paper = await store.published_assignment(tx, seminar.id, user_id)
+            paper = await assignments.assignment_of(tx, seminar.id, user_id)
             promoted = None
             if participant is not None:
                 # Its triggers free the published paper and log it for organisers.

@@ -7,8 +7,9 @@ from bot.core.models import (
     MirroredEvent,
     OfficeHourCancellation,
     OfficeHoursRule,
-    SeminarRef,
+    Seminar,
 )
+from bot.store import seminars
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
 
@@ -39,14 +40,21 @@ async def insert_announcement(
 async def scheduled(db: Reader, seminar_id: int) -> list[Announcement]:
     """Announcements not cancelled and not yet posted, soonest first."""
     rows = await db.fetch_all(
-        "SELECT a.id, a.message, a.ping_role_id, a.post_at FROM announcements a "
+        "SELECT a.id, a.seminar_id, a.message, a.ping_role_id, a.post_at FROM announcements a "
         "WHERE a.seminar_id = ? AND a.cancelled_at IS NULL AND NOT EXISTS ("
         "SELECT 1 FROM job_runs j WHERE j.job_key = 'announcement:' || a.id) "
         "ORDER BY a.post_at",
         (seminar_id,),
     )
     return [
-        Announcement(row["id"], row["message"], row["ping_role_id"], row["post_at"]) for row in rows
+        Announcement(
+            id=row["id"],
+            seminar_id=row["seminar_id"],
+            message=row["message"],
+            ping_role_id=row["ping_role_id"],
+            post_at=row["post_at"],
+        )
+        for row in rows
     ]
 
 
@@ -59,14 +67,14 @@ async def cancel(tx: Transaction, seminar_id: int, announcement_id: int, now: in
     )
 
 
-async def office_hours(db: Reader, seminar_id: int) -> OfficeHoursRule | None:
-    row = await db.fetch_one(
-        "SELECT seminar_id, weekday, start_minute, duration_minutes, place, first_date, "
-        "last_date, revision, updated_at FROM office_hours WHERE seminar_id = ?",
-        (seminar_id,),
-    )
-    if row is None:
-        return None
+_OFFICE_HOURS = (
+    "SELECT o.seminar_id, o.weekday, o.start_minute, o.duration_minutes, o.place, "
+    "o.first_date, o.last_date, o.revision, o.updated_at, s.timezone "
+    "FROM office_hours o JOIN seminars s ON s.id = o.seminar_id"
+)
+
+
+def _office_hours(row: Row) -> OfficeHoursRule:
     return OfficeHoursRule(
         seminar_id=row["seminar_id"],
         weekday=row["weekday"],
@@ -77,7 +85,22 @@ async def office_hours(db: Reader, seminar_id: int) -> OfficeHoursRule | None:
         last_date=row["last_date"],
         revision=row["revision"],
         updated_at=row["updated_at"],
+        timezone=row["timezone"],
     )
+
+
+async def office_hours(db: Reader, seminar_id: int) -> OfficeHoursRule | None:
+    row = await db.fetch_one(f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,))
+    return None if row is None else _office_hours(row)
+
+
+async def all_office_hours(db: Reader, seminar_id: int | None = None) -> list[OfficeHoursRule]:
+    """Every seminar's office hours, or one seminar's (for the reminder planner)."""
+    if seminar_id is None:
+        rows = await db.fetch_all(_OFFICE_HOURS)
+    else:
+        rows = await db.fetch_all(f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,))
+    return [_office_hours(row) for row in rows]
 
 
 async def set_office_hours(
@@ -154,12 +177,10 @@ async def forget_scheduled_event(tx: Transaction, seminar_id: int, purpose: str)
     )
 
 
-async def seminars_with_office_hours(db: Reader) -> list[SeminarRef]:
+async def seminars_with_office_hours(db: Reader) -> list[Seminar]:
     """Seminars with office hours or an office-hours event to clean up."""
-    rows = await db.fetch_all(
-        "SELECT s.id, s.guild_id, s.title FROM seminars s "
-        "JOIN office_hours o ON o.seminar_id = s.id "
-        "UNION SELECT s.id, s.guild_id, s.title FROM seminars s JOIN scheduled_events e "
-        "ON e.seminar_id = s.id AND e.purpose = 'officehours'"
+    return await seminars.with_ids_from(
+        db,
+        "SELECT seminar_id FROM office_hours UNION "
+        "SELECT seminar_id FROM scheduled_events WHERE purpose = 'officehours'",
     )
-    return [SeminarRef(row["id"], row["guild_id"], row["title"]) for row in rows]

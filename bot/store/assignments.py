@@ -206,8 +206,19 @@ async def published_run(db: Reader, seminar_id: int) -> AssignmentRun | None:
     return None if row is None else _run(row)
 
 
-async def run_by_id(db: Reader, run_id: int) -> Row | None:
-    return await db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE id = ?", (run_id,))
+async def published_runs(db: Reader, window: Window = EVERYTHING) -> list[AssignmentRun]:
+    """Every seminar's published run (published in the window; for its notice)."""
+    where, params = window.where("published_at", "seminar_id")
+    rows = await db.fetch_all(
+        f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE status = 'published' AND {where}",
+        params,
+    )
+    return [_run(row) for row in rows]
+
+
+async def run_by_id(db: Reader, run_id: int) -> AssignmentRun | None:
+    row = await db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM assignment_runs WHERE id = ?", (run_id,))
+    return None if row is None else _run(row)
 
 
 async def run_rows(db: Reader, run_id: int) -> list[RunPlacement]:
@@ -288,17 +299,33 @@ async def changes_since_publication(db: Reader, seminar_id: int) -> int:
 # -- reading the published assignment ---------------------------------------------------
 
 
+# A row of the published assignment with its paper, as `assigned_paper` reads it.
+_ASSIGNED = (
+    "SELECT a.user_id, a.paper_id, pa.code, pa.title, pa.authors, pa.url, pa.arxiv, a.rank, "
+    "a.run_id FROM assignments a JOIN papers pa ON pa.id = a.paper_id"
+)
+
+
+def assigned_paper(row: Row) -> AssignedPaper:
+    return AssignedPaper(
+        user_id=row["user_id"],
+        paper_id=row["paper_id"],
+        paper_code=row["code"],
+        paper_title=row["title"],
+        authors=row["authors"],
+        url=row["url"],
+        arxiv=row["arxiv"],
+        rank=row["rank"],
+        run_id=row["run_id"],
+    )
+
+
 async def assignment_of(db: Reader, seminar_id: int, user_id: int) -> AssignedPaper | None:
     """This student's published paper."""
     row = await db.fetch_one(
-        "SELECT paper_id, rank, run_id FROM assignments WHERE seminar_id = ? AND user_id = ?",
-        (seminar_id, user_id),
+        f"{_ASSIGNED} WHERE a.seminar_id = ? AND a.user_id = ?", (seminar_id, user_id)
     )
-    return (
-        None
-        if row is None
-        else AssignedPaper(paper_id=row["paper_id"], rank=row["rank"], run_id=row["run_id"])
-    )
+    return None if row is None else assigned_paper(row)
 
 
 async def published_codes(db: Reader, seminar_id: int) -> dict[int, str]:
@@ -339,44 +366,21 @@ async def presenter_count(db: Reader, paper_id: int) -> int:
 # -- the publication notice (read by the reminder engine) --------------------------------
 
 
-async def published_runs(db: Reader, window: Window = EVERYTHING) -> list[Row]:
-    """(id, seminar_id, published_at) of every seminar's published run (in the window)."""
-    where, params = window.where("published_at", "seminar_id")
-    return await db.fetch_all(
-        "SELECT id, seminar_id, published_at FROM assignment_runs "
-        f"WHERE status = 'published' AND {where}",
-        params,
+async def publication_listing(db: Reader, run_id: int) -> list[AssignedPaper]:
+    """The run's published assignment, in catalogue order."""
+    rows = await db.fetch_all(
+        f"{_ASSIGNED} WHERE a.run_id = ? ORDER BY pa.position, a.user_id", (run_id,)
     )
+    return [assigned_paper(row) for row in rows]
 
 
-async def publication_header(db: Reader, run_id: int) -> Row | None:
-    """(title, based_on, published_at) of a published run and its seminar."""
-    return await db.fetch_one(
-        "SELECT s.title, r.based_on, r.published_at FROM assignment_runs r "
-        "JOIN seminars s ON s.id = r.seminar_id WHERE r.id = ? AND r.status = 'published'",
-        (run_id,),
+async def newly_assigned(db: Reader, run_id: int) -> list[AssignedPaper]:
+    """The students this publication gave a paper (or a different one) who are still
+    registered, by user id."""
+    rows = await db.fetch_all(
+        f"{_ASSIGNED} WHERE a.run_id = ? AND a.since_run = ? ORDER BY a.user_id", (run_id, run_id)
     )
-
-
-async def publication_listing(db: Reader, run_id: int) -> list[Row]:
-    """(code, title, user_id) of the run's published assignment, in catalogue order."""
-    return await db.fetch_all(
-        "SELECT pa.code, pa.title, a.user_id FROM assignments a "
-        "JOIN papers pa ON pa.id = a.paper_id WHERE a.run_id = ? "
-        "ORDER BY pa.position, a.user_id",
-        (run_id,),
-    )
-
-
-async def newly_assigned(db: Reader, run_id: int) -> list[Row]:
-    """(user_id, code, title, authors, url, arxiv, rank) of the students this publication
-    gave a paper (or a different one) who are still registered."""
-    return await db.fetch_all(
-        "SELECT a.user_id, pa.code, pa.title, pa.authors, pa.url, pa.arxiv, a.rank "
-        "FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
-        "WHERE a.run_id = ? AND a.since_run = ? ORDER BY a.user_id",
-        (run_id, run_id),
-    )
+    return [assigned_paper(row) for row in rows]
 
 
 # -- exports ----------------------------------------------------------------------------

@@ -30,6 +30,11 @@ async def list_all(db: Reader, seminar_id: int) -> list[Deadline]:
     return [_deadline(row) for row in rows]
 
 
+async def by_id(db: Reader, deadline_id: int) -> Deadline | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM deadlines WHERE id = ?", (deadline_id,))
+    return None if row is None else _deadline(row)
+
+
 async def by_kind_cached(db: Database, seminar_id: int, kind: str) -> Deadline | None:
     """`by_kind` from memory until the deadlines table changes."""
     return await db.cached(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.core.models import AuditEntry, DeliveryRecord, PinnedPaper, PresentedPaper, UserSettings
+from bot.core.models import AuditEntry, Delivery, PinnedPaper, UserSettings
 from bot.store.database import Transaction
 from bot.store.reader import Reader
+from bot.store.reminders import DELIVERIES, delivery
 
 
 def recipient(user_id: int) -> str:
-    """How the delivery log names a user (see bot/core/reminders.py)."""
+    """How the delivery log names a user (see bot/core/reminders/dispatcher.py)."""
     return f"user:{user_id}"
 
 
@@ -20,25 +21,12 @@ async def user_settings(db: Reader, seminar_id: int, user_id: int) -> UserSettin
     return None if row is None else UserSettings(dm_reminders=bool(row["dm_reminders"]))
 
 
-async def deliveries(db: Reader, seminar_id: int, user_id: int) -> list[DeliveryRecord]:
+async def deliveries(db: Reader, seminar_id: int, user_id: int) -> list[Delivery]:
     rows = await db.fetch_all(
-        "SELECT job_key, due_at, status, late, attempts, error, claimed_at, sent_at "
-        "FROM deliveries WHERE seminar_id = ? AND recipient = ? ORDER BY claimed_at, id",
+        f"{DELIVERIES} WHERE seminar_id = ? AND recipient = ? ORDER BY claimed_at, id",
         (seminar_id, recipient(user_id)),
     )
-    return [
-        DeliveryRecord(
-            job_key=row["job_key"],
-            due_at=row["due_at"],
-            status=row["status"],
-            late=bool(row["late"]),
-            attempts=row["attempts"],
-            error=row["error"],
-            claimed_at=row["claimed_at"],
-            sent_at=row["sent_at"],
-        )
-        for row in rows
-    ]
+    return [delivery(row) for row in rows]
 
 
 async def audit_mentions(db: Reader, guild_id: int, user_id: int) -> list[AuditEntry]:
@@ -66,16 +54,6 @@ async def delete_user_rows(tx: Transaction, seminar_id: int, user_id: int) -> No
     # A cache of Discord's DM channel id, shared by every server; the bot
     # fetches it again when it next needs it.
     await tx.execute("DELETE FROM dm_channels WHERE user_id = ?", (user_id,))
-
-
-async def published_assignment(db: Reader, seminar_id: int, user_id: int) -> PresentedPaper | None:
-    """The paper this member presents, once published."""
-    row = await db.fetch_one(
-        "SELECT pa.code, pa.title, a.rank FROM assignments a JOIN papers pa ON pa.id = a.paper_id "
-        "WHERE a.seminar_id = ? AND a.user_id = ?",
-        (seminar_id, user_id),
-    )
-    return None if row is None else PresentedPaper(row["code"], row["title"], row["rank"])
 
 
 async def pin(db: Reader, seminar_id: int, user_id: int) -> PinnedPaper | None:

@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.core.models import (
-    AudienceSettings,
+    Announcement,
     DeadlineSchedule,
-    DeadlineWording,
     Delivery,
     JobRun,
-    LiveAnnouncement,
-    OfficeHoursSchedule,
     Platform,
     ReminderRecipient,
     StoredNotice,
@@ -100,42 +97,13 @@ _LIVE_ANNOUNCEMENTS = (
 )
 
 
-async def live_announcements(db: Reader, window: Window = EVERYTHING) -> list[LiveAnnouncement]:
+async def live_announcements(db: Reader, window: Window = EVERYTHING) -> list[Announcement]:
     where, params = window.where("post_at", "seminar_id")
-    return await _all(db, LiveAnnouncement, f"{_LIVE_ANNOUNCEMENTS} AND {where}", params)
+    return await _all(db, Announcement, f"{_LIVE_ANNOUNCEMENTS} AND {where}", params)
 
 
-async def live_announcement(db: Reader, announcement_id: int) -> LiveAnnouncement | None:
-    return await _one(db, LiveAnnouncement, f"{_LIVE_ANNOUNCEMENTS} AND id = ?", (announcement_id,))
-
-
-_OFFICE_HOURS = (
-    "SELECT o.seminar_id, o.weekday, o.start_minute, o.duration_minutes, o.place, "
-    "o.first_date, o.last_date, o.revision, o.updated_at, s.timezone "
-    "FROM office_hours o JOIN seminars s ON s.id = o.seminar_id"
-)
-
-
-async def all_office_hours(db: Reader, seminar_id: int | None = None) -> list[OfficeHoursSchedule]:
-    if seminar_id is None:
-        return await _all(db, OfficeHoursSchedule, _OFFICE_HOURS)
-    return await _all(
-        db, OfficeHoursSchedule, f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,)
-    )
-
-
-async def office_hours_of(db: Reader, seminar_id: int) -> OfficeHoursSchedule | None:
-    return await _one(
-        db, OfficeHoursSchedule, f"{_OFFICE_HOURS} WHERE o.seminar_id = ?", (seminar_id,)
-    )
-
-
-async def cancelled_dates(db: Reader, seminar_id: int) -> dict[str, str]:
-    rows = await db.fetch_all(
-        "SELECT local_date, reason FROM office_hour_cancellations WHERE seminar_id = ?",
-        (seminar_id,),
-    )
-    return {row["local_date"]: row["reason"] for row in rows}
+async def live_announcement(db: Reader, announcement_id: int) -> Announcement | None:
+    return await _one(db, Announcement, f"{_LIVE_ANNOUNCEMENTS} AND id = ?", (announcement_id,))
 
 
 _NOTICES = "SELECT id, seminar_id, account_id, template, created_at FROM notices"
@@ -218,7 +186,26 @@ async def finish_job(
     )
 
 
-_DELIVERIES = "SELECT id, job_key, recipient, status, attempts, error, due_at FROM deliveries"
+# The delivery log's rows as `delivery` reads them (/mydata reads them too).
+DELIVERIES = (
+    "SELECT id, job_key, recipient, status, attempts, error, due_at, late, claimed_at, "
+    "sent_at FROM deliveries"
+)
+
+
+def delivery(row: Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        job_key=row["job_key"],
+        recipient=row["recipient"],
+        status=row["status"],
+        attempts=row["attempts"],
+        error=row["error"],
+        due_at=row["due_at"],
+        late=bool(row["late"]),
+        claimed_at=row["claimed_at"],
+        sent_at=row["sent_at"],
+    )
 
 
 async def claim(
@@ -236,20 +223,17 @@ async def claim(
         "claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
         (seminar_id, job_key, recipient, due_at, int(late), now),
     )
-    row = await _one(
-        tx,
-        Delivery,
-        f"{_DELIVERIES} WHERE job_key = ? AND recipient = ? AND due_at = ?",
+    row = await tx.fetch_one(
+        f"{DELIVERIES} WHERE job_key = ? AND recipient = ? AND due_at = ?",
         (job_key, recipient, due_at),
     )
     assert row is not None
-    return row
+    return delivery(row)
 
 
 async def deliveries_of(db: Reader, job_key: str, due_at: int) -> list[Delivery]:
-    return await _all(
-        db, Delivery, f"{_DELIVERIES} WHERE job_key = ? AND due_at = ?", (job_key, due_at)
-    )
+    rows = await db.fetch_all(f"{DELIVERIES} WHERE job_key = ? AND due_at = ?", (job_key, due_at))
+    return [delivery(row) for row in rows]
 
 
 async def mark(
@@ -346,37 +330,12 @@ async def missed_jobs(db: Reader, seminar_id: int, limit: int = 10) -> list[JobR
 
 
 async def problem_deliveries(db: Reader, seminar_id: int, limit: int = 10) -> list[Delivery]:
-    return await _all(
-        db,
-        Delivery,
-        f"{_DELIVERIES} WHERE seminar_id = ? "
+    rows = await db.fetch_all(
+        f"{DELIVERIES} WHERE seminar_id = ? "
         "AND status IN ('failed', 'dm_closed') ORDER BY claimed_at DESC LIMIT ?",
         (seminar_id, limit),
     )
-
-
-async def seminar_audience_settings(db: Reader, seminar_id: int) -> AudienceSettings | None:
-    return await _one(
-        db,
-        AudienceSettings,
-        "SELECT channel_id, pref_count FROM seminars WHERE id = ?",
-        (seminar_id,),
-    )
-
-
-async def deadline_kind(db: Reader, deadline_id: int) -> str | None:
-    value = await db.fetch_value("SELECT kind FROM deadlines WHERE id = ?", (deadline_id,))
-    return None if value is None else str(value)
-
-
-async def deadline_wording(db: Reader, deadline_id: int) -> DeadlineWording | None:
-    return await _one(
-        db,
-        DeadlineWording,
-        "SELECT d.kind, d.note, s.title AS seminar_title FROM deadlines d JOIN seminars s "
-        "ON s.id = d.seminar_id WHERE d.id = ?",
-        (deadline_id,),
-    )
+    return [delivery(row) for row in rows]
 
 
 async def deadline_updated_at(db: Reader, deadline_id: int) -> int | None:

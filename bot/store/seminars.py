@@ -38,6 +38,25 @@ async def by_guild(db: Reader, guild_id: int) -> Seminar | None:
     return None if row is None else _seminar(row)
 
 
+async def by_id(db: Reader, seminar_id: int) -> Seminar | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM seminars WHERE id = ?", (seminar_id,))
+    return None if row is None else _seminar(row)
+
+
+async def with_ids_from(db: Reader, ids_sql: str) -> list[Seminar]:
+    """The seminars whose id the SELECT `ids_sql` (no parameters) lists, by id."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM seminars WHERE id IN ({ids_sql}) ORDER BY id"
+    )
+    return [_seminar(row) for row in rows]
+
+
+async def title_of(db: Reader, seminar_id: int) -> str:
+    """The seminar's title; empty once it is gone."""
+    value = await db.fetch_value("SELECT title FROM seminars WHERE id = ?", (seminar_id,))
+    return "" if value is None else str(value)
+
+
 async def by_guild_cached(db: Database, guild_id: int) -> Seminar | None:
     """`by_guild` from memory until the seminars table changes (read on every command)."""
     return await db.cached(("seminar", guild_id), ("seminars",), lambda: by_guild(db, guild_id))

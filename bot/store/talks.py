@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.models import MirroredEvent, ProgrammeDay, SeminarRef, Talk, TalkSchedule
+from bot.core.models import (
+    MirroredEvent,
+    ProgrammeDay,
+    Seminar,
+    Talk,
+    TalkSchedule,
+    TalkSlotSchedule,
+)
+from bot.store import seminars
 from bot.store.announcements import EVENT_COLUMNS, mirrored_event
 from bot.store.database import Row, Transaction
 from bot.store.reader import Reader
@@ -61,17 +69,12 @@ async def presenters_in_order(db: Reader, seminar_id: int) -> list[tuple[int, in
 
 
 async def schedule(db: Reader, seminar_id: int) -> TalkSchedule | None:
-    row = await schedule_of(db, seminar_id)
-    return None if row is None else _schedule(row)
-
-
-async def schedule_of(db: Reader, seminar_id: int) -> Row | None:
-    """The raw row of `schedule`, for bot/core/reminders.py until it reads `schedule`."""
-    return await db.fetch_one(
+    row = await db.fetch_one(
         "SELECT seminar_id, first_start, talk_minutes, break_minutes, per_day, run_id, "
         "revision, dropped, updated_at FROM talk_schedules WHERE seminar_id = ?",
         (seminar_id,),
     )
+    return None if row is None else _schedule(row)
 
 
 async def replace_programme(
@@ -112,16 +115,12 @@ async def replace_programme(
 
 async def talks(db: Reader, seminar_id: int) -> list[Talk]:
     """Every talk of the programme in order, with its paper."""
-    return [_talk(row) for row in await slots(db, seminar_id)]
-
-
-async def slots(db: Reader, seminar_id: int) -> list[Row]:
-    """The raw rows of `talks`, for bot/core/reminders.py until it reads `talks`."""
-    return await db.fetch_all(
+    rows = await db.fetch_all(
         f"SELECT {_SLOT_COLUMNS} FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
         "WHERE t.seminar_id = ? ORDER BY t.position",
         (seminar_id,),
     )
+    return [_talk(row) for row in rows]
 
 
 async def slot_of(db: Reader, seminar_id: int, user_id: int) -> Talk | None:
@@ -134,15 +133,14 @@ async def slot_of(db: Reader, seminar_id: int, user_id: int) -> Talk | None:
     return None if row is None else _talk(row)
 
 
-async def slot_by_id(db: Reader, slot_id: int) -> Row | None:
-    return await db.fetch_one(
-        f"SELECT {_SLOT_COLUMNS}, s.title AS seminar_title, sc.revision, s.timezone "
-        "FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
-        "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
-        "JOIN seminars s ON s.id = t.seminar_id "
+async def slot_by_id(db: Reader, slot_id: int) -> Talk | None:
+    """The talk of this slot (a talk reminder names its slot), while it exists."""
+    row = await db.fetch_one(
+        f"SELECT {_SLOT_COLUMNS} FROM talk_slots t JOIN papers pa ON pa.id = t.paper_id "
         "WHERE t.id = ?",
         (slot_id,),
     )
+    return None if row is None else _talk(row)
 
 
 async def days_of(db: Reader, seminar_id: int) -> list[ProgrammeDay]:
@@ -159,15 +157,13 @@ async def days_of(db: Reader, seminar_id: int) -> list[ProgrammeDay]:
     ]
 
 
-async def seminars_with_programme(db: Reader) -> list[SeminarRef]:
+async def seminars_with_programme(db: Reader) -> list[Seminar]:
     """Seminars with a programme or a block-day event to clean up."""
-    rows = await db.fetch_all(
-        "SELECT s.id, s.guild_id, s.title FROM seminars s "
-        "JOIN talk_schedules t ON t.seminar_id = s.id "
-        "UNION SELECT s.id, s.guild_id, s.title FROM seminars s JOIN scheduled_events e "
-        "ON e.seminar_id = s.id AND e.purpose LIKE 'blockday:%'"
+    return await seminars.with_ids_from(
+        db,
+        "SELECT seminar_id FROM talk_schedules UNION "
+        "SELECT seminar_id FROM scheduled_events WHERE purpose LIKE 'blockday:%'",
     )
-    return [SeminarRef(row["id"], row["guild_id"], row["title"]) for row in rows]
 
 
 async def block_day_events(db: Reader, seminar_id: int) -> list[MirroredEvent]:
@@ -182,24 +178,30 @@ async def block_day_events(db: Reader, seminar_id: int) -> list[MirroredEvent]:
 
 async def slots_for_reminders(
     db: Reader, seminar_id: int | None = None, window: Window = EVERYTHING
-) -> list[Row]:
-    """(id, seminar_id, user_id, day_index, starts_at, ends_at, revision, first_start,
-    timezone) of every slot, or of one seminar's, or of those whose talk or block
-    day reminders can fall due in the window (a talk's come at most a day and an
-    hour of DST before it; its day's the day before that day starts)."""
+) -> list[TalkSlotSchedule]:
+    """Every slot, or one seminar's, or those whose talk or block day reminders can
+    fall due in the window (a talk's come at most a day and an hour of DST before
+    it; its day's the day before that day starts); by seminar, then position."""
     where, params = window.where("t.starts_at", "t.seminar_id", lead=str(2 * 86_400 + 7_200))
     if seminar_id is not None:
         where += " AND t.seminar_id = ?"
         params.append(seminar_id)
-    return await db.fetch_all(
-        "SELECT t.id, t.seminar_id, t.user_id, t.day_index, t.starts_at, t.ends_at, "
+    rows = await db.fetch_all(
+        "SELECT t.id, t.seminar_id, t.day_index, t.starts_at, "
         "sc.revision, sc.first_start, s.timezone FROM talk_slots t "
         "JOIN talk_schedules sc ON sc.seminar_id = t.seminar_id "
         f"JOIN seminars s ON s.id = t.seminar_id WHERE {where} ORDER BY t.seminar_id, t.position",
         params,
     )
-
-
-async def seminar_title(db: Reader, seminar_id: int) -> str:
-    value = await db.fetch_value("SELECT title FROM seminars WHERE id = ?", (seminar_id,))
-    return "" if value is None else str(value)
+    return [
+        TalkSlotSchedule(
+            slot_id=row["id"],
+            seminar_id=row["seminar_id"],
+            day_index=row["day_index"],
+            starts_at=row["starts_at"],
+            revision=row["revision"],
+            first_start=row["first_start"],
+            timezone=row["timezone"],
+        )
+        for row in rows
+    ]

@@ -115,7 +115,7 @@ async def test_the_same_seed_and_input_give_the_same_preview(
     assert first.input_hash == second.input_hash
     # The newer preview replaces the older one: only one is open.
     older = await store.run_by_id(db, first.run_id)
-    assert older is not None and older["status"] == "superseded"
+    assert older is not None and older.status == "superseded"
 
 
 async def test_a_random_seed_is_recorded(services: Services, seminar: Seminar) -> None:

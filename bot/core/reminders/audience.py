@@ -17,7 +17,9 @@ from bot.core.reminders.wording import assignment_dm, notice_for, talk_notice, w
 from bot.core.text import clip
 from bot.store import assignments as assignment_store
 from bot.store import attendance as attendance_store
+from bot.store import deadlines as deadline_store
 from bot.store import reminders as store
+from bot.store import seminars as seminar_store
 from bot.store import talks as talk_store
 from bot.store.database import Database
 
@@ -45,7 +47,7 @@ class ReminderContent:
         return await notice_for(self.db, occurrence, late=late, offline=offline)
 
     async def audience(self, occurrence: Occurrence) -> Audience:
-        seminar = await store.seminar_audience_settings(self.db, occurrence.seminar_id)
+        seminar = await seminar_store.by_id(self.db, occurrence.seminar_id)
         if seminar is None:
             return Audience(None, [])
         channel_id = seminar.channel_id
@@ -62,7 +64,8 @@ class ReminderContent:
             return Audience(channel_id, [] if notice is None else [notice.account_id], post=False)
         if occurrence.source is not Source.DEADLINE:
             return Audience(channel_id, [])
-        kind = await store.deadline_kind(self.db, occurrence.ref_id)
+        deadline = await deadline_store.by_id(self.db, occurrence.ref_id)
+        kind = None if deadline is None else deadline.kind
         people = await store.registered_users(self.db, occurrence.seminar_id)
         if kind == DeadlineKind.PREFERENCES:
             people = [p for p in people if p.ranked < seminar.pref_count]
@@ -75,7 +78,7 @@ class ReminderContent:
         """Only the presenter; the channel is where a closed DM falls back to."""
         slot = await talk_store.slot_by_id(self.db, occurrence.ref_id)
         people = await store.registered_users(self.db, occurrence.seminar_id)
-        wanted = None if slot is None else slot["user_id"]
+        wanted = None if slot is None else slot.user_id
         dms = [p.user_id for p in people if p.user_id == wanted and p.dm]
         # The hour-before DM carries the talk's check-in code; only the DM does: a
         # closed DM's fallback mention in the channel must not show it to everyone.
@@ -89,10 +92,9 @@ class ReminderContent:
         self, occurrence: Occurrence, channel_id: int | None
     ) -> Audience:
         """DMs to the students this publication gave a paper (or a different one)."""
-        header = await assignment_store.publication_header(self.db, occurrence.ref_id)
-        seminar = "" if header is None else literal(clip(header["title"], 200))
+        seminar = literal(clip(await seminar_store.title_of(self.db, occurrence.seminar_id), 200))
         personal = {
-            row["user_id"]: assignment_dm(seminar, row)
-            for row in await assignment_store.newly_assigned(self.db, occurrence.ref_id)
+            assigned.user_id: assignment_dm(seminar, assigned)
+            for assigned in await assignment_store.newly_assigned(self.db, occurrence.ref_id)
         }
         return Audience(channel_id, list(personal), personal)

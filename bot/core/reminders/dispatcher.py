@@ -19,6 +19,7 @@ from bot.core.models import Delivery, Platform
 from bot.core.reminders.audience import Audience, ReminderContent
 from bot.core.reminders.occurrences import Occurrence, Source
 from bot.core.reminders.outbox import DeliveryFailed, Notice, Outbox
+from bot.store import announcements as announcement_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
 from bot.store.database import Database
@@ -127,12 +128,12 @@ class Dispatcher:
         if occurrence.source is Source.DEADLINE:
             changed = await store.deadline_updated_at(self.db, occurrence.ref_id)
         elif occurrence.source is Source.OFFICE_HOURS:
-            hours = await store.office_hours_of(self.db, occurrence.seminar_id)
+            hours = await announcement_store.office_hours(self.db, occurrence.seminar_id)
             changed = None if hours is None else hours.updated_at
         elif occurrence.source in (Source.TALK, Source.BLOCK_DAY):
             # Scheduled (or re-scheduled) closer than a day before: never promised.
-            row = await talk_store.schedule_of(self.db, occurrence.seminar_id)
-            changed = None if row is None else row["updated_at"]
+            schedule = await talk_store.schedule(self.db, occurrence.seminar_id)
+            changed = None if schedule is None else schedule.updated_at
         else:
             return False  # an announcement is never due before it was written
         if changed is None or occurrence.due_at >= changed:

@@ -13,11 +13,10 @@ import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.models import DeadlineSchedule, OfficeHoursSchedule, Platform
+from bot.core.models import DeadlineSchedule, OfficeHoursRule, Platform, TalkSlotSchedule
 from bot.core.reminders.occurrences import (
     Occurrence,
     Source,
@@ -29,6 +28,7 @@ from bot.core.reminders.occurrences import (
     posted_once,
     talk_occurrences,
 )
+from bot.store import announcements as announcement_store
 from bot.store import assignments as assignment_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
@@ -126,28 +126,30 @@ class ReminderPlanner:
                     ANNOUNCEMENT_USEFUL_FOR,
                 )
             )
-        for hours in await store.all_office_hours(self.db, seminar_id):
-            cancelled = await store.cancelled_dates(self.db, hours.seminar_id)
+        for hours in await announcement_store.all_office_hours(self.db, seminar_id):
+            cancelled = await _cancelled_dates(self.db, hours.seminar_id)
             add(
                 hours.seminar_id,
                 "the office hours",
                 functools.partial(_office_hours_plan, hours, cancelled, now),
             )
-        for row in await assignment_store.published_runs(self.db, window):
+        for run in await assignment_store.published_runs(self.db, window):
+            if run.published_at is None:
+                continue  # publishing sets both at once: no notice without a time
             found.append(
                 posted_once(
                     Source.PUBLICATION,
-                    row["id"],
-                    row["seminar_id"],
-                    row["published_at"],
+                    run.id,
+                    run.seminar_id,
+                    run.published_at,
                     PUBLICATION_USEFUL_FOR,
                 )
             )
-        by_seminar: dict[int, list[Any]] = {}
-        for row in await talk_store.slots_for_reminders(self.db, window=window):
-            by_seminar.setdefault(row["seminar_id"], []).append(row)
-        for seminar_id, rows in by_seminar.items():
-            add(seminar_id, "the programme", functools.partial(_talk_plan, rows, zones))
+        by_seminar: dict[int, list[TalkSlotSchedule]] = {}
+        for slot in await talk_store.slots_for_reminders(self.db, window=window):
+            by_seminar.setdefault(slot.seminar_id, []).append(slot)
+        for seminar_id, slots in by_seminar.items():
+            add(seminar_id, "the programme", functools.partial(_talk_plan, slots, zones))
         for notice in await store.all_notices(self.db, window):
             found.append(
                 posted_once(
@@ -186,24 +188,29 @@ class ReminderPlanner:
             return announcement is not None and announcement.post_at == occurrence.due_at
         if occurrence.source is Source.PUBLICATION:
             # A newer publication supersedes this one (and sends its own notice).
-            row = await assignment_store.run_by_id(self.db, occurrence.ref_id)
+            run = await assignment_store.run_by_id(self.db, occurrence.ref_id)
             return (
-                row is not None
-                and row["status"] == "published"
-                and row["published_at"] == occurrence.due_at
+                run is not None
+                and run.status == "published"
+                and run.published_at == occurrence.due_at
             )
         if occurrence.source in (Source.TALK, Source.BLOCK_DAY):
-            rows = await talk_store.slots_for_reminders(self.db, occurrence.seminar_id)
-            return occurrence in _talk_plan(rows, {})
+            slots = await talk_store.slots_for_reminders(self.db, occurrence.seminar_id)
+            return occurrence in _talk_plan(slots, {})
         if occurrence.source is Source.NOTICE:
             return await store.notice(self.db, occurrence.ref_id) is not None
-        hours = await store.office_hours_of(self.db, occurrence.seminar_id)
+        hours = await announcement_store.office_hours(self.db, occurrence.seminar_id)
         if hours is None or f":r{hours.revision}:" not in occurrence.key:
             return False
-        cancelled = await store.cancelled_dates(self.db, occurrence.seminar_id)
+        cancelled = await _cancelled_dates(self.db, occurrence.seminar_id)
         tz = ZoneInfo(hours.timezone)
         local_day = datetime.fromtimestamp(occurrence.event_at, tz).date().isoformat()
         return local_day not in cancelled
+
+
+async def _cancelled_dates(db: Database, seminar_id: int) -> set[str]:
+    """The local dates (YYYY-MM-DD) whose office hour is cancelled."""
+    return {c.local_date for c in await announcement_store.cancellations(db, seminar_id)}
 
 
 def _by_time(occurrence: Occurrence) -> tuple[int, str]:
@@ -244,7 +251,7 @@ def _deadline_plan(
 
 
 def _office_hours_plan(
-    hours: OfficeHoursSchedule, cancelled: Iterable[str], now: int
+    hours: OfficeHoursRule, cancelled: Iterable[str], now: int
 ) -> list[Occurrence]:
     tz = ZoneInfo(hours.timezone)
     starts = office_hour_starts(
@@ -258,22 +265,22 @@ def _office_hours_plan(
     return office_hour_occurrences(hours.seminar_id, hours.revision, starts, now, tz)
 
 
-def _talk_plan(rows: Iterable[Any], zones: dict[str, ZoneInfo]) -> list[Occurrence]:
-    """Every talk and block-day occurrence the programme rows imply.
+def _talk_plan(slots: Iterable[TalkSlotSchedule], zones: dict[str, ZoneInfo]) -> list[Occurrence]:
+    """Every talk and block-day occurrence the programme's slots imply.
 
     A block day's time comes from the schedule, not from its first remaining
     talk, so a drop-out never moves (and re-sends) the day's reminder.
     """
     found: list[Occurrence] = []
     days: dict[tuple[int, int, str], dict[int, int]] = {}
-    for row in rows:
-        tz = _zone(zones, row["timezone"])
+    for slot in slots:
+        tz = _zone(zones, slot.timezone)
         found.extend(
-            talk_occurrences(row["id"], row["seminar_id"], row["revision"], row["starts_at"], tz)
+            talk_occurrences(slot.slot_id, slot.seminar_id, slot.revision, slot.starts_at, tz)
         )
-        starts = days.setdefault((row["seminar_id"], row["revision"], row["timezone"]), {})
-        if row["day_index"] not in starts:
-            starts[row["day_index"]] = block_day_start(row["first_start"], row["day_index"], tz)
+        starts = days.setdefault((slot.seminar_id, slot.revision, slot.timezone), {})
+        if slot.day_index not in starts:
+            starts[slot.day_index] = block_day_start(slot.first_start, slot.day_index, tz)
     for (seminar_id, revision, zone_name), starts in days.items():
         found.extend(block_day_occurrences(seminar_id, revision, starts, _zone(zones, zone_name)))
     return found

@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.core.errors import person
-from bot.core.models import DeadlineKind
+from bot.core.models import AssignedPaper, DeadlineKind
 from bot.core.reminders.occurrences import Occurrence, Source
 from bot.core.reminders.outbox import Notice, literal
 from bot.core.text import clip
+from bot.store import announcements as announcement_store
 from bot.store import assignments as assignment_store
+from bot.store import deadlines as deadline_store
 from bot.store import reminders as store
+from bot.store import seminars as seminar_store
 from bot.store import talks as talk_store
-from bot.store.database import Database, Row
+from bot.store.database import Database
 
 # The channel post lists every paper within this many characters (a message holds
 # 2000); what does not fit is left to /paper.
@@ -52,12 +55,12 @@ async def notice_for(
 
 
 async def _deadline_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
-    deadline = await store.deadline_wording(db, occurrence.ref_id)
+    deadline = await deadline_store.by_id(db, occurrence.ref_id)
     if deadline is None:
         return None
     kind = deadline.kind
     name = DEADLINE_NAMES.get(kind, literal(clip(kind, 40)))
-    title = literal(clip(deadline.seminar_title, 200))
+    title = literal(clip(await seminar_store.title_of(db, occurrence.seminar_id), 200))
     text = f"{prefix}⏰ Reminder for **{title}**: the **{name}** deadline is {{due}}."
     if deadline.note:
         text += f"\n{literal(clip(deadline.note, 500))}"
@@ -84,7 +87,7 @@ async def _stored_notice(db: Database, occurrence: Occurrence, prefix: str) -> N
 
 
 async def _office_hours_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
-    hours = await store.office_hours_of(db, occurrence.seminar_id)
+    hours = await announcement_store.office_hours(db, occurrence.seminar_id)
     if hours is None:
         return None
     soon = _how_soon(occurrence)
@@ -97,20 +100,21 @@ async def _office_hours_notice(db: Database, occurrence: Occurrence, prefix: str
 
 async def _publication_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
     """The channel post: every paper with its presenters (mentions, never pings)."""
-    header = await assignment_store.publication_header(db, occurrence.ref_id)
-    if header is None:
-        return None
-    what = "updated" if header["based_on"] is not None else "published"
+    run = await assignment_store.run_by_id(db, occurrence.ref_id)
+    if run is None or run.status != "published":
+        return None  # superseded: the newer publication sends its own notice
+    what = "updated" if run.based_on is not None else "published"
+    title = await seminar_store.title_of(db, occurrence.seminar_id)
     text = (
-        f"{prefix}📋 The paper assignment for **{literal(clip(header['title'], 200))}** "
+        f"{prefix}📋 The paper assignment for **{literal(clip(title, 200))}** "
         f"is {what}. Your own paper, its links and what is due next: `/assignment`."
     )
     per_paper: dict[str, list[str]] = {}
     titles: dict[str, str] = {}
     people: dict[str, int] = {}
-    for row in await assignment_store.publication_listing(db, occurrence.ref_id):
-        per_paper.setdefault(row["code"], []).append(person(people, row["user_id"]))
-        titles[row["code"]] = row["title"]
+    for presenter in await assignment_store.publication_listing(db, occurrence.ref_id):
+        per_paper.setdefault(presenter.paper_code, []).append(person(people, presenter.user_id))
+        titles[presenter.paper_code] = presenter.paper_title
     lines = [
         f"• `{literal(code)}` {literal(clip(titles[code], 50))} — {', '.join(who)}"
         for code, who in per_paper.items()
@@ -124,14 +128,15 @@ async def _publication_notice(db: Database, occurrence: Occurrence, prefix: str)
 
 async def talk_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
     """A presenter's reminder of their talk."""
-    slot = await talk_store.slot_by_id(db, occurrence.ref_id)
-    if slot is None:
+    talk = await talk_store.slot_by_id(db, occurrence.ref_id)
+    if talk is None:
         return None
+    title = await seminar_store.title_of(db, occurrence.seminar_id)
     soon = _how_soon(occurrence)
     return Notice(
-        f"{prefix}🎤 Your talk in **{literal(clip(slot['seminar_title'], 200))}** is {soon}: "
-        f"{{start}}, `{literal(slot['code'])}` {literal(clip(slot['title'], 200))} "
-        f"(day {slot['day_index'] + 1}, talk {slot['position']}). "
+        f"{prefix}🎤 Your talk in **{literal(clip(title, 200))}** is {soon}: "
+        f"{{start}}, `{literal(talk.paper_code)}` {literal(clip(talk.paper_title, 200))} "
+        f"(day {talk.day_index + 1}, talk {talk.position}). "
         "Bring your slides; the programme: `/talks`.",
         {"start": occurrence.event_at},
     )
@@ -147,47 +152,47 @@ def with_check_in_code(notice: Notice, code: str) -> Notice:
 
 
 async def _block_day_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
-    header = await talk_store.schedule_of(db, occurrence.seminar_id)
-    slots = [
-        row
-        for row in await talk_store.slots(db, occurrence.seminar_id)
-        if row["day_index"] == occurrence.ref_id
+    schedule = await talk_store.schedule(db, occurrence.seminar_id)
+    talks = [
+        talk
+        for talk in await talk_store.talks(db, occurrence.seminar_id)
+        if talk.day_index == occurrence.ref_id
     ]
-    title = await talk_store.seminar_title(db, occurrence.seminar_id)
-    if header is None or not slots:
+    title = await seminar_store.title_of(db, occurrence.seminar_id)
+    if schedule is None or not talks:
         return None
     text = (
         f"{prefix}📅 Block seminar of **{literal(clip(title, 200))}**, day "
         f"{occurrence.ref_id + 1}, is tomorrow: {{start}}. Attendance is required. "
-        f"{len(slots)} talk{'' if len(slots) == 1 else 's'} (times: `/talks`):"
+        f"{len(talks)} talk{'' if len(talks) == 1 else 's'} (times: `/talks`):"
     )
     people: dict[str, int] = {}
     # A generator: a presenter is named in `people` only once their line is written.
     lines = (
-        f"{row['position']}. `{literal(row['code'])}` "
-        f"{literal(clip(row['title'], 50))} — {person(people, row['user_id'])}"
-        for row in slots
+        f"{talk.position}. `{literal(talk.paper_code)}` "
+        f"{literal(clip(talk.paper_title, 50))} — {person(people, talk.user_id)}"
+        for talk in talks
     )
-    text = _within_budget(text, lines, len(slots), "more: see `/talks`.")
+    text = _within_budget(text, lines, len(talks), "more: see `/talks`.")
     return Notice(text, {"start": occurrence.event_at}, people=people)
 
 
-def assignment_dm(seminar_title: str, row: Row) -> Notice:
-    """A student's DM about the paper a publication gave them (`row`: one of
-    assignments.newly_assigned; `seminar_title` is already literal)."""
+def assignment_dm(seminar_title: str, assigned: AssignedPaper) -> Notice:
+    """A student's DM about the paper a publication gave them (`seminar_title` is
+    already literal)."""
     text = (
-        f"📋 Your paper in **{seminar_title}**: **{literal(clip(row['title'], 300))}** "
-        f"(`{literal(row['code'])}`)"
+        f"📋 Your paper in **{seminar_title}**: **{literal(clip(assigned.paper_title, 300))}** "
+        f"(`{literal(assigned.paper_code)}`)"
     )
-    if row["rank"] is not None:
-        text += f", your choice #{row['rank']}"
+    if assigned.rank is not None:
+        text += f", your choice #{assigned.rank}"
     text += "."
-    if row["authors"]:
-        text += f"\n{literal(clip(row['authors'], 300))}"
-    if row["url"]:
-        text += f"\nConference version: {literal(row['url'])}"
-    if row["arxiv"]:
-        text += f"\narXiv: {literal(row['arxiv'])}"
+    if assigned.authors:
+        text += f"\n{literal(clip(assigned.authors, 300))}"
+    if assigned.url:
+        text += f"\nConference version: {literal(assigned.url)}"
+    if assigned.arxiv:
+        text += f"\narXiv: {literal(assigned.arxiv)}"
     text += "\nWhat is due next: `/assignment`."
     return Notice(text)
 
