@@ -12,6 +12,7 @@ from bot.core.assignments import EXPORT_COLUMNS, ExportKind
 from bot.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.core.models import ALL_PLATFORMS, Platform, Seminar
 from bot.core.reminders import Dispatcher, ReminderPlanner, Source
+from bot.core.reminders.dispatcher import LATE_AFTER
 from bot.core.services import Services
 from bot.discord.outbox import render
 from bot.store import assignments as store
@@ -323,6 +324,19 @@ async def test_the_post_lists_presenters_without_pinging_and_each_dm_is_personal
         assert f"https://proceedings.example/{code}" in dm
         assert f"arXiv: https://arxiv.org/abs/2101.0000{code[1]}" in dm
         assert "<@" not in dm  # a DM names nobody else
+
+
+async def test_a_publication_sent_late_says_so_in_the_post_and_every_dm(
+    services: Services, seminar: Seminar, db: Database, clock: FakeClock
+) -> None:
+    notifier = RecordingNotifier()
+    await services.assignments.run(GUILD, ORGANISER, seed=2)
+    await services.assignments.publish(GUILD, ORGANISER)
+    clock.advance(LATE_AFTER + 60)  # the engine was stuck: the publication goes out late
+    await deliver_all(db, clock, notifier)
+    assert len(notifier.delivered) == 1 + len(STUDENTS)
+    for call in notifier.delivered:
+        assert call.notice.template.startswith("(Sent late.) 📋"), call
 
 
 async def test_a_large_assignment_fits_one_post(

@@ -384,6 +384,9 @@ async def test_the_hour_before_dm_carries_the_code_but_never_the_channel(
     hour = [c for c in notifier.delivered if "in one hour" in c.notice.template]
     [dm] = [c for c in hour if c.kind == "direct"]
     assert dm.target == 201 and f"`{one.code}`" in render(dm.notice)
+    # Talk 1's notice went out this late only because the clock jumped: it says so, as
+    # every shared notice does, and keeps its code.
+    assert dm.notice.template.startswith("(Sent late.) 🎤 Your talk")
     # 202's DMs are closed: the channel mention reminds them without the code.
     [fallback] = [c for c in hour if c.kind == "mention"]
     assert fallback.user_ids == (202,) and two.code not in render(fallback.notice)

@@ -46,15 +46,16 @@ class ReminderContent:
     ) -> Notice | None:
         return await notice_for(self.db, occurrence, late=late, offline=offline)
 
-    async def audience(self, occurrence: Occurrence) -> Audience:
+    async def audience(self, occurrence: Occurrence, *, prefix: str = "") -> Audience:
+        """Who gets the occurrence; personal wordings start with `prefix` (sent late)."""
         seminar = await seminar_store.by_id(self.db, occurrence.seminar_id)
         if seminar is None:
             return Audience(None, [])
         channel_id = seminar.channel_id
         if occurrence.source is Source.PUBLICATION:
-            return await self._publication_audience(occurrence, channel_id)
+            return await self._publication_audience(occurrence, channel_id, prefix)
         if occurrence.source is Source.TALK:
-            return await self._talk_audience(occurrence, channel_id)
+            return await self._talk_audience(occurrence, channel_id, prefix)
         if occurrence.source is Source.BLOCK_DAY:
             people = await store.registered_users(self.db, occurrence.seminar_id)
             return Audience(channel_id, [p.user_id for p in people if p.dm])
@@ -74,7 +75,9 @@ class ReminderContent:
             people = [p for p in people if p.user_id not in done]
         return Audience(channel_id, [p.user_id for p in people if p.dm])
 
-    async def _talk_audience(self, occurrence: Occurrence, channel_id: int | None) -> Audience:
+    async def _talk_audience(
+        self, occurrence: Occurrence, channel_id: int | None, prefix: str
+    ) -> Audience:
         """Only the presenter; the channel is where a closed DM falls back to."""
         slot = await talk_store.slot_by_id(self.db, occurrence.ref_id)
         people = await store.registered_users(self.db, occurrence.seminar_id)
@@ -83,18 +86,18 @@ class ReminderContent:
         # The hour-before DM carries the talk's check-in code; only the DM does: a
         # closed DM's fallback mention in the channel must not show it to everyone.
         code = await attendance_store.code_of_slot(self.db, occurrence.ref_id)
-        base = await talk_notice(self.db, occurrence, "")
+        base = await talk_notice(self.db, occurrence, prefix)
         if wanted is None or code is None or base is None or occurrence.offset > 3_600:
             return Audience(channel_id, dms, post=False)
         return Audience(channel_id, dms, {wanted: with_check_in_code(base, code)}, post=False)
 
     async def _publication_audience(
-        self, occurrence: Occurrence, channel_id: int | None
+        self, occurrence: Occurrence, channel_id: int | None, prefix: str
     ) -> Audience:
         """DMs to the students this publication gave a paper (or a different one)."""
         seminar = literal(clip(await seminar_store.title_of(self.db, occurrence.seminar_id), 200))
         personal = {
-            assigned.user_id: assignment_dm(seminar, assigned)
+            assigned.user_id: assignment_dm(seminar, assigned, prefix)
             for assigned in await assignment_store.newly_assigned(self.db, occurrence.ref_id)
         }
         return Audience(channel_id, list(personal), personal)

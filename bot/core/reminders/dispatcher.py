@@ -19,6 +19,7 @@ from bot.core.models import Delivery, Platform
 from bot.core.reminders.audience import Audience, ReminderContent
 from bot.core.reminders.occurrences import Occurrence, Source
 from bot.core.reminders.outbox import DeliveryFailed, Notice, Outbox
+from bot.core.reminders.wording import late_prefix
 from bot.store import announcements as announcement_store
 from bot.store import reminders as store
 from bot.store import talks as talk_store
@@ -76,7 +77,7 @@ class Dispatcher:
         notice = await self.content.notice(occurrence, late=late, offline=down)
         if notice is None:
             return RunOutcome(True, "gone")
-        audience = await self.content.audience(occurrence)
+        audience = await self.content.audience(occurrence, prefix=late_prefix(late, down))
         outbox = self.outboxes[await store.seminar_platform(self.db, occurrence.seminar_id)]
         recipients: list[str] = []
         if audience.channel_id is not None and audience.post:

@@ -47,11 +47,15 @@ async def notice_for(
     db: Database, occurrence: Occurrence, *, late: bool, offline: bool = True
 ) -> Notice | None:
     """What the occurrence says now; None when its row is gone."""
+    return await _WORDING[occurrence.source](db, occurrence, late_prefix(late, offline))
+
+
+def late_prefix(late: bool, offline: bool) -> str:
+    """What leads a notice sent after its time, the shared one and every personal one."""
+    if not late:
+        return ""
     # Say why only when we know it: a retry after failed sends is late too.
-    prefix = ""
-    if late:
-        prefix = "(Sent late: the bot was offline.) " if offline else "(Sent late.) "
-    return await _WORDING[occurrence.source](db, occurrence, prefix)
+    return "(Sent late: the bot was offline.) " if offline else "(Sent late.) "
 
 
 async def _deadline_notice(db: Database, occurrence: Occurrence, prefix: str) -> Notice | None:
@@ -177,12 +181,12 @@ async def _block_day_notice(db: Database, occurrence: Occurrence, prefix: str) -
     return Notice(text, {"start": occurrence.event_at}, people=people)
 
 
-def assignment_dm(seminar_title: str, assigned: AssignedPaper) -> Notice:
+def assignment_dm(seminar_title: str, assigned: AssignedPaper, prefix: str = "") -> Notice:
     """A student's DM about the paper a publication gave them (`seminar_title` is
     already literal)."""
     text = (
-        f"📋 Your paper in **{seminar_title}**: **{literal(clip(assigned.paper_title, 300))}** "
-        f"(`{literal(assigned.paper_code)}`)"
+        f"{prefix}📋 Your paper in **{seminar_title}**: "
+        f"**{literal(clip(assigned.paper_title, 300))}** (`{literal(assigned.paper_code)}`)"
     )
     if assigned.rank is not None:
         text += f", your choice #{assigned.rank}"
