@@ -72,7 +72,9 @@ async def insert_new(
 ) -> bool:
     """Add `user_id` at the end of the queue; False (and nothing changed) if they
     are already in the seminar, so a newcomer needs no lookup first."""
-    row = await tx.fetch_one(
+    # rowcount, not RETURNING: a row to fetch is one more GIL hand-over on the
+    # database thread.
+    inserted = await tx.execute_rowcount(
         # The largest queue_seq per status is one seek in (seminar_id, status,
         # queue_seq); over the whole seminar it was a scan of every participant.
         "INSERT INTO participants (seminar_id, user_id, display_name, status, joined_at, "
@@ -81,7 +83,7 @@ async def insert_new(
         "AND status = 'registered'), 0), "
         "coalesce((SELECT max(queue_seq) FROM participants WHERE seminar_id = :seminar "
         "AND status = 'waitlisted'), 0)) + 1) "
-        "ON CONFLICT (seminar_id, user_id) DO NOTHING RETURNING id",
+        "ON CONFLICT (seminar_id, user_id) DO NOTHING",
         {
             "seminar": seminar_id,
             "user": user_id,
@@ -90,7 +92,7 @@ async def insert_new(
             "now": now,
         },
     )
-    return row is not None
+    return inserted == 1
 
 
 async def set_display_name(tx: Transaction, participant_id: int, display_name: str) -> None:
