@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.store.database import Database, DatabaseTooNew, load_migrations, split_sql
+from tests.core.helpers import open_at_version
 
 
 async def test_fresh_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
@@ -107,12 +108,7 @@ async def test_a_cancelled_writer_leaves_the_connection_usable(db: Database) -> 
 async def test_participant_counts_start_from_the_rows_already_there(tmp_path: Path) -> None:
     """Migration 0008 counts the registrations of an existing database."""
     path = tmp_path / "old.db"
-    older = tmp_path / "old-migrations"
-    older.mkdir()
-    for version, name, sql in load_migrations(Path("migrations")):
-        if version <= 7:
-            (older / name).write_text(sql, encoding="utf-8")
-    old = await Database.open(path, older)
+    old = await open_at_version(path, 7)
     async with old.transaction() as tx:
         for guild in (1, 2):
             await tx.execute(

@@ -198,21 +198,17 @@ async def test_a_refusal_before_any_change_needs_no_second_run(db: Database) -> 
 
         return body
 
-    results = await asyncio.gather(
-        db.write(writer(1)),
-        db.write(writer(2, refuse="before")),
-        db.write(writer(3)),
-        return_exceptions=True,
-    )
-    assert [isinstance(r, InvalidInput) for r in results] == [False, True, False]
-    assert runs == [1, 2, 3]
-    runs.clear()
-    results = await asyncio.gather(
-        db.write(writer(4)),
-        db.write(writer(5, refuse="after")),
-        db.write(writer(6)),
-        return_exceptions=True,
-    )
-    assert [isinstance(r, InvalidInput) for r in results] == [False, True, False]
-    assert runs == [4, 5, 4, 5, 6]
+    for first, refuse, runs_seen in (
+        (1, "before", [1, 2, 3]),  # one batch, one run
+        (4, "after", [4, 5, 4, 5, 6]),  # the batch again, with savepoints
+    ):
+        runs.clear()
+        results = await asyncio.gather(
+            db.write(writer(first)),
+            db.write(writer(first + 1, refuse=refuse)),
+            db.write(writer(first + 2)),
+            return_exceptions=True,
+        )
+        assert [isinstance(r, InvalidInput) for r in results] == [False, True, False]
+        assert runs == runs_seen
     assert committed_guilds(db.path) == {1, 3, 4, 6}
