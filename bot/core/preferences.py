@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.base import Service
-from bot.core.errors import DeadlinePassed, InvalidInput, NotAllowed
+from bot.core.errors import DeadlinePassed, DomainError, InvalidInput, NotAllowed
 from bot.core.models import Deadline, DeadlineKind, Paper, Participant, ParticipantStatus, Seminar
 from bot.core.text import echo
 from bot.store import deadlines, papers, participants
@@ -51,8 +51,8 @@ class PreferenceService(Service):
             index, deadline = {}, None
             seen_at = ()
 
-        async def write(tx: Transaction) -> tuple[Participant, list[Paper]]:
-            participant = await self._registered(tx, seminar, user_id)
+        async def checked(tx: Transaction) -> list[Paper]:
+            """The ranked papers, or the refusal; reads only."""
             if self.db.versions.of(_READ_MOSTLY) == seen_at:
                 self._check_deadline(deadline)
                 known = index
@@ -77,7 +77,22 @@ class PreferenceService(Service):
                         "Each paper can appear only once."
                     )
                 seen[paper.id] = rank
-            await participants.replace_ranking(tx, participant.id, [p.id for p in ranked], now)
+            return ranked
+
+        async def write(tx: Transaction) -> tuple[Participant, list[Paper]]:
+            # Every refusal before the first change (a write that raises after
+            # changing rows makes its whole group-commit batch run again), and
+            # "not registered" before any other.
+            try:
+                ranked = await checked(tx)
+            except DomainError:
+                await self._registered(tx, seminar, user_id)
+                raise
+            # Who it is and the new time stamp in one statement.
+            participant = await participants.stamp_ranking(tx, seminar.id, user_id, now)
+            if participant is None:  # not in the seminar, or waiting: say which
+                participant = await self._registered(tx, seminar, user_id)
+            await participants.write_ranking(tx, participant.id, [p.id for p in ranked])
             return participant, ranked
 
         # One hop, shared with other students' writes (group commit); committed

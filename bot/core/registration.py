@@ -81,25 +81,27 @@ class RegistrationService(Service):
         now = self.clock.now()
 
         async def write(tx: Transaction) -> JoinResult:
-            existing = await participants.get(tx, seminar.id, user_id)
-            if existing is not None:
-                if existing.display_name != name:
-                    await participants.set_display_name(tx, existing.id, name)
-                position = (
-                    await participants.waitlist_position(tx, existing)
-                    if existing.status is ParticipantStatus.WAITLISTED
-                    else None
-                )
-                return JoinResult(seminar, existing.status, True, position)
-            # One count for both questions: is there a seat, and (the newcomer goes
-            # to the end of the queue) which place on the waitlist. Each statement
-            # here costs a GIL hand-over with the busy event loop.
+            # A newcomer costs two statements: the counts (one row: is there a seat,
+            # and, as the newcomer goes to the end of the queue, which place on the
+            # waitlist) and the INSERT, which does nothing for someone already in.
+            # Each statement here hands the GIL to the busy event loop and back while
+            # every other write waits, so there is no lookup first.
             counts = await participants.counts(tx, seminar.id)
             full = counts[ParticipantStatus.REGISTERED] >= seminar.capacity
             status = ParticipantStatus.WAITLISTED if full else ParticipantStatus.REGISTERED
-            await participants.insert(tx, seminar.id, user_id, name, status, now)
-            position = counts[ParticipantStatus.WAITLISTED] + 1 if full else None
-            return JoinResult(seminar, status, False, position)
+            if await participants.insert_new(tx, seminar.id, user_id, name, status, now):
+                position = counts[ParticipantStatus.WAITLISTED] + 1 if full else None
+                return JoinResult(seminar, status, False, position)
+            existing = await participants.get(tx, seminar.id, user_id)
+            assert existing is not None  # the INSERT just found them
+            if existing.display_name != name:
+                await participants.set_display_name(tx, existing.id, name)
+            position = (
+                await participants.waitlist_position(tx, existing)
+                if existing.status is ParticipantStatus.WAITLISTED
+                else None
+            )
+            return JoinResult(seminar, existing.status, True, position)
 
         # One hop, shared with other joins (group commit): the waitlist order is the
         # order the writes run in, and each is committed before this returns.

@@ -40,11 +40,17 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
-from ortools.graph.python import min_cost_flow
+# numpy and OR-tools (~30 MB together) are imported inside the functions that use
+# them: only an assignment run needs them, and importing them at start-up kept
+# ~30 MB in every idle bot (bench/footprint.py, tests/core/test_startup_imports.py).
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    U64Array = npt.NDArray[np.uint64]
+    I64Array = npt.NDArray[np.int64]
 
 Mode = Literal["linear", "fair"]
 MODES: tuple[str, ...] = ("linear", "fair")
@@ -56,7 +62,6 @@ _MAX_TIE_BITS = 20
 # Headroom left for node potentials, which in cost scaling can grow to a multiple of
 # the largest scaled arc cost; OR-tools detects (and reports) overflow, we avoid it.
 _POTENTIAL_HEADROOM = 1 << 6
-_U64 = np.uint64
 
 
 class AssignmentError(ValueError):
@@ -107,10 +112,6 @@ class AssignmentResult:
     equal hashes and equal seeds give equal results."""
 
 
-U64Array = npt.NDArray[np.uint64]
-I64Array = npt.NDArray[np.int64]
-
-
 def solve_assignment(
     data: AssignmentInput,
     *,
@@ -119,6 +120,8 @@ def solve_assignment(
     fill: bool = False,
 ) -> AssignmentResult:
     """Assign papers to students; raises AssignmentError for conflicting pins."""
+    import numpy as np
+
     if mode not in MODES:
         raise AssignmentError(f"Unknown assignment mode {mode!r}; use 'linear' or 'fair'.")
 
@@ -247,6 +250,8 @@ def _clean_preferences(
 
     An entry counts if its paper exists and did not occur earlier in the same list.
     """
+    import numpy as np
+
     n = len(lists)
     lengths = np.fromiter((len(lst) for lst in lists), dtype=np.int64, count=n)
     width = int(lengths.max()) if n else 0
@@ -282,6 +287,9 @@ def _solve_flow(
     mode: Mode,
 ) -> tuple[I64Array, I64Array]:
     """Return (row, column) into the preference matrix of every placed free student."""
+    import numpy as np
+    from ortools.graph.python import min_cost_flow
+
     n_free = len(free_rows)
     n_papers = len(paper_ids)
     if n_free == 0 or n_papers == 0 or pref_paper.shape[1] == 0:
@@ -316,7 +324,8 @@ def _solve_flow(
     max_rank_cost = int(rank_cost.max())
 
     tie_hash = _mix(
-        _mix(_seed_u64(seed) ^ student_ids[arc_row].view(_U64)) ^ paper_ids[arc_paper].view(_U64)
+        _mix(_seed_u64(seed) ^ student_ids[arc_row].view(np.uint64))
+        ^ paper_ids[arc_paper].view(np.uint64)
     )
     limit = _INT64_MAX // (2 * (num_nodes + 1)) // _POTENTIAL_HEADROOM
     bits = _MAX_TIE_BITS
@@ -328,7 +337,7 @@ def _solve_flow(
         w_weight = (n_free + 1) * k_weight
         if max_rank_cost * w_weight + k_weight + tie_range > _INT64_MAX // (2 * (num_nodes + 1)):
             raise AssignmentError(f"Too many students ({n_free}) to solve the assignment exactly.")
-        tie = (tie_hash >> _U64(64 - bits)).astype(np.int64) if bits else 0
+        tie = (tie_hash >> np.uint64(64 - bits)).astype(np.int64) if bits else 0
         costs = rank_cost * w_weight + move * k_weight + tie
 
         solver = min_cost_flow.SimpleMinCostFlow()
@@ -356,23 +365,29 @@ def _max_arc_cost(n_free: int, bits: int, max_rank_cost: int) -> int:
 
 
 def _seed_u64(seed: int) -> np.uint64:
-    return _U64(seed & 0xFFFF_FFFF_FFFF_FFFF)
+    import numpy as np
+
+    return np.uint64(seed & 0xFFFF_FFFF_FFFF_FFFF)
 
 
 def _mix(x: U64Array | np.uint64) -> U64Array:
     """splitmix64 finaliser, vectorised (uint64 arithmetic wraps around)."""
-    z = np.atleast_1d(np.asarray(x, dtype=_U64)) + _U64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
-    return z ^ (z >> _U64(31))
+    import numpy as np
+
+    z = np.atleast_1d(np.asarray(x, dtype=np.uint64)) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 def _order(seed: int, ids: Sequence[int], salt: int) -> list[int]:
     """ids sorted by a hash of (seed, salt, id): a seeded order independent of the input order."""
+    import numpy as np
+
     if not ids:
         return []
     arr = np.array(ids, dtype=np.int64)
-    keys = _mix(_mix(_mix(_seed_u64(seed)) ^ _U64(salt)) ^ arr.view(_U64))
+    keys = _mix(_mix(_mix(_seed_u64(seed)) ^ np.uint64(salt)) ^ arr.view(np.uint64))
     return [ids[i] for i in np.lexsort((arr, keys)).tolist()]
 
 

@@ -311,14 +311,17 @@ class Database(_Reads):
         """Run `body(tx)` in a transaction shared with other queued writes: group commit.
 
         Writes queued while one batch runs go together in the next: one BEGIN
-        IMMEDIATE, a SAVEPOINT per write (one that raises is rolled back alone and
-        its caller gets the exception; the others stand), one COMMIT, all in one hop
-        to the database thread. Each caller resumes only after the COMMIT that holds
+        IMMEDIATE, the writes (one that raises is rolled back alone and its caller
+        gets the exception; the others stand), one COMMIT, all in one hop to the
+        database thread. Each caller resumes only after the COMMIT that holds
         its change: acknowledged means durable.
 
         `body` is an `async def` over the usual store functions that must never
         really wait: its statements run synchronously on the database thread (see
-        `_ThreadTransaction`); awaiting anything else raises there.
+        `_ThreadTransaction`); awaiting anything else raises there. It may run
+        twice (see `_run_batch`), so it does nothing but run statements and return
+        a value; and it should raise its refusals before its first change: one
+        that raises after changing rows makes the whole batch run again.
         """
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queued.append((body, future))
@@ -430,21 +433,50 @@ def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _run_batch(raw: sqlite3.Connection, bodies: list[WriteBody[Any]]) -> list[tuple[bool, Any]]:
-    """One transaction for many writes, each in its own savepoint (database thread)."""
+    """One transaction for many writes (database thread).
+
+    A write that raises before it changed a row needs nothing undone (a statement
+    that fails is undone by SQLite itself), so the batch first runs without a
+    savepoint per write: those are two more statements each, and every statement
+    here hands the GIL to the busy event loop and waits to get it back, while all
+    other writes wait. Only if a write raises after changing rows, or an error
+    ended the transaction, does the whole batch run again, each write in its own
+    savepoint, so that one is rolled back alone.
+    """
+    outcomes = _attempt_batch(raw, bodies, savepoints=False)
+    if outcomes is None:
+        outcomes = _attempt_batch(raw, bodies, savepoints=True)
+        assert outcomes is not None  # with savepoints, a failed write is rolled back alone
+    return outcomes
+
+
+def _attempt_batch(
+    raw: sqlite3.Connection, bodies: list[WriteBody[Any]], *, savepoints: bool
+) -> list[tuple[bool, Any]] | None:
+    """The batch in one transaction and its outcomes; None (rolled back) if, without
+    savepoints, a failed write left changes behind."""
     tx = _ThreadTransaction(raw)
     outcomes: list[tuple[bool, Any]] = []
     raw.execute("BEGIN IMMEDIATE")
     try:
         for body in bodies:
-            raw.execute("SAVEPOINT write")
+            if savepoints:
+                raw.execute("SAVEPOINT write")
+            changes_before = raw.total_changes
             try:
                 value = _drive(body(tx))
             except Exception as exc:
-                raw.execute("ROLLBACK TO write")
-                raw.execute("RELEASE write")
+                if savepoints:
+                    raw.execute("ROLLBACK TO write")
+                    raw.execute("RELEASE write")
+                elif raw.total_changes != changes_before or not raw.in_transaction:
+                    if raw.in_transaction:
+                        raw.execute("ROLLBACK")
+                    return None
                 outcomes.append((False, exc))
             else:
-                raw.execute("RELEASE write")
+                if savepoints:
+                    raw.execute("RELEASE write")
                 outcomes.append((True, value))
         raw.execute("COMMIT")
     except BaseException:

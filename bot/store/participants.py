@@ -47,12 +47,7 @@ async def list_by_status(
 
 
 async def count_registered(db: Reader, seminar_id: int) -> int:
-    return int(
-        await db.fetch_value(
-            "SELECT count(*) FROM participants WHERE seminar_id = ? AND status = 'registered'",
-            (seminar_id,),
-        )
-    )
+    return (await counts(db, seminar_id))[ParticipantStatus.REGISTERED]
 
 
 async def waitlist_position(db: Reader, participant: Participant) -> int:
@@ -67,15 +62,19 @@ async def waitlist_position(db: Reader, participant: Participant) -> int:
     )
 
 
-async def insert(
+async def insert_new(
     tx: Transaction,
     seminar_id: int,
     user_id: int,
     display_name: str,
     status: ParticipantStatus,
     now: int,
-) -> int:
-    return await tx.execute(
+) -> bool:
+    """Add `user_id` at the end of the queue; False (and nothing changed) if they
+    are already in the seminar, so a newcomer needs no lookup first."""
+    # rowcount, not RETURNING: a row to fetch is one more GIL hand-over on the
+    # database thread.
+    inserted = await tx.execute_rowcount(
         # The largest queue_seq per status is one seek in (seminar_id, status,
         # queue_seq); over the whole seminar it was a scan of every participant.
         "INSERT INTO participants (seminar_id, user_id, display_name, status, joined_at, "
@@ -83,7 +82,8 @@ async def insert(
         "coalesce((SELECT max(queue_seq) FROM participants WHERE seminar_id = :seminar "
         "AND status = 'registered'), 0), "
         "coalesce((SELECT max(queue_seq) FROM participants WHERE seminar_id = :seminar "
-        "AND status = 'waitlisted'), 0)) + 1)",
+        "AND status = 'waitlisted'), 0)) + 1) "
+        "ON CONFLICT (seminar_id, user_id) DO NOTHING",
         {
             "seminar": seminar_id,
             "user": user_id,
@@ -92,6 +92,7 @@ async def insert(
             "now": now,
         },
     )
+    return inserted == 1
 
 
 async def set_display_name(tx: Transaction, participant_id: int, display_name: str) -> None:
@@ -128,9 +129,24 @@ async def ranking(db: Reader, participant_id: int) -> list[Paper]:
     return [Paper(**{key: row[key] for key in row.keys()}) for row in rows]  # noqa: SIM118
 
 
-async def replace_ranking(
-    tx: Transaction, participant_id: int, paper_ids: list[int], now: int
-) -> None:
+async def stamp_ranking(
+    tx: Transaction, seminar_id: int, user_id: int, now: int
+) -> Participant | None:
+    """Mark the ranking of `user_id` as changed at `now` if they are registered;
+    their row then, or None (not in the seminar, or waiting). The lookup and the
+    stamp in one statement: each one on the database thread costs a GIL hand-over
+    with a busy event loop."""
+    row = await tx.fetch_one(
+        "UPDATE participants SET prefs_updated_at = ? "
+        "WHERE seminar_id = ? AND user_id = ? AND status = 'registered' "
+        f"RETURNING {_COLUMNS}",
+        (now, seminar_id, user_id),
+    )
+    return None if row is None else _participant(row)
+
+
+async def write_ranking(tx: Transaction, participant_id: int, paper_ids: list[int]) -> None:
+    """The ranked papers, best first, in place of the old ranking (not stamped)."""
     await tx.execute("DELETE FROM preferences WHERE participant_id = ?", (participant_id,))
     if paper_ids:
         # One statement for the whole ranking: each statement on the database
@@ -144,6 +160,12 @@ async def replace_ranking(
                 for value in (participant_id, rank, paper_id)
             ],
         )
+
+
+async def replace_ranking(
+    tx: Transaction, participant_id: int, paper_ids: list[int], now: int
+) -> None:
+    await write_ranking(tx, participant_id, paper_ids)
     await tx.execute(
         "UPDATE participants SET prefs_updated_at = ? WHERE id = ?",
         (now if paper_ids else None, participant_id),
@@ -178,12 +200,11 @@ async def set_dm_reminders(tx: Transaction, seminar_id: int, user_id: int, enabl
 
 
 async def counts(db: Reader, seminar_id: int) -> dict[ParticipantStatus, int]:
-    # A count per status (an index range each) is twice as fast as GROUP BY.
-    counted = ", ".join(
-        "(SELECT count(*) FROM participants WHERE seminar_id = :seminar "
-        f"AND status = '{status.value}')"
-        for status in ParticipantStatus
+    # One seek: triggers keep the counts per seminar (migration 0008); counting the
+    # rows walked the whole seminar on every /join.
+    row = await db.fetch_one(
+        "SELECT registered, waitlisted FROM participant_counts WHERE seminar_id = ?",
+        (seminar_id,),
     )
-    row = await db.fetch_one(f"SELECT {counted}", {"seminar": seminar_id})
-    assert row is not None
-    return {status: int(row[index]) for index, status in enumerate(ParticipantStatus)}
+    registered, waitlisted = (0, 0) if row is None else (row[0], row[1])
+    return {ParticipantStatus.REGISTERED: registered, ParticipantStatus.WAITLISTED: waitlisted}

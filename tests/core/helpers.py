@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bot.core.models import Deadline, Paper, PaperFields, Seminar
 from bot.core.services import Services
 from bot.store import audit, participants
+from bot.store.database import Database, load_migrations
 
 GUILD = 1001
 OTHER_GUILD = 1002
@@ -58,3 +60,14 @@ async def audit_actions(services: Services, guild_id: int = GUILD) -> list[str]:
 
 async def deadline(services: Services, kind: str, guild_id: int = GUILD) -> Deadline:
     return await services.deadlines.get(guild_id, kind)
+
+
+async def open_at_version(path: Path, version: int) -> Database:
+    """The database at `path` migrated only up to `version`: what an older bot left.
+    The migrations up to it are copied beside the file."""
+    older = path.parent / f"migrations-upto-{version}"
+    older.mkdir(exist_ok=True)
+    for number, name, sql in load_migrations(Path("migrations")):
+        if number <= version:
+            (older / name).write_text(sql, encoding="utf-8")
+    return await Database.open(path, older)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.store.database import Database, DatabaseTooNew, load_migrations, split_sql
+from tests.core.helpers import open_at_version
 
 
 async def test_fresh_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
@@ -102,3 +103,29 @@ async def test_a_cancelled_writer_leaves_the_connection_usable(db: Database) -> 
         )
     assert await db.fetch_value("SELECT count(*) FROM seminars WHERE guild_id = 1") == 0
     assert await db.fetch_value("SELECT count(*) FROM seminars") == 3
+
+
+async def test_participant_counts_start_from_the_rows_already_there(tmp_path: Path) -> None:
+    """Migration 0008 counts the registrations of an existing database."""
+    path = tmp_path / "old.db"
+    old = await open_at_version(path, 7)
+    async with old.transaction() as tx:
+        for guild in (1, 2):
+            await tx.execute(
+                "INSERT INTO seminars (guild_id, title, created_at, updated_at) "
+                "VALUES (?, 'T', 0, 0)",
+                (guild,),
+            )
+        for user, status in enumerate(["registered", "registered", "waitlisted"], start=1):
+            await tx.execute(
+                "INSERT INTO participants (seminar_id, user_id, status, joined_at, queue_seq) "
+                "VALUES (1, ?, ?, 0, ?)",
+                (user, status, user),
+            )
+    await old.close()
+    db = await Database.open(path)
+    try:
+        rows = await db.fetch_all("SELECT * FROM participant_counts ORDER BY seminar_id")
+        assert [tuple(row) for row in rows] == [(1, 2, 1), (2, 0, 0)]
+    finally:
+        await db.close()

@@ -1,14 +1,16 @@
 """`Database.write` (group commit) and `Database.cached` (rows kept in memory).
 
-Many interactions' writes share one transaction, each in its own savepoint: one
-that fails is rolled back alone, and every caller resumes only once its change is
-committed. Cached rows follow every change to their table, whoever made it.
+Many interactions' writes share one transaction (a savepoint each only when one
+fails after changing rows): one that fails is rolled back alone, and every caller
+resumes only once its change is committed. Cached rows follow every change to their
+table, whoever made it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -174,3 +176,39 @@ async def test_a_paper_removed_after_it_was_read_from_memory_is_a_clear_refusal(
     with pytest.raises(InvalidInput, match="no paper"):
         await ranking
     assert (await services.preferences.show(GUILD, 700)).papers == []
+
+
+async def test_a_refusal_before_any_change_needs_no_second_run(db: Database) -> None:
+    """Without savepoints a batch runs once; only a write that fails after changing
+    rows sends the batch round again, each write then in its own savepoint."""
+    runs: list[int] = []
+
+    def writer(guild_id: int, *, refuse: str = "") -> Callable[[Transaction], Awaitable[None]]:
+        async def body(tx: Transaction) -> None:
+            runs.append(guild_id)
+            if refuse == "before":
+                raise InvalidInput("refused before writing")
+            await tx.execute(
+                "INSERT INTO seminars (guild_id, title, created_at, updated_at) "
+                "VALUES (?, 'T', 0, 0)",
+                (guild_id,),
+            )
+            if refuse == "after":
+                raise InvalidInput("refused after writing")
+
+        return body
+
+    for first, refuse, runs_seen in (
+        (1, "before", [1, 2, 3]),  # one batch, one run
+        (4, "after", [4, 5, 4, 5, 6]),  # the batch again, with savepoints
+    ):
+        runs.clear()
+        results = await asyncio.gather(
+            db.write(writer(first)),
+            db.write(writer(first + 1, refuse=refuse)),
+            db.write(writer(first + 2)),
+            return_exceptions=True,
+        )
+        assert [isinstance(r, InvalidInput) for r in results] == [False, True, False]
+        assert runs == runs_seen
+    assert committed_guilds(db.path) == {1, 3, 4, 6}

@@ -9,8 +9,8 @@ import pytest
 from bot.core.errors import InvalidInput
 from bot.core.models import Platform
 from bot.core.services import Services
-from bot.store.database import Database, load_migrations
-from tests.core.helpers import ORGANISER, TITLE
+from bot.store.database import Database
+from tests.core.helpers import ORGANISER, TITLE, open_at_version
 
 
 async def test_a_discord_user_keeps_the_snowflake_and_others_get_negative_ids(
@@ -53,12 +53,7 @@ async def test_a_reader_chooses_their_own_timezone(services: Services) -> None:
 async def test_an_existing_discord_database_keeps_every_row(tmp_path: Path) -> None:
     """A database of the Discord-only version migrates without rewriting a row."""
     path = tmp_path / "old.db"
-    migrations = tmp_path / "old-migrations"
-    migrations.mkdir()
-    for version, name, sql in load_migrations(Path("migrations")):
-        if version <= 5:
-            (migrations / name).write_text(sql, encoding="utf-8")
-    old = await Database.open(path, migrations)
+    old = await open_at_version(path, 5)
     async with old.transaction() as tx:
         await tx.execute(
             "INSERT INTO seminars (guild_id, title, channel_id, created_at, updated_at) "

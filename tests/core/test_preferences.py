@@ -130,6 +130,15 @@ async def test_refused_rankings_change_nothing(
     assert (await services.preferences.show(GUILD, STUDENT)).updated_at == ranked
 
 
+@pytest.mark.parametrize(("user_id", "reason"), [(104, "waitlist"), (999, "not registered")])
+async def test_not_being_registered_is_said_before_what_is_wrong_with_the_ranking(
+    services: Services, ranked: int, user_id: int, reason: str
+) -> None:
+    for choices in (["wei-ma-2019"], ["nope", "jacot-2018", "du-2019"], FIRST_RANKING * 2):
+        with pytest.raises(NotAllowed, match=reason):
+            await services.preferences.set(GUILD, user_id, choices)
+
+
 async def test_duplicate_refusal_names_the_paper_and_both_places(
     services: Services, ranked: int
 ) -> None:

@@ -258,3 +258,40 @@ async def test_simultaneous_leaves_promote_each_waiting_student_once(
         (105, "registered", None),
         (106, "waitlisted", 1),
     ]
+
+
+async def counted_and_kept(services: Services, seminar: Seminar) -> tuple[tuple[int, int], ...]:
+    """The rows counted, and the per-seminar counts /join reads (migration 0008)."""
+    counted = await services.db.fetch_one(
+        "SELECT sum(status = 'registered'), sum(status = 'waitlisted') FROM participants "
+        "WHERE seminar_id = ?",
+        (seminar.id,),
+    )
+    kept = await services.db.fetch_one(
+        "SELECT registered, waitlisted FROM participant_counts WHERE seminar_id = ?",
+        (seminar.id,),
+    )
+    assert counted is not None and kept is not None
+    return (counted[0] or 0, counted[1] or 0), (kept[0], kept[1])
+
+
+async def test_the_counts_join_reads_follow_every_change(
+    services: Services, seminar: Seminar
+) -> None:
+    counted, kept = await counted_and_kept(services, seminar)
+    assert counted == kept == (0, 0)
+    await join_all(services, *range(101, 108))
+    await services.registration.leave(GUILD, 101)  # promotes 104
+    await services.registration.leave(GUILD, 106)  # leaves the waitlist
+    await services.seminars.setup(GUILD, ORGANISER, capacity=4)  # promotes 105
+    counted, kept = await counted_and_kept(services, seminar)
+    assert counted == kept == (4, 1)
+    # Whichever way a row changes, not only through the services.
+    await services.db.execute("UPDATE participants SET status = 'waitlisted' WHERE user_id = 102")
+    await services.db.execute("DELETE FROM participants WHERE user_id = 103")
+    counted, kept = await counted_and_kept(services, seminar)
+    assert counted == kept == (2, 2)
+    result = await services.registration.join(GUILD, 108, "s108")
+    assert (result.status, result.waitlist_position) == (ParticipantStatus.REGISTERED, None)
+    await services.db.execute("DELETE FROM seminars WHERE id = ?", (seminar.id,))
+    assert await services.db.fetch_value("SELECT count(*) FROM participant_counts") == 0
