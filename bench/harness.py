@@ -22,25 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot.settings import without_settings
 from tests.fakediscord import FakeDiscord, FakeMember
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-# Settings the bot reads from the environment; inherited values must not leak in.
-_BOT_SETTINGS = {
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "DEV_GUILD_ID",
-    "LOG_LEVEL",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "HEARTBEAT_PATH",
-    "HEARTBEAT_INTERVAL_SECONDS",
-    "MAX_UPLOAD_BYTES",
-    "DOWNLOAD_TIMEOUT_SECONDS",
-}
 
 
 class BenchError(RuntimeError):
@@ -75,7 +62,7 @@ class Process:
         return self.proc.pid
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.upper() not in _BOT_SETTINGS}
+        env = without_settings(os.environ)
         env.update(self.fake.env())
         env.update(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -68,6 +69,13 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"@[^:\s]+:\S+", value):
             raise ValueError("give the bot's full user id, e.g. @seminar-bot:uni.example")
         return value
+
+
+def without_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` less every variable the bot reads as a setting: a bot process started by
+    a test or a benchmark gets only the settings given to it, whatever the shell holds."""
+    names = {name.upper() for name in Settings.model_fields}
+    return {key: value for key, value in environ.items() if key.upper() not in names}
 
 
 class SettingsError(Exception):

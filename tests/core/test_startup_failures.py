@@ -14,30 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import without_settings
 from bot.store.database import MigrationsMissing, bundled_migrations, load_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = (
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "DEV_GUILD_ID",
-    "LOG_LEVEL",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "HEARTBEAT_PATH",
-    "HEARTBEAT_INTERVAL_SECONDS",
-    "MAX_UPLOAD_BYTES",
-    "DOWNLOAD_TIMEOUT_SECONDS",
-    "MATRIX_HOMESERVER",
-    "MATRIX_USER_ID",
-    "MATRIX_PASSWORD",
-    "MATRIX_ACCESS_TOKEN",
-)
 EXIT_CONFIG = 2
 
 
 def start_bot(workdir: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS}
+    env = without_settings(os.environ)
     env.update(
         {
             "DISCORD_TOKEN": "test-token",

@@ -27,23 +27,11 @@ from typing import IO
 
 import pytest
 
+from bot.settings import without_settings
 from tests.fakediscord import FakeDiscord, FakeDiscordError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# Settings the bot reads from the environment; inherited values must not leak in.
-_BOT_SETTINGS = (
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "DEV_GUILD_ID",
-    "LOG_LEVEL",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "HEARTBEAT_PATH",
-    "HEARTBEAT_INTERVAL_SECONDS",
-    "MAX_UPLOAD_BYTES",
-    "DOWNLOAD_TIMEOUT_SECONDS",
-)
 
 _LOG_NOISE = (
     " aiosqlite: ",
@@ -95,7 +83,7 @@ class BotProcess:
         return self.proc.pid if self.proc else None
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.upper() not in _BOT_SETTINGS}
+        env = without_settings(os.environ)
         env.update(self.fake.env())
         env.update(
             {

@@ -12,21 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from bot.settings import without_settings
 from tests.synapse_harness import RegisteredUser, SynapseServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Settings the developer's environment must not leak into the bot under test.
-_BOT_SETTINGS = {
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "DEV_GUILD_ID",
-    "LOG_LEVEL",
-    "HEARTBEAT_PATH",
-    "MATRIX_HOMESERVER",
-    "MATRIX_USER_ID",
-    "MATRIX_PASSWORD",
-    "MATRIX_ACCESS_TOKEN",
-}
 READY = "Matrix front end ready"
 
 
@@ -46,7 +35,7 @@ class MatrixBot:
         return self.account.user_id
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.upper() not in _BOT_SETTINGS}
+        env = without_settings(os.environ)
         env.update(self.server.bot_env(self.account))
         env.update(
             {

@@ -11,6 +11,9 @@ Fixtures
                           client (for the bot process: `synapse.bot_env(account)`).
                           Clients are closed after the test.
   default_limits_user     the same on `synapse_default_limits`
+  bot                     the Matrix front end in this process (`front_end`), logged in as a
+                          fresh account, with its own databases; test_bot_e2e.py overrides
+                          it with the real bot process
 
 Every test in this directory is marked `matrix` (`pytest -m matrix`, `-m "not matrix"`).
 On a failing test the tail of each Synapse log it used is added to the report.
@@ -23,7 +26,15 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from bot.commands.context import Limits
+from bot.commands.layer import CommandLayer
+from bot.core.clock import SystemClock
+from bot.core.services import Services
+from bot.matrix.client import MatrixConfig
+from bot.matrix.frontend import MatrixFrontEnd
+from bot.store.database import Database
 from tests.synapse_harness import MatrixClient, RegisteredUser, SynapseServer
 from tests.synapse_harness.homeserver import RateLimits
 
@@ -154,3 +165,37 @@ async def default_limits_user(
         yield factory
     finally:
         await factory.close()
+
+
+async def front_end(
+    server: SynapseServer, account: RegisteredUser, tmp_path: Path
+) -> tuple[MatrixFrontEnd, Database]:
+    db = await Database.open(tmp_path / "seminar.db")
+    clock = SystemClock()
+    services = Services.build(db, clock)
+    config = MatrixConfig(
+        server.base_url,
+        account.user_id,
+        SecretStr(account.password),
+        None,
+        tmp_path / "seminar.matrix.db",
+        1024 * 1024,
+        30.0,
+    )
+    layer = CommandLayer(services, Limits(1024 * 1024, 30.0))
+    front = MatrixFrontEnd(config, services, services.identities, layer, clock)
+    await front.start()
+    return front, db
+
+
+@pytest.fixture
+async def bot(
+    synapse: SynapseServer, matrix_user: UserFactory, tmp_path: Path
+) -> AsyncIterator[MatrixFrontEnd]:
+    account = await matrix_user.account("bot")
+    front, db = await front_end(synapse, account, tmp_path)
+    try:
+        yield front
+    finally:
+        await front.close()
+        await db.close()

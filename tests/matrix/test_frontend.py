@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bot.matrix.frontend import MatrixFrontEnd
-from tests.matrix.conftest import UserFactory
-from tests.matrix.test_outbox import front_end
+from tests.matrix.conftest import UserFactory, front_end
 from tests.synapse_harness import Event, MatrixClient, SynapseServer, joined
-
-
-@pytest.fixture
-async def bot(
-    synapse: SynapseServer, matrix_user: UserFactory, tmp_path: Path
-) -> AsyncIterator[MatrixFrontEnd]:
-    account = await matrix_user.account("bot")
-    front, db = await front_end(synapse, account, tmp_path)
-    try:
-        yield front
-    finally:
-        await front.close()
-        await db.close()
 
 
 async def from_bot(bot: MatrixFrontEnd, person: MatrixClient, contains: str, after: int) -> Event:

@@ -2,57 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from bot.commands.context import Limits
-from bot.commands.layer import CommandLayer
-from bot.core.clock import SystemClock
 from bot.core.models import Platform
 from bot.core.reminders import DeliveryFailed, Notice
-from bot.core.services import Services
-from bot.matrix.client import MatrixConfig
 from bot.matrix.frontend import MatrixFrontEnd
-from bot.store.database import Database
-from tests.matrix.conftest import UserFactory
-from tests.synapse_harness import RegisteredUser, SynapseServer, joined
-
-
-async def front_end(
-    server: SynapseServer, account: RegisteredUser, tmp_path: Path
-) -> tuple[MatrixFrontEnd, Database]:
-    db = await Database.open(tmp_path / "seminar.db")
-    clock = SystemClock()
-    services = Services.build(db, clock)
-    config = MatrixConfig(
-        server.base_url,
-        account.user_id,
-        SecretStr(account.password),
-        None,
-        tmp_path / "seminar.matrix.db",
-        1024 * 1024,
-        30.0,
-    )
-    layer = CommandLayer(services, Limits(1024 * 1024, 30.0))
-    front = MatrixFrontEnd(config, services, services.identities, layer, clock)
-    await front.start()
-    return front, db
-
-
-@pytest.fixture
-async def bot(
-    synapse: SynapseServer, matrix_user: UserFactory, tmp_path: Path
-) -> AsyncIterator[MatrixFrontEnd]:
-    account = await matrix_user.account("bot")
-    front, db = await front_end(synapse, account, tmp_path)
-    try:
-        yield front
-    finally:
-        await front.close()
-        await db.close()
+from tests.matrix.conftest import UserFactory, front_end
+from tests.synapse_harness import SynapseServer, joined
 
 
 async def test_the_same_nonce_sends_once_and_dms_are_unencrypted_and_remembered(
