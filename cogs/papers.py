@@ -103,12 +103,12 @@ class CataloguePageTurn(
     and shows the last page if the catalogue has fewer pages by now."""
 
     def __init__(
-        self, item: discord.ui.Button[Any], owner_id: int, page: int, topic: str | None
+        self, item: discord.ui.Button[Any], owner_id: int, page: int, key: str | None
     ) -> None:
         super().__init__(item)
         self.owner_id = owner_id
         self.page = page
-        self.topic = topic
+        self.topic_key = key  # None: the whole catalogue
 
     @classmethod
     async def from_custom_id(
@@ -130,8 +130,8 @@ class CataloguePageTurn(
     async def _turn(self, interaction: discord.Interaction) -> None:
         papers = services_of(interaction).papers
         topic = None
-        if self.topic is not None:
-            topic = await papers.topic_by_key(interaction.guild_id, self.topic)
+        if self.topic_key is not None:
+            topic = await papers.topic_by_key(interaction.guild_id, self.topic_key)
             if topic is None:
                 await interaction.response.edit_message(
                     content="No papers on this topic any more.", embed=None, view=None
