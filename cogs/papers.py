@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 import discord
 from discord import app_commands
@@ -13,9 +15,19 @@ from discord.ext import commands
 from bot.commands.handlers.common import paper_fields
 from bot.commands.handlers.papers import browse_heading, nothing_found
 from bot.core.models import Paper
+from bot.core.papers import topic_key
 from bot.discord.client import SeminarBot
 from bot.discord.style import DISCORD_STYLE
-from bot.discord.ui import LazyPages, Pager, add_fields, embed, reply, safe
+from bot.discord.ui import (
+    LazyPages,
+    Pager,
+    add_fields,
+    embed,
+    owner_only,
+    reply,
+    report,
+    safe,
+)
 from cogs.common import command_help, described, paper_autocomplete, services_of, topic_autocomplete
 
 PAGE_SIZE = 8
@@ -63,6 +75,81 @@ def catalogue_page(heading: str, pages: CataloguePages, index: int) -> discord.E
     return page
 
 
+def page_ids(owner_id: int, topic: str | None) -> Callable[[str, int], str]:
+    """The custom_ids of a /papers Pager's buttons: see `CataloguePageTurn`. A topic is
+    kept as its `topic_key` (a topic is user text, a custom_id at most 100 characters)."""
+    key = topic_key(topic) if topic else ""
+    return lambda direction, page: f"papers:{direction}:{owner_id}:{page}:{key}"
+
+
+def catalogue_answer(
+    owner_id: int, topic: str | None, rendered: CataloguePages, index: int
+) -> tuple[discord.Embed, Pager | None]:
+    """Page `index` of the catalogue (or of `topic`) and its buttons, if there are pages."""
+    heading = browse_heading(topic, DISCORD_STYLE)
+    pages = LazyPages(len(rendered.bodies), functools.partial(catalogue_page, heading, rendered))
+    if len(pages) == 1:
+        return pages[0], None
+    return pages[index], Pager(pages, index, page_ids(owner_id, topic))
+
+
+class CataloguePageTurn(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.compile(r"papers:[pn]:(?P<owner>[0-9]+):(?P<page>[0-9]+):(?P<topic>[0-9a-f]*)"),
+):
+    """A click on Previous / Next under a /papers answer, from what its custom_id says: who
+    may page, the page to show, the topic's key (empty: the whole catalogue). It reads
+    the kept rendering again, so it works on a bot started after the answer was sent,
+    and shows the last page if the catalogue has fewer pages by now."""
+
+    def __init__(
+        self, item: discord.ui.Button[Any], owner_id: int, page: int, key: str | None
+    ) -> None:
+        super().__init__(item)
+        self.owner_id = owner_id
+        self.page = page
+        self.topic_key = key  # None: the whole catalogue
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        assert isinstance(item, discord.ui.Button)
+        return cls(item, int(match["owner"]), int(match["page"]), match["topic"] or None)
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await owner_only(interaction, self.owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # discord.py only logs what a DynamicItem's callback raises: answer it here.
+        try:
+            await self._turn(interaction)
+        except Exception as error:
+            await report(interaction, error, "button /papers page")
+
+    async def _turn(self, interaction: discord.Interaction) -> None:
+        papers = services_of(interaction).papers
+        topic = None
+        if self.topic_key is not None:
+            topic = await papers.topic_by_key(interaction.guild_id, self.topic_key)
+            if topic is None:
+                await interaction.response.edit_message(
+                    content="No papers on this topic any more.", embed=None, view=None
+                )
+                return
+        rendered = await papers.rendered(
+            interaction.guild_id, topic, "discord-pages", catalogue_pages
+        )
+        if rendered is None:
+            await interaction.response.edit_message(
+                content=nothing_found(topic, DISCORD_STYLE), embed=None, view=None
+            )
+            return
+        index = min(self.page, len(rendered.bodies) - 1)
+        page, pager = catalogue_answer(self.owner_id, topic, rendered, index)
+        await interaction.response.edit_message(embed=page, view=pager)
+
+
 def paper_card(paper: Paper, presenters: list[str] | None = None) -> discord.Embed:
     card = embed(paper.title, safe(paper.authors, 1000) if paper.authors else "")
     add_fields(card, paper_fields(paper, DISCORD_STYLE, presenters or ()), INLINE_FIELDS)
@@ -85,14 +172,8 @@ class Papers(commands.Cog):
             await reply(interaction, nothing_found(topic, DISCORD_STYLE))
             return
         # The topic as typed, so outside the kept rendering.
-        heading = browse_heading(topic, DISCORD_STYLE)
-        pages = LazyPages(
-            len(rendered.bodies), functools.partial(catalogue_page, heading, rendered)
-        )
-        if len(pages) == 1:
-            await reply(interaction, embed=pages[0])
-        else:
-            await reply(interaction, embed=pages[0], view=Pager(interaction.user.id, pages))
+        page, pager = catalogue_answer(interaction.user.id, topic, rendered, 0)
+        await reply(interaction, embed=page, view=pager)
 
     @app_commands.command(name="paper", description=command_help("paper"))
     @described("paper")
@@ -107,3 +188,9 @@ class Papers(commands.Cog):
 
 async def setup(bot: SeminarBot) -> None:
     await bot.add_cog(Papers(bot))
+    # Persistent: a page click is answered even on a bot started after the answer was sent.
+    bot.add_dynamic_items(CataloguePageTurn)
+
+
+async def teardown(bot: SeminarBot) -> None:
+    bot.remove_dynamic_items(CataloguePageTurn)

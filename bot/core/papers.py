@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,6 +24,13 @@ from bot.store import assignments, audit, papers
 
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
 T = TypeVar("T")
+
+
+def topic_key(topic: str) -> str:
+    """A short name for a topic, the same for every spelling the catalogue takes as that
+    topic (12 hex digits): what a front end can keep where a topic's text does not fit
+    (a button's id); `PaperService.topic_by_key` turns it back into the topic."""
+    return hashlib.blake2s(papers.folded_topic(topic).encode(), digest_size=6).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,15 @@ class PaperService(Service):
         must not show the topic as typed (add that to what it returns)."""
         seminar = await self.seminar(guild_id)
         return await papers.rendered(self.db, seminar.id, topic, key, render)
+
+    async def topic_by_key(self, guild_id: int | None, key: str) -> str | None:
+        """The topic (as the first paper in catalogue order spells it) whose `topic_key` is
+        `key`; None if no paper has that topic any more."""
+        seminar = await self.seminar(guild_id)
+        spellings = dict.fromkeys(
+            paper.topic for paper in await papers.catalogue(self.db, seminar.id) if paper.topic
+        )
+        return next((topic for topic in spellings if topic_key(topic) == key), None)
 
     async def topics(self, guild_id: int | None) -> list[str]:
         seminar = await self.seminar(guild_id)

@@ -158,6 +158,24 @@ async def apologise(interaction: discord.Interaction, error: BaseException, wher
     )
 
 
+async def owner_only(interaction: discord.Interaction, owner_id: int) -> bool:
+    """True if `owner_id` clicked; anyone else is told the buttons are not theirs."""
+    if interaction.user.id != owner_id:
+        await interaction.response.send_message(
+            "These buttons belong to someone else's request.", ephemeral=True
+        )
+        return False
+    return True
+
+
+async def report(interaction: discord.Interaction, error: BaseException, where: str) -> None:
+    """A failed click's one way out: a DomainError's own message, else an apology."""
+    if isinstance(error, DomainError):
+        await answer(interaction, error.render(when, mention))
+        return
+    await apologise(interaction, error, where)
+
+
 class SeminarView(discord.ui.View):
     """Buttons that belong to one person, with the bot's one way of reporting errors."""
 
@@ -166,12 +184,7 @@ class SeminarView(discord.ui.View):
         self.owner_id = owner_id
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "These buttons belong to someone else's request.", ephemeral=True
-            )
-            return False
-        return True
+        return await owner_only(interaction, self.owner_id)
 
     async def on_error(
         self,
@@ -179,10 +192,7 @@ class SeminarView(discord.ui.View):
         error: Exception,
         item: discord.ui.Item[Any],
     ) -> None:
-        if isinstance(error, DomainError):
-            await answer(interaction, error.render(when, mention))
-            return
-        await apologise(interaction, error, f"button {type(self).__name__}")
+        await report(interaction, error, f"button {type(self).__name__}")
 
 
 Check = Callable[[discord.Interaction], Awaitable[None]]
@@ -282,27 +292,40 @@ class LazyPages(Sequence[discord.Embed]):
         return page
 
 
-class Pager(SeminarView):
-    """Previous / Next through embeds, for one reader; `pages` may be `LazyPages`."""
+PREVIOUS = "◀ Previous"
+NEXT = "Next ▶"
 
-    def __init__(self, owner_id: int, pages: Sequence[discord.Embed], timeout: float = 300):
-        super().__init__(owner_id, timeout)
+
+class Pager(discord.ui.View):
+    """Previous / Next under page `index` of `pages` (which may be `LazyPages`).
+
+    The buttons are persistent: each one's custom_id, `custom_id(direction, page)` with
+    direction "p" or "n" and the page it turns to, holds all a click needs, and a
+    `discord.ui.DynamicItem` the bot registered at start answers it, on this bot or on
+    one started since (it checks who clicked). So nothing here waits for a click: the
+    view is stopped before it is sent, and discord.py then keeps no ViewStore entry and
+    starts no timeout task for it (for an ephemeral answer it would wait 15 minutes);
+    the message's buttons are plain ones whose ids match that item's template.
+    """
+
+    def __init__(
+        self, pages: Sequence[discord.Embed], index: int, custom_id: Callable[[str, int], str]
+    ) -> None:
+        super().__init__(timeout=None)
         self.pages = pages
-        self.index = 0
-        self._sync()
-
-    def _sync(self) -> None:
-        self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.pages) - 1
-
-    @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        self.index = max(0, self.index - 1)
-        self._sync()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
-
-    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        self.index = min(len(self.pages) - 1, self.index + 1)
-        self._sync()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+        self.index = index
+        last = len(pages) - 1
+        self.previous: discord.ui.Button[Any] = discord.ui.Button(
+            label=PREVIOUS,
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id("p", max(0, index - 1)),
+            disabled=index <= 0,
+        )
+        self.next: discord.ui.Button[Any] = discord.ui.Button(
+            label=NEXT,
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id("n", min(last, index + 1)),
+            disabled=index >= last,
+        )
+        self.add_item(self.previous).add_item(self.next)
+        self.stop()

@@ -38,6 +38,11 @@ async def list_all(db: Reader, seminar_id: int, topic: str | None = None) -> lis
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+def folded_topic(topic: str) -> str:
+    """A topic as the catalogue compares topics (SQLite's NOCASE): equal ones are one topic."""
+    return topic.translate(_ASCII_FOLD)
+
+
 async def catalogue(db: Database, seminar_id: int) -> tuple[Paper, ...]:
     """Every paper in catalogue order, from memory until the papers table changes."""
 
@@ -64,8 +69,8 @@ async def browse(db: Database, seminar_id: int, topic: str | None = None) -> lis
 def _on_topic(papers: tuple[Paper, ...], topic: str | None) -> tuple[Paper, ...]:
     if not topic:
         return papers
-    wanted = topic.translate(_ASCII_FOLD)
-    return tuple(paper for paper in papers if paper.topic.translate(_ASCII_FOLD) == wanted)
+    wanted = folded_topic(topic)
+    return tuple(paper for paper in papers if folded_topic(paper.topic) == wanted)
 
 
 async def rendered(
@@ -83,7 +88,7 @@ async def rendered(
     catalogue (the usual /papers) is one lookup in memory."""
     if topic and not _on_topic(await catalogue(db, seminar_id), topic):
         return None
-    folded = topic.translate(_ASCII_FOLD) if topic else None
+    folded = folded_topic(topic) if topic else None
 
     async def load() -> T | None:
         # Read again inside `cached`, which keeps nothing that a concurrent write changed.

@@ -229,6 +229,31 @@ async def click(view: discord.ui.View, label: str, interaction: Any) -> bool:
     return True
 
 
+async def press(bot: SeminarBot, view: discord.ui.View, label: str, interaction: Any) -> bool:
+    """Press the persistent button labelled `label` as `interaction.user` the way discord.py
+    dispatches it (`ViewStore.schedule_dynamic_item_call`): the `DynamicItem` that `bot`
+    registered for its custom_id is made from that id alone, checks, then answers. So
+    `bot` need not be the bot that sent `view`. False if the item refused the click."""
+    (button,) = [
+        item
+        for item in view.children
+        if isinstance(item, discord.ui.Button) and item.label == label
+    ]
+    assert button.custom_id is not None
+    dynamic_items = bot._connection._view_store._dynamic_items
+    (found,) = [
+        (factory, match)
+        for pattern, factory in dynamic_items.items()
+        if (match := pattern.fullmatch(button.custom_id)) is not None
+    ]
+    factory, match = found
+    item = await factory.from_custom_id(interaction, button, match)
+    if not await item.interaction_check(interaction):
+        return False
+    await item.callback(interaction)
+    return True
+
+
 def organiser() -> MagicMock:
     """The organiser used across cog tests: Manage Server, so every /admin check passes."""
     return mock_member(ORGANISER, name="Prof", manage_guild=True)

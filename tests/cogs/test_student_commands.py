@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from unittest.mock import MagicMock, Mock
 
+import discord
 import pytest
 
 from bot.core.models import Seminar
 from bot.core.services import Services
-from bot.discord.client import SeminarBot
+from bot.discord.client import EXTENSIONS, SeminarBot
 from bot.discord.ui import Pager
+from bot.settings import Settings
+from bot.store.database import Database
 from tests.clock import FakeClock
 from tests.cogs.helpers import (
     assert_harmless,
@@ -19,6 +22,7 @@ from tests.cogs.helpers import (
     mock_interaction,
     mock_member,
     only_reply,
+    press,
     text_of,
     view_of,
 )
@@ -229,6 +233,10 @@ async def test_papers_empty_catalogue(bot: SeminarBot, seminar: Seminar) -> None
     assert_harmless(message["content"])
 
 
+def clicker(bot: SeminarBot, user_id: int) -> MagicMock:
+    return mock_interaction(bot, user=student(user_id), kind=discord.InteractionType.component)
+
+
 async def test_papers_are_paged_for_their_reader(
     bot: SeminarBot, services: Services, seminar: Seminar
 ) -> None:
@@ -243,17 +251,78 @@ async def test_papers_are_paged_for_their_reader(
     assert "Page 1/3 · 20 papers" in text_of(message)
     assert "`paper-00`" in text_of(message) and "`paper-08`" not in text_of(message)
     assert_harmless(text_of(message))
-    assert not await click(pager, "Next ▶", mock_interaction(bot, user=student(102)))
-    reader = mock_interaction(bot, user=student(101))
-    assert await click(pager, "Next ▶", reader)
+    assert pager.previous.disabled and not pager.next.disabled
+    stranger = clicker(bot, 102)
+    assert not await press(bot, pager, "Next ▶", stranger)
+    assert only_reply(stranger) == {
+        "content": "These buttons belong to someone else's request.",
+        "ephemeral": True,
+    }
+    stranger.response.edit_message.assert_not_awaited()
+    reader = clicker(bot, 101)
+    assert await press(bot, pager, "Next ▶", reader)
     assert "`paper-08`" in edit(reader)["embed"].description
+    pager = edit(reader)["view"]
     for expected in ("Page 3/3", "Page 3/3", "Page 2/3", "Page 1/3", "Page 1/3"):
         label = "Next ▶" if expected == "Page 3/3" else "◀ Previous"
-        reader = mock_interaction(bot, user=student(101))
-        assert await click(pager, label, reader)
+        reader = clicker(bot, 101)
+        assert await press(bot, pager, label, reader)
         shown = edit(reader)
-        assert expected in shown["embed"].footer.text and shown["view"] is pager
+        pager = shown["view"]
+        assert expected in shown["embed"].footer.text and isinstance(pager, Pager)
+        assert not pager.is_dispatching()  # no ViewStore entry, no timeout task
+        assert_harmless(text_of(shown))
+        assert pager.next.disabled is (expected == "Page 3/3")
+        assert pager.previous.disabled is (expected == "Page 1/3")
     assert pager.previous.disabled and not pager.next.disabled
+
+
+async def test_papers_pages_turn_after_a_restart(
+    bot: SeminarBot, services: Services, seminar: Seminar, db: Database, clock: FakeClock
+) -> None:
+    """The buttons of an answer sent before a restart still page, for their reader only."""
+    for n in range(20):
+        await add_paper(services, f"paper-{n:02d}", f"Title {n}", topic="Kernels")
+    await add_paper(services, "other", "Other", topic="Optimization")
+    first = view_of(only_reply(await run(bot, "papers", 101, topic="kernels")))
+    assert all(len(item.custom_id or "") <= 100 for item in first.children)
+    settings = Settings(discord_token="test-token", _env_file=None)  # type: ignore[call-arg]
+    restarted = SeminarBot(settings, Services.build(db, clock))
+    for extension in EXTENSIONS:
+        await restarted.load_extension(extension)
+    try:
+        assert not await press(restarted, first, "Next ▶", clicker(restarted, 102))
+        reader = clicker(restarted, 101)
+        assert await press(restarted, first, "Next ▶", reader)
+        shown = edit(reader)
+        assert shown["embed"].title == "Papers on Kernels"
+        assert "Page 2/3 · 20 papers" in shown["embed"].footer.text
+        assert "`paper-08`" in shown["embed"].description and "other" not in text_of(shown)
+        # Fewer pages by now: the page asked for is gone, so the last one shows.
+        for n in range(9, 20):
+            await services.papers.remove(GUILD, ORGANISER, f"paper-{n:02d}")
+        reader = clicker(restarted, 101)
+        assert await press(restarted, shown["view"], "Next ▶", reader)
+        shown = edit(reader)
+        assert "Page 2/2 · 9 papers" in shown["embed"].footer.text
+        assert shown["view"].next.disabled and not shown["view"].previous.disabled
+        # No page left to turn: the buttons go.
+        await services.papers.remove(GUILD, ORGANISER, "paper-08")
+        reader = clicker(restarted, 101)
+        assert await press(restarted, shown["view"], "◀ Previous", reader)
+        assert "Page 1/1" in edit(reader)["embed"].footer.text and edit(reader)["view"] is None
+        # The topic gone altogether.
+        for n in range(8):
+            await services.papers.remove(GUILD, ORGANISER, f"paper-{n:02d}")
+        reader = clicker(restarted, 101)
+        assert await press(restarted, first, "Next ▶", reader)
+        assert edit(reader) == {
+            "content": "No papers on this topic any more.",
+            "embed": None,
+            "view": None,
+        }
+    finally:
+        await restarted.close()
 
 
 async def test_papers_render_the_catalogue_once_per_change(

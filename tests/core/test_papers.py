@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.errors import Conflict, InvalidInput, NotFound
 from bot.core.models import Paper, PaperFields, Seminar
+from bot.core.papers import topic_key
 from bot.core.services import Services
 from bot.store import audit
 from bot.store.database import Database
@@ -142,6 +143,23 @@ async def test_browse_by_topic_and_topics_in_catalogue_order(
     assert [p.code for p in await services.papers.browse(GUILD, "kernels")] == ["k1", "k2"]
     assert await services.papers.browse(GUILD, "Nothing") == []
     assert len(await services.papers.browse(GUILD)) == 4
+
+
+async def test_a_topic_key_names_the_topic_as_the_catalogue_compares_topics(
+    services: Services, seminar: Seminar
+) -> None:
+    await add_paper(services, "k1", topic="Kernels")
+    await add_paper(services, "k2", topic="KERNELS")
+    await add_paper(services, "o1", topic="Optimization")
+    key = topic_key("kernels")
+    assert key == topic_key("KeRnElS") != topic_key("Optimization")
+    assert len(key) == 12 and key.isalnum()
+    assert topic_key("Äpfel") != topic_key("äpfel")  # NOCASE folds ASCII letters only
+    assert await services.papers.topic_by_key(GUILD, key) == "Kernels"  # catalogue order
+    assert await services.papers.topic_by_key(GUILD, topic_key("Optimization")) == "Optimization"
+    assert await services.papers.topic_by_key(GUILD, topic_key("Gone")) is None
+    await services.papers.remove(GUILD, ORGANISER, "o1")
+    assert await services.papers.topic_by_key(GUILD, topic_key("Optimization")) is None
 
 
 async def test_a_rendered_catalogue_is_kept_until_the_catalogue_changes(
