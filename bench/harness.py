@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from bot.settings import without_settings
+from tests.childbot import bot_environment
 from tests.fakediscord import FakeDiscord, FakeMember
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -62,16 +62,12 @@ class Process:
         return self.proc.pid
 
     def _env(self) -> dict[str, str]:
-        env = without_settings(os.environ)
+        env = bot_environment()
         env.update(self.fake.env())
         env.update(
             {
                 "DATABASE_PATH": str(self.database_path),
                 "LOG_LEVEL": "INFO",
-                "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": os.pathsep.join(
-                    p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-                ),
             }
         )
         env.update(self.env)
@@ -89,7 +85,7 @@ class Process:
                 *self.argv,
                 "-m",
                 self.module,
-                cwd=REPO_ROOT,
+                cwd=self.workdir,  # not the checkout: its .env is not the benchmark's
                 env=self._env(),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,

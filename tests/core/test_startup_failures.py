@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import without_settings
 from bot.store.database import MigrationsMissing, bundled_migrations, load_migrations
+from tests.childbot import bot_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXIT_CONFIG = 2
 
 
 def start_bot(workdir: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = without_settings(os.environ)
+    env = bot_environment()
     env.update(
         {
             "DISCORD_TOKEN": "test-token",
@@ -31,9 +31,6 @@ def start_bot(workdir: Path, *args: str, **settings: str) -> subprocess.Complete
             "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
             "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/",
             "LOG_LEVEL": "INFO",
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
-            ),
         }
     )
     env.update(settings)

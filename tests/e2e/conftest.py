@@ -27,11 +27,8 @@ from typing import IO
 
 import pytest
 
-from bot.settings import without_settings
+from tests.childbot import bot_environment
 from tests.fakediscord import FakeDiscord, FakeDiscordError
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 _LOG_NOISE = (
     " aiosqlite: ",
@@ -83,7 +80,7 @@ class BotProcess:
         return self.proc.pid if self.proc else None
 
     def env(self) -> dict[str, str]:
-        env = without_settings(os.environ)
+        env = bot_environment()
         env.update(self.fake.env())
         env.update(
             {
@@ -92,11 +89,7 @@ class BotProcess:
                 "HEARTBEAT_PATH": str(self.heartbeat_path),
                 # The default 30 s would make a test wait that long for the first touch.
                 "HEARTBEAT_INTERVAL_SECONDS": "1",
-                "PYTHONUNBUFFERED": "1",
                 "PYTHONFAULTHANDLER": "1",
-                "PYTHONPATH": os.pathsep.join(
-                    p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-                ),
             }
         )
         env.update(self.extra_env)
@@ -137,7 +130,7 @@ class BotProcess:
                 sys.executable,
                 "-m",
                 "bot",
-                cwd=REPO_ROOT,
+                cwd=self.workdir,  # not the checkout: its .env is not the test's
                 env=self.env(),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,

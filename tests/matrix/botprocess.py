@@ -12,10 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from bot.settings import without_settings
+from tests.childbot import bot_environment
 from tests.synapse_harness import RegisteredUser, SynapseServer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 READY = "Matrix front end ready"
 
 
@@ -35,15 +34,13 @@ class MatrixBot:
         return self.account.user_id
 
     def env(self) -> dict[str, str]:
-        env = without_settings(os.environ)
+        env = bot_environment()
         env.update(self.server.bot_env(self.account))
         env.update(
             {
                 "DATABASE_PATH": str(self.database_path),
                 "LOG_LEVEL": "DEBUG",
                 "HEARTBEAT_PATH": str(self.heartbeat_path),
-                "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": str(REPO_ROOT),
             }
         )
         return env
@@ -69,7 +66,7 @@ class MatrixBot:
                 sys.executable,
                 "-m",
                 "bot",
-                cwd=REPO_ROOT,
+                cwd=self.workdir,  # not the checkout: its .env is not the test's
                 env=self.env(),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
