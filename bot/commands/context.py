@@ -153,6 +153,9 @@ class Answer:
     refused: bool = field(default=False)
     # Set on an apology for an unexpected failure: quoted to organisers / logs.
     error_id: str | None = None
+    # The asker's personal data was just deleted: a front end drops what it keeps about
+    # them outside the seminar database too (Matrix: their DM room, chosen home room).
+    forget_asker: bool = False
 
 
 @dataclass(frozen=True)

@@ -624,6 +624,9 @@ class MatrixFrontEnd:
         )
         if answer.file is not None:
             await self._send_file(target, answer.file, ctx.txn())
+        if answer.forget_asker:
+            # After the answer, which goes to the DM room this forgets.
+            await self.session.store.forget_person(ctx.sender)
 
 
 def _touch(path: Path) -> None:

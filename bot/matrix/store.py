@@ -179,6 +179,16 @@ class MatrixStore(SyncStore):
         )
         return RoomID(str(value)) if value else None
 
+    async def forget_person(self, user_id: UserID) -> None:
+        """Everything kept here about `user_id` (their data was deleted): the next
+        private answer opens a new DM room."""
+        for table, column in (
+            ("matrix_dm_rooms", "user_id"),
+            ("matrix_dm_closed", "user_id"),
+            ("matrix_questions", "asker"),
+        ):
+            await self.db.execute(f"DELETE FROM {table} WHERE {column}=$1", user_id)
+
     # -- encrypted rooms ------------------------------------------------------------------
 
     async def tell_encrypted_once(self, room_id: RoomID, now: int) -> bool:

@@ -180,6 +180,8 @@ async def test_mydata_export_is_a_file_and_delete_asks_first(
     assert len((await services.registration.overview(session.place_id)).rows) == 1
     done = await session.confirm(question, alice)
     assert done.text.startswith("Done: everything stored about you")
+    assert done.forget_asker  # the front end drops its own record of her (Matrix: DM room)
+    assert not question.forget_asker
     assert (await services.registration.overview(session.place_id)).rows == []
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mautrix.types import UserID
+
 from bot.matrix.frontend import MatrixFrontEnd
 from tests.matrix.conftest import UserFactory, front_end
 from tests.synapse_harness import Event, MatrixClient, SynapseServer, joined
@@ -163,3 +165,22 @@ async def test_a_yes_to_a_question_from_before_a_restart_is_answered_and_changes
     finally:
         await bot.close()
         await db.close()
+
+
+async def test_deleting_my_data_forgets_my_dm_room_too(
+    bot: MatrixFrontEnd, matrix_user: UserFactory
+) -> None:
+    organiser = await matrix_user("organiser")
+    alice = await matrix_user("alice")
+    room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
+    await alice.wait_for_invite(inviter=organiser.user_id)
+    await organiser.wait_for(lambda e: joined(e, bot.session.me), room_id=room, what="the join")
+    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    await say(bot, alice, room, "!join", "Welcome")
+    question = await say(bot, alice, room, "!mydata delete", "To confirm")
+    assert await bot.session.store.dm_room(UserID(alice.user_id)) == question.room_id
+    mark = alice.cursor()
+    await alice.send_text(question.room_id, "yes", reply_to=question.event_id)
+    done = await from_bot(bot, alice, "Done: everything stored about you", mark)
+    assert done.room_id == question.room_id  # told where she asked, then forgotten
+    assert await bot.session.store.dm_room(UserID(alice.user_id)) is None

@@ -74,5 +74,12 @@ async def test_store_keeps_session_token_and_dm_rooms(tmp_path: Path) -> None:
         assert await again.get_next_batch() == "s1_2"
         assert await again.home_room("@a:x") == "!room:x"  # type: ignore[arg-type]
         assert await again.dm_room("@a:x") == "!dm:x"  # type: ignore[arg-type]
+        await again.remember_question("$q", "!dm:x", "@a:x", 1)  # type: ignore[arg-type]
+        await again.forget_person("@a:x")  # type: ignore[arg-type]  # /mydata delete
+        assert await again.dm_room("@a:x") is None  # type: ignore[arg-type]
+        assert await again.home_room("@a:x") is None  # type: ignore[arg-type]
+        orphan = await again.take_orphaned_question("!dm:x", "@a:x", None)  # type: ignore[arg-type]
+        assert orphan is None
+        assert await again.is_dm_room("!dm:x") is False  # type: ignore[arg-type]
     finally:
         await again.close()

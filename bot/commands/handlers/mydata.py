@@ -65,7 +65,8 @@ async def delete(call: Call) -> Answer:
         return Answer(NOTHING_STORED)
 
     async def confirmed() -> Answer:
-        return Answer(deleted_text(await personal_data.delete(place, account)))
+        result = await personal_data.delete(place, account)
+        return Answer(deleted_text(result), forget_asker=True)
 
     question = deletion_question(summary)
     return Answer(question, confirm=Confirmation(question, CONFIRM_LABEL, confirmed))
