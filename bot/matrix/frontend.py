@@ -50,8 +50,9 @@ ORPHANED = (
 )
 # How long a stop waits for the commands of the sync batch in hand (inside Docker's 10 s).
 BATCH_GRACE_SECONDS = 8.0
-# Unanswered questions older than this are dropped at start rather than explained.
-QUESTIONS_KEPT_SECONDS = 7 * 24 * 3600
+# Unanswered questions and records of answered commands older than this are dropped at
+# start (a sync that far back is never replayed).
+RECORDS_KEPT_SECONDS = 7 * 24 * 3600
 YES = frozenset({"yes", "y", "✅"})
 NO = frozenset({"no", "n", "cancel"})
 FILE_TYPES = frozenset({"m.file", "m.image"})
@@ -194,7 +195,8 @@ class MatrixFrontEnd:
             # A file left by the previous run must not vouch for this one.
             await asyncio.to_thread(self.config.heartbeat_path.unlink, missing_ok=True)
         self._store = await MatrixStore.open(self.config.store_path)
-        await self._store.drop_questions_before(int(time.time()) - QUESTIONS_KEPT_SECONDS)
+        await self._store.drop_questions_before(int(time.time()) - RECORDS_KEPT_SECONDS)
+        await self._store.drop_handled_before(int(time.time()) - RECORDS_KEPT_SECONDS)
         self._session = MatrixSession(
             self.config, self._store, self.services, self.identities, self.clock
         )
@@ -357,6 +359,8 @@ class MatrixFrontEnd:
             return
         if not text.startswith("!") or len(text) < 2 or text[1].isspace():
             return
+        if await self.session.store.was_handled(event_id):
+            return  # answered before a crash that lost the batch's sync token
         received = time.monotonic()
         ctx = await self._context(room, sender, event_id)
         if ctx is None:
@@ -368,6 +372,7 @@ class MatrixFrontEnd:
         answer = await self.layer.execute(text, invocation)
         answered = time.monotonic()
         await self._deliver(answer, ctx, invocation)
+        await self.session.store.mark_handled(event_id, int(time.time()))
         log.debug(
             "%s: %.0f ms to prepare, %.0f ms to answer, %.0f ms to deliver",
             text.split()[0],

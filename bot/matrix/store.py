@@ -30,7 +30,7 @@ def _upgrade_table() -> UpgradeTable:
         log=logging.getLogger("bot.matrix.store.upgrade"),
     )
     table.register(_upgrade_v1, description="session, DM rooms, encrypted rooms told")
-    table.register(_upgrade_v2, description="questions asked, so a restart cannot hide one")
+    table.register(_upgrade_v2, description="questions asked and commands handled, for restarts")
     return table
 
 
@@ -65,6 +65,12 @@ async def _upgrade_v2(conn: Connection, scheme: Scheme) -> None:
             asker TEXT NOT NULL,
             asked_at INTEGER NOT NULL
         ) STRICT"""
+    )
+    # Commands answered, by event id: a batch replayed after a crash (its sync token was
+    # never stored) does not run them again.
+    await conn.execute(
+        "CREATE TABLE matrix_handled (event_id TEXT PRIMARY KEY, handled_at INTEGER NOT NULL)"
+        " STRICT"
     )
 
 
@@ -188,6 +194,24 @@ class MatrixStore(SyncStore):
             ("matrix_questions", "asker"),
         ):
             await self.db.execute(f"DELETE FROM {table} WHERE {column}=$1", user_id)
+
+    # -- commands handled ---------------------------------------------------------------
+
+    async def was_handled(self, event_id: EventID) -> bool:
+        found = await self.db.fetchval("SELECT 1 FROM matrix_handled WHERE event_id=$1", event_id)
+        return found is not None
+
+    async def mark_handled(self, event_id: EventID, at: int) -> None:
+        await self.db.execute(
+            "INSERT INTO matrix_handled (event_id, handled_at) VALUES ($1, $2) "
+            "ON CONFLICT (event_id) DO NOTHING",
+            event_id,
+            at,
+        )
+
+    async def drop_handled_before(self, before: int) -> None:
+        """Sync never replays what is this old; the record can go."""
+        await self.db.execute("DELETE FROM matrix_handled WHERE handled_at < $1", before)
 
     # -- encrypted rooms ------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from mautrix.types import UserID
 
 from bot.matrix.frontend import MatrixFrontEnd
+from bot.matrix.store import MatrixStore
 from tests.matrix.conftest import UserFactory, front_end
 from tests.synapse_harness import Event, MatrixClient, SynapseServer, joined
 
@@ -184,3 +185,30 @@ async def test_deleting_my_data_forgets_my_dm_room_too(
     done = await from_bot(bot, alice, "Done: everything stored about you", mark)
     assert done.room_id == question.room_id  # told where she asked, then forgotten
     assert await bot.session.store.dm_room(UserID(alice.user_id)) is None
+
+
+async def test_a_batch_replayed_after_a_crash_runs_no_command_twice(
+    synapse: SynapseServer, matrix_user: UserFactory, tmp_path: Path
+) -> None:
+    account = await matrix_user.account("bot")
+    bot, db = await front_end(synapse, account, tmp_path)
+    organiser = await matrix_user("organiser")
+    room = await organiser.create_room(invite=[bot.session.me])
+    await organiser.wait_for(lambda e: joined(e, bot.session.me), room_id=room, what="the join")
+    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    before = await bot.session.store.get_next_batch()
+    post = "!admin announce post message:Room change when:2030-01-15 10:00"
+    await say(bot, organiser, room, post, "2030")
+    await bot.close()
+    await db.close()
+    store = await MatrixStore.open(tmp_path / "seminar.matrix.db")
+    await store.put_next_batch(before)  # as if killed before storing what came after
+    await store.close()
+
+    bot, db = await front_end(synapse, account, tmp_path)  # syncs the same events again
+    try:
+        await say(bot, organiser, room, "!seminar", "TADL")  # the replay is behind us
+        assert await db.fetch_value("SELECT count(*) FROM announcements") == 1
+    finally:
+        await bot.close()
+        await db.close()
