@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sys
 import time
@@ -46,6 +47,7 @@ class Process:
     proc: asyncio.subprocess.Process | None = None
     started_at: float = 0.0
     ready_after: float = 0.0
+    database_thread: int | None = None  # native id, read from the log on first use
 
     @property
     def database_path(self) -> Path:
@@ -77,6 +79,7 @@ class Process:
         """Start the process; returns seconds from spawn until the fake saw it identify
         on the gateway with its commands synced (what the e2e harness calls ready)."""
         generation = self.fake.ready_generation
+        self.database_thread = None
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self._open_log() as log:
             self.started_at = time.monotonic()
@@ -145,13 +148,71 @@ class Process:
         """User + system CPU time of the process so far (all its threads)."""
         return cpu_seconds(self.pid)
 
+    def cpu_split(self) -> CpuSplit:
+        """CPU seconds so far of the event loop's thread, the database thread and the
+        whole process (all threads, those that ended included)."""
+        pid = self.pid
+        if self.database_thread is None:
+            self.database_thread = _database_thread(self.log_path)
+        return CpuSplit(
+            loop=_stat_cpu(f"/proc/{pid}/task/{pid}/stat"),
+            database=_thread_cpu(pid, self.database_thread),
+            total=cpu_seconds(pid),
+        )
+
     def rss_bytes(self) -> int:
         return proc_status_kib(self.pid, "VmRSS") * 1024
 
 
+@dataclass(frozen=True)
+class CpuSplit:
+    """CPU seconds by thread: the event loop (the main thread), the database thread
+    (0 for a process without one) and the whole process; `others` is the rest
+    (discord.py's heartbeat thread, executor threads)."""
+
+    loop: float
+    database: float
+    total: float
+
+    @property
+    def others(self) -> float:
+        return self.total - self.loop - self.database
+
+    def __sub__(self, before: CpuSplit) -> CpuSplit:
+        return CpuSplit(
+            self.loop - before.loop, self.database - before.database, self.total - before.total
+        )
+
+
+_DATABASE_THREAD = re.compile(rb"database .* open on thread (\d+)")
+
+
+def _database_thread(log_path: Path) -> int | None:
+    """The database thread's id, from the line the bot logs when its database opened."""
+    try:
+        found = _DATABASE_THREAD.findall(log_path.read_bytes())
+    except OSError:
+        return None
+    return int(found[-1]) if found else None  # the log is appended to on every start
+
+
+def _thread_cpu(pid: int, tid: int | None) -> float:
+    if tid is None:
+        return 0.0
+    try:
+        return _stat_cpu(f"/proc/{pid}/task/{tid}/stat")
+    except OSError:  # the thread has ended
+        return 0.0
+
+
 def cpu_seconds(pid: int) -> float:
+    return _stat_cpu(f"/proc/{pid}/stat")
+
+
+def _stat_cpu(stat_path: str) -> float:
+    """utime + stime of a /proc stat file (a process: all its threads; a task: one)."""
     # Field 2 (comm) may contain spaces; everything after its closing ')' splits cleanly.
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    stat = Path(stat_path).read_text().rsplit(")", 1)[1].split()
     return (int(stat[11]) + int(stat[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
 
 

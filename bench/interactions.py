@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import sqlite3
@@ -44,7 +45,7 @@ if __package__ in (None, ""):  # run as `python bench/interactions.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bare_bot import ANSWER
-from bench.harness import Process, Seminar, add_members, machine, seed
+from bench.harness import CpuSplit, Process, Seminar, add_members, machine, seed
 from tests.fakediscord import FakeDiscord, FakeInteraction, FakeMember, InteractionResult
 
 DISCORD_LIMIT_S = 3.0  # Discord refuses an initial answer later than this
@@ -81,6 +82,7 @@ class Run:
     late: int = 0
     lost: int | None = None
     bot_cpu: float = 0.0
+    bot_threads: CpuSplit | None = None  # bot_cpu by thread
     harness_cpu: float = 0.0
     load: float = 0.0  # 1-minute load average when the run ended
     examples: list[str] = field(default_factory=list)
@@ -218,7 +220,12 @@ async def run_once(target: Target, command: str, mode: str, sends: list[Sent], r
     fake = target.fake
     run = Run(target.name, command, mode, sent=len(sends))
     waiters: list[asyncio.Task[None]] = []
-    cpu_before = target.process.cpu_seconds()
+    # The fake Discord runs in this process, whose heap (~400k objects) a full
+    # collection took ~80 ms to walk: in the middle of a round it stalled whichever
+    # bot was being measured. Collected and frozen here, outside the timing.
+    gc.collect()
+    gc.freeze()
+    cpu_before = target.process.cpu_split()
     harness_before = time.process_time()
     if mode == "burst":
         for sent in sends:
@@ -233,7 +240,8 @@ async def run_once(target: Target, command: str, mode: str, sends: list[Sent], r
             await fake.send_prepared(sent.inter)
             waiters.append(asyncio.create_task(wait_final(fake, sent.inter, ANSWER_TIMEOUT_S)))
     await asyncio.wait(waiters)
-    run.bot_cpu = target.process.cpu_seconds() - cpu_before
+    run.bot_threads = target.process.cpu_split() - cpu_before
+    run.bot_cpu = run.bot_threads.total
     run.harness_cpu = time.process_time() - harness_before
     run.load = os.getloadavg()[0]
     finals: list[float] = []
@@ -405,6 +413,12 @@ def report(
             f"{r.quantile(0.99) * 1000:9.1f} {max(r.latencies, default=0) * 1000:9.1f} "
             f"{r.errors:7d} {r.late:4d} {lost:>5} {per:14.2f} {r.harness_cpu:14.2f} {r.load:5.2f}"
         )
+        if r.bot_threads is not None:
+            t, n = r.bot_threads, max(1, r.answered)
+            lines.append(
+                f"      cpu ms/answer by thread: loop {1000 * t.loop / n:.2f}, "
+                f"database {1000 * t.database / n:.2f}, others {1000 * t.others / n:.2f}"
+            )
         for example in r.examples:
             lines.append(f"      wrong answer: {example!r}")
     a = best["bare"]

@@ -89,10 +89,14 @@ class PreferenceService(Service):
                 await self._registered(tx, seminar, user_id)
                 raise
             # Who it is and the new time stamp in one statement.
-            participant = await participants.stamp_ranking(tx, seminar.id, user_id, now)
-            if participant is None:  # not in the seminar, or waiting: say which
-                participant = await self._registered(tx, seminar, user_id)
-            await participants.write_ranking(tx, participant.id, [p.id for p in ranked])
+            stamped = await participants.stamp_ranking(tx, seminar.id, user_id, now)
+            if stamped is None:  # not in the seminar, or waiting: say which
+                participant, ranked_before = await self._registered(tx, seminar, user_id), None
+            else:
+                participant, ranked_before = stamped
+            await participants.write_ranking(
+                tx, participant.id, [p.id for p in ranked], ranked_before
+            )
             return participant, ranked
 
         # One hop, shared with other students' writes (group commit); committed

@@ -20,6 +20,7 @@ import importlib.resources
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -197,6 +198,12 @@ class Database(_Reads):
             db = cls(conn, path)
             await db._migrate(found)
             await db._watch_cached_tables()
+            # The thread's id lets bench/ split the process's CPU by thread (/proc).
+            log.info(
+                "database %s open on thread %d",
+                path,
+                await _in_thread(conn, lambda _: threading.get_native_id()),
+            )
         except BaseException as exc:
             await conn.close()
             if isinstance(exc, OSError | sqlite3.Error):

@@ -131,34 +131,46 @@ async def ranking(db: Reader, participant_id: int) -> list[Paper]:
 
 async def stamp_ranking(
     tx: Transaction, seminar_id: int, user_id: int, now: int
-) -> Participant | None:
+) -> tuple[Participant, int] | None:
     """Mark the ranking of `user_id` as changed at `now` if they are registered;
-    their row then, or None (not in the seminar, or waiting). The lookup and the
-    stamp in one statement: each one on the database thread costs a GIL hand-over
-    with a busy event loop."""
+    their row then and how many papers they had ranked, or None (not in the
+    seminar, or waiting). The lookup, the count and the stamp in one statement:
+    each one on the database thread costs a GIL hand-over with a busy event loop."""
     row = await tx.fetch_one(
         "UPDATE participants SET prefs_updated_at = ? "
         "WHERE seminar_id = ? AND user_id = ? AND status = 'registered' "
-        f"RETURNING {_COLUMNS}",
+        f"RETURNING {_COLUMNS}, "
+        "(SELECT count(*) FROM preferences WHERE participant_id = participants.id) AS ranked",
         (now, seminar_id, user_id),
     )
-    return None if row is None else _participant(row)
+    return None if row is None else (_participant(row), row["ranked"])
 
 
-async def write_ranking(tx: Transaction, participant_id: int, paper_ids: list[int]) -> None:
-    """The ranked papers, best first, in place of the old ranking (not stamped)."""
-    await tx.execute("DELETE FROM preferences WHERE participant_id = ?", (participant_id,))
+async def write_ranking(
+    tx: Transaction, participant_id: int, paper_ids: list[int], ranked_before: int | None = None
+) -> None:
+    """The ranked papers, best first, in place of the old ranking (not stamped).
+
+    `ranked_before` is how many papers the old ranking had (None: not known). The
+    new ranks replace the old rows in place (REPLACE drops an old row holding the
+    same rank or the same paper), and only the ranks past the new end, if the old
+    ranking had any, are deleted: usually one statement, where delete-all and
+    insert were two, and each statement on the database thread gives up the GIL
+    and waits to get it back from a busy event loop."""
     if paper_ids:
-        # One statement for the whole ranking: each statement on the database
-        # thread gives up the GIL and waits to get it back from a busy event loop.
         await tx.execute(
-            "INSERT INTO preferences (participant_id, rank, paper_id) VALUES "
+            "REPLACE INTO preferences (participant_id, rank, paper_id) VALUES "
             + ", ".join("(?, ?, ?)" for _ in paper_ids),
             [
                 value
                 for rank, paper_id in enumerate(paper_ids, start=1)
                 for value in (participant_id, rank, paper_id)
             ],
+        )
+    if ranked_before is None or ranked_before > len(paper_ids):
+        await tx.execute(
+            "DELETE FROM preferences WHERE participant_id = ? AND rank > ?",
+            (participant_id, len(paper_ids)),
         )
 
 

@@ -46,6 +46,7 @@ async def test_interactions_bench_runs_and_loses_no_ranking(tmp_path: Path) -> N
     assert [run.lost for run in written] == [0] * len(written), "\n".join(printed)
     text = "\n".join(printed)
     assert "ratio bot/bare" in text
+    assert "cpu ms/answer by thread: loop" in text  # the split by thread was printed
     assert "aiosqlite round trips:" in text  # the profiled burst was summarised
 
 

@@ -65,6 +65,23 @@ async def test_set_replaces_the_whole_ranking(
     assert (await services.preferences.show(GUILD, STUDENT)).updated_at == clock.now()
 
 
+async def test_a_shorter_ranking_of_the_same_papers_leaves_nothing_of_the_longer_one(
+    services: Services, ranked: int
+) -> None:
+    # Rows are replaced in place (same rank or same paper) and only ranks past the
+    # new end are deleted: a reordering and a shortening must both come out whole.
+    longer = ["mei-2018", "arora-2019", "du-2019", "jacot-2018", "wei-ma-2019"]
+    await services.preferences.set(GUILD, STUDENT, longer)
+    await services.preferences.set(GUILD, STUDENT, longer[:3])
+    assert await ranking_codes(services, STUDENT) == longer[:3]
+    await services.preferences.set(GUILD, STUDENT, longer)
+    shuffled = ["wei-ma-2019", "mei-2018", "jacot-2018"]
+    await services.preferences.set(GUILD, STUDENT, shuffled)
+    assert await ranking_codes(services, STUDENT) == shuffled
+    await services.preferences.set(GUILD, STUDENT, list(reversed(shuffled)))
+    assert await ranking_codes(services, STUDENT) == list(reversed(shuffled))
+
+
 async def test_codes_are_matched_regardless_of_case_and_spaces(
     services: Services, ranked: int
 ) -> None:
