@@ -222,6 +222,7 @@ COMMAND_PATHS: dict[str, Call] = {
     "SeminarService.overview": lambda s, g: s.seminars.overview(g),
     "PaperService.browse": lambda s, g: s.papers.browse(g),
     "PaperService.rendered": lambda s, g: s.papers.rendered(g, None, "count", len),
+    "PaperService.topic_by_key": lambda s, g: s.papers.topic_by_key(g, "0123456789ab"),
     "PaperService.topics": lambda s, g: s.papers.topics(g),
     "PaperService.get": lambda s, g: s.papers.get(g, "wei-ma-2019"),
     "PaperService.suggest": lambda s, g: s.papers.suggest(g, "wei"),
