@@ -26,6 +26,18 @@ async def say(
     return await from_bot(bot, person, expect, mark)
 
 
+async def seminar_room(bot: MatrixFrontEnd, organiser: MatrixClient, *members: MatrixClient) -> str:
+    """A room with the bot and `members` invited, the bot joined and the seminar set up."""
+    room = await organiser.create_room(invite=[bot.session.me, *(m.user_id for m in members)])
+    for member in members:
+        await member.wait_for_invite(inviter=organiser.user_id)
+    await organiser.wait_for(
+        lambda e: joined(e, bot.session.me), room_id=room, what="the bot joining"
+    )
+    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    return room
+
+
 async def test_an_encrypted_room_is_told_once_how_to_make_a_plain_one(
     bot: MatrixFrontEnd, matrix_user: UserFactory
 ) -> None:
@@ -119,14 +131,7 @@ async def test_times_show_the_seminars_zone_or_the_one_a_person_chose(
 ) -> None:
     organiser = await matrix_user("organiser")
     alice = await matrix_user("alice")
-    room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
-    await alice.wait_for_invite(inviter=organiser.user_id)
-    await organiser.wait_for(
-        lambda e: joined(e, bot.session.me),
-        room_id=room,
-        what="the bot joining",
-    )
-    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    room = await seminar_room(bot, organiser, alice)
     await say(bot, organiser, room, "!admin deadline set kind:report when:2030-01-15 23:59", "set")
     await say(bot, alice, room, "!join", "Welcome")
     berlin = await say(bot, alice, room, "!deadlines", "2030")
@@ -143,10 +148,7 @@ async def test_a_yes_to_a_question_from_before_a_restart_is_answered_and_changes
     bot, db = await front_end(synapse, account, tmp_path)
     organiser = await matrix_user("organiser")
     alice = await matrix_user("alice")
-    room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
-    await alice.wait_for_invite(inviter=organiser.user_id)
-    await organiser.wait_for(lambda e: joined(e, bot.session.me), room_id=room, what="the join")
-    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    room = await seminar_room(bot, organiser, alice)
     await say(bot, alice, room, "!join", "Welcome")
     by_reaction = await say(bot, alice, room, "!leave", "To confirm")
     by_reply = await say(bot, alice, room, "!leave", "To confirm")
@@ -173,10 +175,7 @@ async def test_deleting_my_data_forgets_my_dm_room_too(
 ) -> None:
     organiser = await matrix_user("organiser")
     alice = await matrix_user("alice")
-    room = await organiser.create_room(invite=[bot.session.me, alice.user_id])
-    await alice.wait_for_invite(inviter=organiser.user_id)
-    await organiser.wait_for(lambda e: joined(e, bot.session.me), room_id=room, what="the join")
-    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    room = await seminar_room(bot, organiser, alice)
     await say(bot, alice, room, "!join", "Welcome")
     question = await say(bot, alice, room, "!mydata delete", "To confirm")
     assert await bot.session.store.dm_room(UserID(alice.user_id)) == question.room_id
@@ -193,9 +192,7 @@ async def test_a_batch_replayed_after_a_crash_runs_no_command_twice(
     account = await matrix_user.account("bot")
     bot, db = await front_end(synapse, account, tmp_path)
     organiser = await matrix_user("organiser")
-    room = await organiser.create_room(invite=[bot.session.me])
-    await organiser.wait_for(lambda e: joined(e, bot.session.me), room_id=room, what="the join")
-    await say(bot, organiser, room, "!admin setup title:TADL", "Seminar created")
+    room = await seminar_room(bot, organiser)
     before = await bot.session.store.get_next_batch()
     post = "!admin announce post message:Room change when:2030-01-15 10:00"
     await say(bot, organiser, room, post, "2030")
