@@ -41,10 +41,8 @@ class ReminderContent:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def notice(
-        self, occurrence: Occurrence, *, late: bool, offline: bool = True
-    ) -> Notice | None:
-        return await notice_for(self.db, occurrence, late=late, offline=offline)
+    async def notice(self, occurrence: Occurrence, *, prefix: str = "") -> Notice | None:
+        return await notice_for(self.db, occurrence, prefix)
 
     async def audience(self, occurrence: Occurrence, *, prefix: str = "") -> Audience:
         """Who gets the occurrence; personal wordings start with `prefix` (sent late)."""

@@ -74,10 +74,12 @@ class Dispatcher:
             await self._finish(occurrence, "missed", False, now)
             log.warning("missed %s (due %s): no longer useful", occurrence.key, occurrence.due_at)
             return RunOutcome(True, "missed")
-        notice = await self.content.notice(occurrence, late=late, offline=down)
+        # Every wording sent late says so: the shared notice and each personal one.
+        prefix = late_prefix(late, down)
+        notice = await self.content.notice(occurrence, prefix=prefix)
         if notice is None:
             return RunOutcome(True, "gone")
-        audience = await self.content.audience(occurrence, prefix=late_prefix(late, down))
+        audience = await self.content.audience(occurrence, prefix=prefix)
         outbox = self.outboxes[await store.seminar_platform(self.db, occurrence.seminar_id)]
         recipients: list[str] = []
         if audience.channel_id is not None and audience.post:

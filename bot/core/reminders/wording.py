@@ -43,11 +43,10 @@ DEADLINE_ACTIONS: dict[str, str] = {
 }
 
 
-async def notice_for(
-    db: Database, occurrence: Occurrence, *, late: bool, offline: bool = True
-) -> Notice | None:
-    """What the occurrence says now; None when its row is gone."""
-    return await _WORDING[occurrence.source](db, occurrence, late_prefix(late, offline))
+async def notice_for(db: Database, occurrence: Occurrence, prefix: str = "") -> Notice | None:
+    """What the occurrence says now, after `prefix` (`late_prefix`); None when its row is
+    gone."""
+    return await _WORDING[occurrence.source](db, occurrence, prefix)
 
 
 def late_prefix(late: bool, offline: bool) -> str:
