@@ -195,8 +195,7 @@ class MatrixFrontEnd:
             # A file left by the previous run must not vouch for this one.
             await asyncio.to_thread(self.config.heartbeat_path.unlink, missing_ok=True)
         self._store = await MatrixStore.open(self.config.store_path)
-        await self._store.drop_questions_before(int(time.time()) - RECORDS_KEPT_SECONDS)
-        await self._store.drop_handled_before(int(time.time()) - RECORDS_KEPT_SECONDS)
+        await self._store.drop_records_before(self.clock.now() - RECORDS_KEPT_SECONDS)
         self._session = MatrixSession(
             self.config, self._store, self.services, self.identities, self.clock
         )
@@ -372,7 +371,7 @@ class MatrixFrontEnd:
         answer = await self.layer.execute(text, invocation)
         answered = time.monotonic()
         await self._deliver(answer, ctx, invocation)
-        await self.session.store.mark_handled(event_id, int(time.time()))
+        await self.session.store.mark_handled(event_id, self.clock.now())
         log.debug(
             "%s: %.0f ms to prepare, %.0f ms to answer, %.0f ms to deliver",
             text.split()[0],
@@ -536,27 +535,28 @@ class MatrixFrontEnd:
         loop = asyncio.get_running_loop()
         pending.expiry = loop.call_later(CONFIRM_SECONDS, self._expire, prompt)
         self._pending[prompt] = pending
-        await self.session.store.remember_question(prompt, room, ctx.sender, int(time.time()))
+        await self.session.store.remember_question(prompt, room, ctx.sender, self.clock.now())
 
     def _expire(self, prompt: EventID) -> None:
         pending = self._pending.pop(prompt, None)
         if pending is None or pending.done:
             return
         pending.done = True
-        task = asyncio.create_task(self._tell_expired(pending.room, pending.prompt, EXPIRED))
+        task = asyncio.create_task(self._close_question(pending.room, pending.prompt, EXPIRED))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _tell_expired(self, room: RoomID, prompt: EventID, why: str) -> None:
+    async def _close_question(self, room: RoomID, prompt: EventID, why: str) -> None:
+        """Forget an unanswered question and tell its room `why` nothing happened."""
         await self.session.store.forget_question(prompt)
         await self._send(room, content(why, reply_to=prompt), None)
 
     async def _orphaned(self, room: RoomID, sender: UserID, prompt: EventID | None) -> bool:
         """A ✅ or `yes` to a question asked before a restart: say so rather than nothing."""
-        found = await self.session.store.take_orphaned_question(room, sender, prompt)
+        found = await self.session.store.orphaned_question(room, sender, prompt)
         if found is None:
             return False
-        await self._tell_expired(room, found, ORPHANED)
+        await self._close_question(room, found, ORPHANED)
         return True
 
     async def _reaction(self, room: RoomID, sender: UserID, body: dict[str, Any]) -> None:

@@ -209,10 +209,6 @@ class MatrixStore(SyncStore):
             at,
         )
 
-    async def drop_handled_before(self, before: int) -> None:
-        """Sync never replays what is this old; the record can go."""
-        await self.db.execute("DELETE FROM matrix_handled WHERE handled_at < $1", before)
-
     # -- encrypted rooms ------------------------------------------------------------------
 
     async def tell_encrypted_once(self, room_id: RoomID, now: int) -> bool:
@@ -242,11 +238,11 @@ class MatrixStore(SyncStore):
     async def forget_question(self, prompt: EventID) -> None:
         await self.db.execute("DELETE FROM matrix_questions WHERE prompt=$1", prompt)
 
-    async def take_orphaned_question(
+    async def orphaned_question(
         self, room_id: RoomID, asker: UserID, prompt: EventID | None
     ) -> EventID | None:
-        """A question of `asker` in `room_id` (that one if `prompt` is given) that this
-        process did not ask, removed so it is explained only once."""
+        """A question of `asker` in `room_id` (that one if `prompt` is given) still on
+        record though no process is waiting for its answer."""
         if prompt is not None:
             found = await self.db.fetchval(
                 "SELECT prompt FROM matrix_questions WHERE prompt=$1 AND room_id=$2 AND asker=$3",
@@ -261,11 +257,10 @@ class MatrixStore(SyncStore):
                 room_id,
                 asker,
             )
-        if found is None:
-            return None
-        await self.forget_question(EventID(str(found)))
-        return EventID(str(found))
+        return None if found is None else EventID(str(found))
 
-    async def drop_questions_before(self, asked_before: int) -> None:
-        """Questions nobody answered for long are not worth an explanation any more."""
-        await self.db.execute("DELETE FROM matrix_questions WHERE asked_at < $1", asked_before)
+    async def drop_records_before(self, before: int) -> None:
+        """Questions nobody answered for long are not worth an explanation any more, and
+        sync never replays commands this old."""
+        await self.db.execute("DELETE FROM matrix_questions WHERE asked_at < $1", before)
+        await self.db.execute("DELETE FROM matrix_handled WHERE handled_at < $1", before)

@@ -78,7 +78,7 @@ async def test_store_keeps_session_token_and_dm_rooms(tmp_path: Path) -> None:
         await again.forget_person("@a:x")  # type: ignore[arg-type]  # /mydata delete
         assert await again.dm_room("@a:x") is None  # type: ignore[arg-type]
         assert await again.home_room("@a:x") is None  # type: ignore[arg-type]
-        orphan = await again.take_orphaned_question("!dm:x", "@a:x", None)  # type: ignore[arg-type]
+        orphan = await again.orphaned_question("!dm:x", "@a:x", None)  # type: ignore[arg-type]
         assert orphan is None
         assert await again.is_dm_room("!dm:x") is False  # type: ignore[arg-type]
     finally:
