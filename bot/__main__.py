@@ -37,7 +37,13 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.store.database import Database, DatabaseUnusable
 
 # gc.set_threshold once the bot is up: young, middle, old generation (default 700, 10, 10).
-GC_THRESHOLDS = (10_000, 20, 10)
+GC_THRESHOLDS = (100_000, 100, 100)
+# With those thresholds the old generations are hardly ever collected on their own, so
+# garbage in cycles that outlived a young collection is freed by a full one this often.
+FULL_COLLECTION_EVERY_SECONDS = 600.0
+# Everything a stop waits for (reminders being sent, a Matrix sync batch in hand) shares
+# this, so the process is gone before Docker's default 10 s turns SIGTERM into SIGKILL.
+SHUTDOWN_BUDGET_SECONDS = 8.0
 
 if TYPE_CHECKING:  # the chat bots never load the terminal front end
     from bot.console.app import ConsoleOptions
@@ -92,7 +98,8 @@ def build_engine(services: Services, clock: Clock, front_ends: list[FrontEnd]) -
 
 async def serve(front_ends: list[FrontEnd], engine: ReminderScheduler) -> None:
     """Run until SIGTERM/SIGINT or until a front end stops for good; then shut down
-    in order: the engine first (its sends in flight finish), then the front ends."""
+    in order, within one budget: the engine first (its sends in flight finish), then
+    the front ends (a Matrix batch in hand finishes)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 
@@ -103,6 +110,7 @@ async def serve(front_ends: list[FrontEnd], engine: ReminderScheduler) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop, sig.name)
     serving: list[asyncio.Task[None]] = []
+    collector: asyncio.Task[None] | None = None
     try:
         for front_end in front_ends:
             await front_end.start()
@@ -111,12 +119,13 @@ async def serve(front_ends: list[FrontEnd], engine: ReminderScheduler) -> None:
         # out of the collector's sight, a full collection no longer walks them (it
         # took 50-150 ms at a time in a burst of interactions, bench/README.md).
         gc.freeze()
-        # Fewer, larger young collections: in a burst ~1000 interactions are alive
-        # at once, and with the default 700 every young collection moved some of them
-        # on and every middle one walked them all again (~0.08 ms of collector per
-        # answer against the bare discord.py bot's 0.06; bench/README.md). Garbage in
-        # cycles waits for 10000 new objects instead of 700: a few MB at most.
+        # Few, large young collections and almost no older ones: in a burst ~1000
+        # interactions are alive at once, each waiting for its answer, and every
+        # collection walks all of them again (~0.04 ms of collector per answer with
+        # 10000, 20, 10; bench/README.md). Garbage in cycles waits for 100000 new
+        # objects (a few MB), and what outlived that for the full collection below.
         gc.set_threshold(*GC_THRESHOLDS)
+        collector = asyncio.create_task(_collect_cycles(), name="full-collection")
         serving = [
             asyncio.create_task(front_end.serve(), name=f"serve-{front_end.platform}")
             for front_end in front_ends
@@ -125,9 +134,12 @@ async def serve(front_ends: list[FrontEnd], engine: ReminderScheduler) -> None:
         await asyncio.wait([stopped, *serving], return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
     finally:
-        await engine.stop()
+        if collector is not None:
+            collector.cancel()
+        deadline = loop.time() + SHUTDOWN_BUDGET_SECONDS
+        await engine.stop(grace=deadline - loop.time())
         for front_end in front_ends:
-            await front_end.close()
+            await front_end.close(grace=max(0.0, deadline - loop.time()))
         for task in serving:
             task.cancel()
         results = await asyncio.gather(*serving, return_exceptions=True)
@@ -135,6 +147,12 @@ async def serve(front_ends: list[FrontEnd], engine: ReminderScheduler) -> None:
     for result in results:
         if isinstance(result, Exception):
             raise result
+
+
+async def _collect_cycles() -> None:
+    while True:
+        await asyncio.sleep(FULL_COLLECTION_EVERY_SECONDS)
+        gc.collect()
 
 
 async def run(settings: Settings) -> None:

@@ -22,7 +22,8 @@ class FrontEnd(Protocol):
     async def serve(self) -> None:
         """Receive commands until `close()`; raises if the connection is lost for good."""
 
-    async def close(self) -> None: ...
+    async def close(self, grace: float) -> None:
+        """Disconnect; work in hand may take at most `grace` seconds to finish."""
 
     async def after_rebuild(self) -> None:
         """Called after the reminder engine re-planned (e.g. to mirror events)."""

@@ -162,7 +162,8 @@ class DiscordFrontEnd:
         """Stay connected to the gateway until `close()`."""
         await self.bot.connect()
 
-    async def close(self) -> None:
+    async def close(self, grace: float) -> None:
+        """An answer in hand is lost with the gateway either way; nothing to wait for."""
         await self.bot.close()
 
     async def after_rebuild(self) -> None:

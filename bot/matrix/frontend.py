@@ -48,7 +48,8 @@ ORPHANED = (
     "That question is no longer open: the bot restarted after asking it, so nothing was "
     "changed. Send the command again if you still want it."
 )
-# How long a stop waits for the commands of the sync batch in hand (inside Docker's 10 s).
+# How long a stop waits for the commands of the sync batch in hand, unless the caller
+# gives less (the composition root gives what is left of its shutdown budget).
 BATCH_GRACE_SECONDS = 8.0
 # Unanswered questions and records of answered commands older than this are dropped at
 # start (a sync that far back is never replayed).
@@ -224,7 +225,9 @@ class MatrixFrontEnd:
     async def after_rebuild(self) -> None:
         """Matrix has no scheduled events to mirror."""
 
-    async def close(self) -> None:
+    async def close(self, grace: float = BATCH_GRACE_SECONDS) -> None:
+        """Stop syncing; the batch in hand finishes (at most `grace` seconds), so its
+        commands are not run again after a restart."""
         if self._session is not None:
             self._session.stop()
         if self._sync_task is not None:
@@ -232,7 +235,7 @@ class MatrixFrontEnd:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._sync_task
         if self._session is not None:
-            await self._session.finish_batch(BATCH_GRACE_SECONDS)
+            await self._session.finish_batch(grace)
         for pending in self._pending.values():
             if pending.expiry is not None:
                 pending.expiry.cancel()
