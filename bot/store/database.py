@@ -3,12 +3,18 @@
 Every call to SQLite is a hop to aiosqlite's worker thread and back, and on a busy
 event loop the hop, not SQLite, is what costs (bench/README.md). So a read is one
 hop (execute and fetch together), a write of the hot path is queued for a shared
-transaction (`write`, group commit: many interactions, one BEGIN..COMMIT, one hop),
-and rows that rarely change are kept in memory (`cached`) behind table versions
-that SQLite itself bumps on every change to those tables.
+transaction (`write`, group commit: many interactions, one BEGIN..COMMIT), and rows
+that rarely change are kept in memory (`cached`) behind table versions that SQLite
+itself bumps on every change to those tables.
 
-This reaches into aiosqlite's internals in one place, `_in_thread` (its
-`Connection._execute` and `_conn`), to run a plain function on its worker thread;
+A group-commit batch runs its statements on the event-loop thread while aiosqlite's
+worker waits, then the worker commits (`_batch_on_loop_thread`): on the worker, every
+statement gave the GIL to the busy loop and waited to get it back, while every other
+write waited behind it; the COMMIT stays on the worker because a checkpoint may fsync.
+
+This reaches into aiosqlite's internals in two places, `_in_thread` (its
+`Connection._execute` and `_conn`), to run a plain function on its worker thread,
+and `_batch_on_loop_thread` (`_conn`, used while that thread waits);
 aiosqlite is pinned to the 0.22 series for that (pyproject.toml), and
 tests/core/test_database.py exercises it.
 """
@@ -180,7 +186,9 @@ class Database(_Reads):
                 # Tried with plain sqlite3 first: a failed aiosqlite.connect leaves its
                 # worker thread reporting to a loop that is about to close.
                 await asyncio.to_thread(_probe, path)
-            conn = await aiosqlite.connect(path, isolation_level=None)
+            # Not same-thread only: a group-commit batch uses the connection from the
+            # event-loop thread while the worker waits (`_batch_on_loop_thread`).
+            conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseUnusable(f"cannot open database {path}: {_reason(exc)}") from None
         try:
@@ -319,13 +327,12 @@ class Database(_Reads):
 
         Writes queued while one batch runs go together in the next: one BEGIN
         IMMEDIATE, the writes (one that raises is rolled back alone and its caller
-        gets the exception; the others stand), one COMMIT, all in one hop to the
-        database thread. Each caller resumes only after the COMMIT that holds
-        its change: acknowledged means durable.
+        gets the exception; the others stand), one COMMIT. Each caller resumes only
+        after the COMMIT that holds its change: acknowledged means durable.
 
         `body` is an `async def` over the usual store functions that must never
-        really wait: its statements run synchronously on the database thread (see
-        `_ThreadTransaction`); awaiting anything else raises there. It may run
+        really wait: its statements run synchronously, one after another (see
+        `_SyncTransaction`); awaiting anything else raises there. It may run
         twice (see `_run_batch`), so it does nothing but run statements and return
         a value; and it should raise its refusals before its first change: one
         that raises after changing rows makes the whole batch run again.
@@ -344,7 +351,7 @@ class Database(_Reads):
                 if not batch:
                     continue
                 try:
-                    outcomes = await _in_thread(self._conn, _run_batch, [b for b, _ in batch])
+                    outcomes = await self._batch_on_loop_thread([b for b, _ in batch])
                 except BaseException as exc:
                     self.versions.touch_all()
                     for _, fut in batch:
@@ -363,6 +370,46 @@ class Database(_Reads):
                     fut.set_result(value)
                 else:
                     fut.set_exception(value)
+
+    async def _batch_on_loop_thread(self, bodies: list[WriteBody[Any]]) -> list[tuple[bool, Any]]:
+        """`_run_batch` here, on the event-loop thread, while aiosqlite's worker waits
+        (nothing else touches the connection meanwhile); then the worker commits.
+
+        On the worker each of the batch's statements handed the GIL to the busy event
+        loop and waited to get it back (bench/README.md). The batch itself never
+        suspends, so no coroutine can queue a read while it runs. The COMMIT is the
+        worker's because it may run a WAL checkpoint, which waits for the disk."""
+        loop = asyncio.get_running_loop()
+        worker_waiting: asyncio.Future[None] = loop.create_future()
+        batch_done = threading.Event()
+        commit: list[bool] = []
+
+        def hold_then_commit(raw: sqlite3.Connection) -> None:
+            loop.call_soon_threadsafe(_resolve, worker_waiting)
+            batch_done.wait()
+            if not raw.in_transaction:
+                return
+            if not commit:  # the batch raised (or was never run): nothing to keep
+                raw.execute("ROLLBACK")
+                return
+            try:
+                raw.execute("COMMIT")
+            except BaseException:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                raise
+
+        held = asyncio.ensure_future(_in_thread(self._conn, hold_then_commit))
+        try:
+            await worker_waiting
+            outcomes = _run_batch(self._conn._conn, bodies)
+            commit.append(True)
+        finally:
+            batch_done.set()
+            # Whatever happened here, the worker commits or rolls back before the
+            # connection is used again (the write lock is still held).
+            await asyncio.shield(held)
+        return outcomes
 
     async def _discard_abandoned_transaction(self) -> None:
         """Roll back what a task cancelled mid-BEGIN left open.
@@ -399,8 +446,8 @@ class Transaction(_Reads):
 WriteBody = Callable[[Transaction], Coroutine[Any, Any, T]]
 
 
-class _ThreadTransaction(Transaction):
-    """A transaction as seen from the database thread, inside `Database.write`.
+class _SyncTransaction(Transaction):
+    """A transaction as a group-commit batch sees it, inside `Database.write`.
 
     The same interface as `Transaction`, so the usual store functions work
     unchanged, but every statement runs synchronously: these coroutines complete
@@ -425,6 +472,11 @@ class _ThreadTransaction(Transaction):
         _executemany(self._raw, sql, list(rows))
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class WouldWait(RuntimeError):
     """A body given to `Database.write` awaited something that really waits."""
 
@@ -440,13 +492,12 @@ def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _run_batch(raw: sqlite3.Connection, bodies: list[WriteBody[Any]]) -> list[tuple[bool, Any]]:
-    """One transaction for many writes (database thread).
+    """One transaction for many writes, left open for the caller to commit.
 
     A write that raises before it changed a row needs nothing undone (a statement
     that fails is undone by SQLite itself), so the batch first runs without a
-    savepoint per write: those are two more statements each, and every statement
-    here hands the GIL to the busy event loop and waits to get it back, while all
-    other writes wait. Only if a write raises after changing rows, or an error
+    savepoint per write: those are two more statements each, while the event loop
+    and every other write wait. Only if a write raises after changing rows, or an error
     ended the transaction, does the whole batch run again, each write in its own
     savepoint, so that one is rolled back alone.
     """
@@ -460,9 +511,9 @@ def _run_batch(raw: sqlite3.Connection, bodies: list[WriteBody[Any]]) -> list[tu
 def _attempt_batch(
     raw: sqlite3.Connection, bodies: list[WriteBody[Any]], *, savepoints: bool
 ) -> list[tuple[bool, Any]] | None:
-    """The batch in one transaction and its outcomes; None (rolled back) if, without
-    savepoints, a failed write left changes behind."""
-    tx = _ThreadTransaction(raw)
+    """The batch in one open transaction and its outcomes; None (rolled back) if,
+    without savepoints, a failed write left changes behind."""
+    tx = _SyncTransaction(raw)
     outcomes: list[tuple[bool, Any]] = []
     raw.execute("BEGIN IMMEDIATE")
     try:
@@ -485,7 +536,6 @@ def _attempt_batch(
                 if savepoints:
                     raw.execute("RELEASE write")
                 outcomes.append((True, value))
-        raw.execute("COMMIT")
     except BaseException:
         if raw.in_transaction:
             raw.execute("ROLLBACK")

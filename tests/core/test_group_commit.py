@@ -212,3 +212,26 @@ async def test_a_refusal_before_any_change_needs_no_second_run(db: Database) -> 
         assert [isinstance(r, InvalidInput) for r in results] == [False, True, False]
         assert runs == runs_seen
     assert committed_guilds(db.path) == {1, 3, 4, 6}
+
+
+async def test_a_batch_whose_commit_fails_keeps_nothing_and_the_next_write_works(
+    db: Database,
+) -> None:
+    # A deferred foreign key is checked only at COMMIT: the statements pass, the
+    # COMMIT (on the database thread, after the batch ran on the event loop) fails.
+    await db.execute(
+        "CREATE TABLE notes (seminar_id INTEGER REFERENCES seminars (id) "
+        "DEFERRABLE INITIALLY DEFERRED)"
+    )
+
+    async def dangling_note(tx: Transaction) -> None:
+        await tx.execute("INSERT INTO notes (seminar_id) VALUES (999)")
+
+    results = await asyncio.gather(
+        _insert_seminar(db, 1), db.write(dangling_note), return_exceptions=True
+    )
+
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert committed_guilds(db.path) == set()
+    await _insert_seminar(db, 2)
+    assert committed_guilds(db.path) == {2}
