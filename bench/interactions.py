@@ -45,7 +45,15 @@ if __package__ in (None, ""):  # run as `python bench/interactions.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bare_bot import ANSWER
-from bench.harness import CpuSplit, Process, Seminar, add_members, machine, seed
+from bench.harness import (
+    CpuSplit,
+    Process,
+    Seminar,
+    add_members,
+    machine,
+    proc_status_kib,
+    seed,
+)
 from tests.fakediscord import FakeDiscord, FakeInteraction, FakeMember, InteractionResult
 
 DISCORD_LIMIT_S = 3.0  # Discord refuses an initial answer later than this
@@ -380,6 +388,14 @@ async def run_bench(config: Config, workdir: Path, out: Callable[[str], None] = 
                 runs.extend(best.values())
         if config.profile is not None:
             out(await profile_burst(config, bot))
+        # The collector's thresholds trade memory for CPU in a burst (bot/__main__.py).
+        out(
+            "\npeak resident memory (VmHWM): "
+            + ", ".join(
+                f"{target.name} {proc_status_kib(target.process.pid, 'VmHWM') / 1024:.1f} MB"
+                for target in targets
+            )
+        )
     finally:
         for target in targets:
             code = await target.process.stop()
