@@ -13,6 +13,7 @@ slower by is therefore its own work per interaction. SIGTERM stops it (exit 0).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -62,6 +63,13 @@ class BareBot(discord.Client):
 
     async def setup_hook(self) -> None:
         await self.tree.sync(guild=self.guild)
+        if os.environ.get("BARE_GC_LIKE_BOT"):
+            # bench.interactions --bare-gc-like-bot: the collector set up as seminar-bot
+            # sets up its own once it is up, to compare the two without that difference.
+            from bot.__main__ import GC_THRESHOLDS
+
+            gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def run() -> None:

@@ -74,6 +74,7 @@ class Config:
     profile: Path | None = None
     profile_command: str = "prefs"
     what_if: bool = False  # also run "bot-1hop": the bot with every store read in one hop
+    bare_gc_like_bot: bool = False  # the bare bot's collector tuned as seminar-bot's
 
 
 @dataclass
@@ -321,6 +322,8 @@ async def start_targets(config: Config, workdir: Path) -> list[Target]:
         if name == "bot-1hop":
             module = "bench.profiled"
             env["BENCH_ONE_HOP_READS"] = "1"
+        if name == "bare" and config.bare_gc_like_bot:
+            env["BARE_GC_LIKE_BOT"] = "1"
         process = Process(fake, workdir / name, module=module, env=env)
         target = Target(name, fake, process, seminar)
         targets.append(target)
@@ -470,6 +473,11 @@ def main() -> None:
         action="store_true",
         help="also run the bot with one aiosqlite hop per store read (bench.profiled)",
     )
+    parser.add_argument(
+        "--bare-gc-like-bot",
+        action="store_true",
+        help="tune the bare bot's garbage collector as seminar-bot tunes its own",
+    )
     args = parser.parse_args()
     base = Config(students=50, papers=20, count=50, rounds=1) if args.quick else Config()
     config = Config(
@@ -482,6 +490,7 @@ def main() -> None:
         profile=args.profile.resolve() if args.profile else None,
         profile_command=args.profile_command,
         what_if=args.what_if,
+        bare_gc_like_bot=args.bare_gc_like_bot,
     )
     with tempfile.TemporaryDirectory(prefix="bench-interactions-") as tmp:
         asyncio.run(run_bench(config, Path(tmp)))
