@@ -18,9 +18,17 @@ import pytest
 from bot.core.errors import InvalidInput
 from bot.core.models import ParticipantStatus, Seminar
 from bot.core.services import Services
-from bot.store import papers, seminars
+from bot.store import database, papers, seminars
 from bot.store.database import Database, Transaction, WouldWait
 from tests.core.helpers import GUILD, ORGANISER, add_paper, make_seminar
+
+
+@pytest.fixture(autouse=True, params=["on the event loop", "on the database thread"])
+def batch_thread(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here, with batches of any size run where big ones run, then where
+    small ones run (`LOOP_BATCH_MIN`)."""
+    smallest = 1 if request.param == "on the event loop" else 1_000_000
+    monkeypatch.setattr(database, "LOOP_BATCH_MIN", smallest)
 
 
 async def _insert_seminar(db: Database, guild_id: int, *, fail: bool = False) -> int:
