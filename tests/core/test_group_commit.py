@@ -243,3 +243,38 @@ async def test_a_batch_whose_commit_fails_keeps_nothing_and_the_next_write_works
     assert committed_guilds(db.path) == set()
     await _insert_seminar(db, 2)
     assert committed_guilds(db.path) == {2}
+
+
+async def test_callers_that_miss_the_cache_together_share_one_load(db: Database) -> None:
+    loads = 0
+
+    async def load() -> int:
+        nonlocal loads
+        loads += 1
+        await db.fetch_value("SELECT 1")  # a real hop: the other callers arrive meanwhile
+        return 42
+
+    values = await asyncio.gather(*(db.cached("k", ("papers",), load) for _ in range(50)))
+
+    assert values == [42] * 50
+    assert loads == 1
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_load_the_others_wait_for(
+    db: Database,
+) -> None:
+    release = asyncio.Event()
+
+    async def load() -> str:
+        await release.wait()
+        return "catalogue"
+
+    first = asyncio.create_task(db.cached("k", ("papers",), load))
+    second = asyncio.create_task(db.cached("k", ("papers",), load))
+    await asyncio.sleep(0)  # both are waiting on the one load
+    first.cancel()
+    release.set()
+
+    assert await second == "catalogue"
+    with pytest.raises(asyncio.CancelledError):
+        await first
