@@ -69,7 +69,9 @@ class Config:
     papers: int = 100
     count: int = 1000  # interactions per run
     rate: float = 100.0  # per second, in the paced runs
-    rounds: int = 3  # bursts per command and bot; the best is reported
+    # Bursts per command and bot; the best is reported. The first round of each bot is
+    # cold (its HTTP pool opens ~1000 connections), so 3 rounds were a best of 2.
+    rounds: int = 5
     commands: tuple[str, ...] = COMMANDS
     profile: Path | None = None
     profile_command: str = "prefs"
