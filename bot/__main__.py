@@ -26,10 +26,12 @@ from mautrix.errors import MatrixConnectionError
 from bot.commands.context import Limits
 from bot.commands.layer import CommandLayer
 from bot.core.clock import Clock, SystemClock
+from bot.core.models import Platform
 from bot.core.reminders import Dispatcher, ReminderPlanner
 from bot.core.services import Services
 from bot.discord.client import DiscordFrontEnd
 from bot.frontend import FrontEnd
+from bot.heartbeat import Heartbeat
 from bot.matrix.client import LoginRefused
 from bot.matrix.frontend import MatrixFrontEnd
 from bot.scheduler import ReminderScheduler
@@ -60,20 +62,42 @@ def point_at_discord(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-def build_front_ends(settings: Settings, services: Services) -> list[FrontEnd]:
+def build_front_ends(
+    settings: Settings, services: Services, heartbeat: Heartbeat
+) -> list[FrontEnd]:
     """The chat front ends that are configured: Discord, Matrix, or both."""
     front_ends: list[FrontEnd] = []
     if settings.discord_token is not None:
         point_at_discord(settings)
-        front_ends.append(DiscordFrontEnd(settings, services))
+        front_ends.append(DiscordFrontEnd(settings, services, heartbeat))
     if settings.matrix_homeserver is not None:
         layer = CommandLayer(
             services, Limits(settings.max_upload_bytes, settings.download_timeout_seconds)
         )
         front_ends.append(
-            MatrixFrontEnd.build(settings, services, services.identities, layer, services.clock)
+            MatrixFrontEnd.build(
+                settings, services, services.identities, layer, services.clock, heartbeat
+            )
         )
     return front_ends
+
+
+def build_heartbeat(settings: Settings, services: Services) -> Heartbeat:
+    """The health-check file, touched while every configured front end reports alive."""
+    platforms = [
+        platform
+        for platform, configured in (
+            (Platform.DISCORD, settings.discord_token is not None),
+            (Platform.MATRIX, settings.matrix_homeserver is not None),
+        )
+        if configured
+    ]
+    return Heartbeat(
+        settings.heartbeat_path,
+        settings.heartbeat_interval_seconds,
+        platforms,
+        probe=lambda: services.db.fetch_value("SELECT 1"),
+    )
 
 
 def build_engine(services: Services, clock: Clock, front_ends: list[FrontEnd]) -> ReminderScheduler:
@@ -162,7 +186,9 @@ async def run(settings: Settings) -> None:
         services = Services.build(db, clock)
         # Hand-in files a killed process left half-written (issue 11, item 3).
         await services.submissions.sweep_partial_uploads()
-        front_ends = build_front_ends(settings, services)
+        heartbeat = build_heartbeat(settings, services)
+        await heartbeat.reset()
+        front_ends = build_front_ends(settings, services, heartbeat)
         await serve(front_ends, build_engine(services, clock, front_ends))
     finally:
         await db.close()

@@ -1,7 +1,8 @@
 """`python -m bot.healthcheck`: exit 0 while the bot's heartbeat file is fresh, else 1.
 
-The bot touches `HEARTBEAT_PATH` every `HEARTBEAT_INTERVAL_SECONDS` while it is
-connected to Discord and the database answers (`SeminarBot._heartbeat`). This
+The bot touches `HEARTBEAT_PATH` every `HEARTBEAT_INTERVAL_SECONDS` while every front
+end it runs (Discord, Matrix) reports alive and the database answers
+(`bot/heartbeat.py`). This
 check is what Docker's HEALTHCHECK runs: the file must exist and be younger than
 three intervals, so one slow round is tolerated and a hung bot is not.
 

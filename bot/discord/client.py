@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -18,6 +17,7 @@ from bot.discord.outbox import DiscordNotifier
 from bot.discord.scheduled_events import EventSync
 from bot.discord.ui import answer as _answer
 from bot.discord.ui import apologise, mention, when
+from bot.heartbeat import Heartbeat
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,9 @@ class SeminarTree(app_commands.CommandTree["SeminarBot"]):
 
 
 class SeminarBot(commands.Bot):
-    def __init__(self, settings: Settings, services: Services) -> None:
+    def __init__(
+        self, settings: Settings, services: Services, heartbeat: Heartbeat | None = None
+    ) -> None:
         intents = discord.Intents.default()
         intents.message_content = False
         intents.members = False
@@ -90,6 +92,7 @@ class SeminarBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.heartbeat = heartbeat
         self._heartbeat_task: asyncio.Task[None] | None = None
         self.event_sync = EventSync(
             self, self.http, services.office_hour_events, services.block_day_events
@@ -105,9 +108,9 @@ class SeminarBot(commands.Bot):
         else:
             synced = await self.tree.sync()
         log.info("synced %d application commands", len(synced))
-        if self.settings.heartbeat_path is not None:
+        if self.heartbeat is not None:
             self._heartbeat_task = asyncio.create_task(
-                self._heartbeat(self.settings.heartbeat_path), name="heartbeat"
+                self._heartbeat(self.heartbeat.interval_seconds), name="heartbeat"
             )
 
     async def on_ready(self) -> None:
@@ -121,26 +124,15 @@ class SeminarBot(commands.Bot):
             self._heartbeat_task.cancel()
         await super().close()
 
-    async def _heartbeat(self, path: Path) -> None:
-        """Touch `path` while connected and the database answers (Docker HEALTHCHECK)."""
-        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        # A file left by the previous run (a container restart keeps /tmp) must
-        # not vouch for this one before it has connected.
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+    async def _heartbeat(self, interval_seconds: float) -> None:
+        """Report alive while connected (for the container's health check)."""
         while True:
             await self._beat()
-            await asyncio.sleep(self.settings.heartbeat_interval_seconds)
+            await asyncio.sleep(interval_seconds)
 
     async def _beat(self) -> None:
-        path = self.settings.heartbeat_path
-        if path is None:
-            return
-        try:
-            if self.is_ready() and not self.is_closed():
-                await self.services.db.fetch_value("SELECT 1")
-                await asyncio.to_thread(path.touch)
-        except Exception:
-            log.exception("heartbeat check failed")
+        if self.heartbeat is not None and self.is_ready() and not self.is_closed():
+            await self.heartbeat.beat(Platform.DISCORD)
 
 
 class DiscordFrontEnd:
@@ -148,10 +140,12 @@ class DiscordFrontEnd:
 
     platform = Platform.DISCORD
 
-    def __init__(self, settings: Settings, services: Services) -> None:
+    def __init__(
+        self, settings: Settings, services: Services, heartbeat: Heartbeat | None = None
+    ) -> None:
         assert settings.discord_token is not None
         self._token = settings.discord_token
-        self.bot = SeminarBot(settings, services)
+        self.bot = SeminarBot(settings, services, heartbeat)
         self.outbox = DiscordNotifier(self.bot.http, services.identities)
 
     async def start(self) -> None:

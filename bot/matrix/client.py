@@ -68,9 +68,6 @@ class MatrixConfig:
     store_path: pathlib.Path
     max_upload_bytes: int
     download_timeout_seconds: float
-    # Touched after every sync (at least every 30 s) while the database answers, when
-    # this front end is the one the container's health check watches.
-    heartbeat_path: pathlib.Path | None = None
 
 
 BatchHandler = Callable[[list[dict[str, Any]], bool], Awaitable[None]]

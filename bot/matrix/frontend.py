@@ -29,6 +29,7 @@ from bot.commands.spelling import spell
 from bot.core.clock import Clock
 from bot.core.models import Platform
 from bot.core.services import Services
+from bot.heartbeat import Heartbeat
 from bot.matrix.client import MatrixConfig, MatrixSession
 from bot.matrix.files import MatrixAttachment
 from bot.matrix.identity import Identities
@@ -119,10 +120,6 @@ class MatrixSettings(Protocol):
     def max_upload_bytes(self) -> int: ...
     @property
     def download_timeout_seconds(self) -> float: ...
-    @property
-    def heartbeat_path(self) -> Path | None: ...
-    @property
-    def discord_token(self) -> SecretStr | None: ...
 
 
 class MatrixFrontEnd:
@@ -135,8 +132,10 @@ class MatrixFrontEnd:
         identities: Identities,
         layer: CommandLayer,
         clock: Clock,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.config = config
+        self.heartbeat = heartbeat
         self.services = services
         self.identities = identities
         self.layer = layer
@@ -170,6 +169,7 @@ class MatrixFrontEnd:
         identities: Identities,
         layer: CommandLayer,
         clock: Clock,
+        heartbeat: Heartbeat | None = None,
     ) -> MatrixFrontEnd:
         """From the process settings (MATRIX_* and the shared limits)."""
         assert settings.matrix_homeserver is not None and settings.matrix_user_id is not None
@@ -181,10 +181,8 @@ class MatrixFrontEnd:
             store_path=store_path(settings.database_path),
             max_upload_bytes=settings.max_upload_bytes,
             download_timeout_seconds=settings.download_timeout_seconds,
-            # With Discord in the same process, its connection keeps the heartbeat.
-            heartbeat_path=settings.heartbeat_path if settings.discord_token is None else None,
         )
-        return cls(config, services, identities, layer, clock)
+        return cls(config, services, identities, layer, clock, heartbeat)
 
     async def start(self) -> None:
         """Log in (or resume) and sync once; then `serve` keeps syncing until `close`.
@@ -192,9 +190,6 @@ class MatrixFrontEnd:
         Once this returns, the outbox can deliver and every room the bot was
         invited to while it was down has been joined.
         """
-        if self.config.heartbeat_path is not None:
-            # A file left by the previous run must not vouch for this one.
-            await asyncio.to_thread(self.config.heartbeat_path.unlink, missing_ok=True)
         self._store = await MatrixStore.open(self.config.store_path)
         await self._store.drop_records_before(self.clock.now() - RECORDS_KEPT_SECONDS)
         self._session = MatrixSession(
@@ -262,15 +257,9 @@ class MatrixFrontEnd:
         await self._beat()
 
     async def _beat(self) -> None:
-        """Touch the heartbeat file: synced just now, and the database answers."""
-        path = self.config.heartbeat_path
-        if path is None:
-            return
-        try:
-            await self.services.db.fetch_value("SELECT 1")
-            await asyncio.to_thread(_touch, path)
-        except Exception:
-            log.exception("heartbeat check failed")
+        """Synced just now: alive, for the container's health check."""
+        if self.heartbeat is not None:
+            await self.heartbeat.beat(Platform.MATRIX)
 
     async def _room_events(self, events: list[dict[str, Any]], initial: bool) -> None:
         for event in events:
@@ -635,11 +624,6 @@ class MatrixFrontEnd:
         if answer.forget_asker:
             # After the answer, which goes to the DM room this forgets.
             await self.session.store.forget_person(ctx.sender)
-
-
-def _touch(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
 
 
 def _strip_reply_fallback(body: str) -> str:
