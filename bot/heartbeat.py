@@ -3,9 +3,9 @@ every front end of the process is alive and the database answers.
 
 Each front end reports itself alive: Discord every `HEARTBEAT_INTERVAL_SECONDS` while
 connected, Matrix after every sync (at least every 30 s). With both in one process, a
-Matrix sync that hangs while Discord stays connected used to leave the file fresh, so
-Docker never restarted a bot that Matrix users got only silence from. Now a front end
-that has not reported for as long as the health check tolerates stops the touching.
+Matrix sync that hangs while Discord stays connected used to leave the file fresh: a
+container that Matrix users got only silence from looked healthy. Now a front end that
+has not reported for as long as the health check tolerates stops the touching.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The health-check file follows every front end of the process, not just one: a Matrix
-sync that hangs while Discord stays connected must let Docker restart the bot."""
+sync that hangs while Discord stays connected must turn the container unhealthy."""
 
 from __future__ import annotations
 
