@@ -18,11 +18,10 @@ from pathlib import Path
 
 from bot.core.models import Platform
 
-log = logging.getLogger(__name__)
+# A front end may stay silent as long as the health check lets the file go untouched.
+from bot.healthcheck import TOLERATED_INTERVALS
 
-# How many intervals a front end may stay silent and still count as alive: the same
-# tolerance the health check gives the file (bot/healthcheck.py).
-TOLERATED_INTERVALS = 3
+log = logging.getLogger(__name__)
 
 
 class Heartbeat:
@@ -42,7 +41,7 @@ class Heartbeat:
         self._probe = probe
         self._monotonic = monotonic
         self._reported: dict[Platform, float] = {}
-        self._withheld: list[str] = []
+        self._withheld: list[Platform] = []
 
     async def reset(self) -> None:
         """At start: a file left by the previous run (a container restart keeps /tmp)
@@ -58,14 +57,12 @@ class Heartbeat:
         self._reported[platform] = now
         tolerated = TOLERATED_INTERVALS * self.interval_seconds
         silent = sorted(
-            p.value
-            for p in self._platforms
-            if now - self._reported.get(p, -float("inf")) > tolerated
+            p for p in self._platforms if now - self._reported.get(p, -float("inf")) > tolerated
         )
         if silent:
             # Said once when a front end that had reported falls silent (not at start,
             # while the others are still connecting).
-            gone = [p for p in silent if Platform(p) in self._reported]
+            gone = [p for p in silent if p in self._reported]
             if gone and silent != self._withheld:
                 log.warning("heartbeat withheld: no report from %s", ", ".join(gone))
             self._withheld = silent
