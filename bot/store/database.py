@@ -416,23 +416,19 @@ class Database(_Reads):
         loop = asyncio.get_running_loop()
         worker_waiting: asyncio.Future[None] = loop.create_future()
         batch_done = threading.Event()
-        commit: list[bool] = []
 
         def hold_then_commit(raw: sqlite3.Connection) -> None:
             loop.call_soon_threadsafe(_resolve, worker_waiting)
             batch_done.wait()
-            if not raw.in_transaction:
-                return
-            if not commit:  # the batch raised (or was never run): nothing to keep
-                raw.execute("ROLLBACK")
-                return
-            _commit(raw)
+            # `_run_batch` leaves a transaction open only when it returned; one that
+            # raised (or never ran) has nothing to keep.
+            if raw.in_transaction:
+                _commit(raw)
 
         held = asyncio.ensure_future(_in_thread(self._conn, hold_then_commit))
         try:
             await worker_waiting
             outcomes = _run_batch(self._conn._conn, bodies)
-            commit.append(True)
         finally:
             batch_done.set()
             # Whatever happened here, the worker commits or rolls back before the
