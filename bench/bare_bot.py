@@ -63,13 +63,12 @@ class BareBot(discord.Client):
 
     async def setup_hook(self) -> None:
         await self.tree.sync(guild=self.guild)
-        if os.environ.get("BARE_GC_LIKE_BOT"):
+        thresholds = os.environ.get("BARE_GC_THRESHOLDS")
+        if thresholds:
             # bench.interactions --bare-gc-like-bot: the collector set up as seminar-bot
             # sets up its own once it is up, to compare the two without that difference.
-            from bot.__main__ import GC_THRESHOLDS
-
             gc.freeze()
-            gc.set_threshold(*GC_THRESHOLDS)
+            gc.set_threshold(*(int(n) for n in thresholds.split(",")))
 
 
 async def run() -> None:

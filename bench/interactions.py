@@ -325,7 +325,10 @@ async def start_targets(config: Config, workdir: Path) -> list[Target]:
             module = "bench.profiled"
             env["BENCH_ONE_HOP_READS"] = "1"
         if name == "bare" and config.bare_gc_like_bot:
-            env["BARE_GC_LIKE_BOT"] = "1"
+            from bot.__main__ import GC_THRESHOLDS
+
+            # The numbers, not an import of the bot: the bare process stays bare.
+            env["BARE_GC_THRESHOLDS"] = ",".join(map(str, GC_THRESHOLDS))
         process = Process(fake, workdir / name, module=module, env=env)
         target = Target(name, fake, process, seminar)
         targets.append(target)
