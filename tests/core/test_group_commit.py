@@ -226,7 +226,7 @@ async def test_a_batch_whose_commit_fails_keeps_nothing_and_the_next_write_works
     db: Database,
 ) -> None:
     # A deferred foreign key is checked only at COMMIT: the statements pass, the
-    # COMMIT (on the database thread, after the batch ran on the event loop) fails.
+    # COMMIT (on the database thread, wherever the batch ran) fails.
     await db.execute(
         "CREATE TABLE notes (seminar_id INTEGER REFERENCES seminars (id) "
         "DEFERRABLE INITIALLY DEFERRED)"

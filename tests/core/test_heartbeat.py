@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.models import Platform
-from bot.heartbeat import TOLERATED_INTERVALS, Heartbeat
+from bot.healthcheck import TOLERATED_INTERVALS
+from bot.heartbeat import Heartbeat
 
 INTERVAL = 30.0
 
